@@ -7,3 +7,5 @@ export { Server, type ServerOptions } from './server.ts';
 export { FluidChannel, type FluidChannelOptions, type TransferOptions, type TransferResult } from './fluid-channel.ts';
 export { Rng } from './rng.ts';
 export { TraceRecorder, type Track, type TraceArgs, type ChromeTrace, type TrackBusy } from './trace.ts';
+export * from './summary.ts';
+export * from './validation.ts';

@@ -37,7 +37,7 @@ describe('TraceRecorder', () => {
     const trace = JSON.parse(JSON.stringify(t.toChromeTrace({ title: 'x' })));
     expect(trace.displayTimeUnit).toBe('ns');
     const ev = trace.traceEvents as Record<string, any>[];
-    expect(ev.find((e) => e.ph === 'M' && e.name === 'process_name').args.name).toBe('gpu0');
+    expect(ev.find((e) => e.ph === 'M' && e.name === 'process_name')!.args.name).toBe('gpu0');
     expect(ev.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => e.args.name)).toEqual(['SM 0', 'HBM']);
     const span = ev.find((e) => e.ph === 'X');
     expect(span).toMatchObject({ pid: 1, tid: 1, ts: 1, dur: 2.5, name: 'tile 0,0', cat: 'gemm' });

@@ -1,0 +1,62 @@
+import type { TraceArgs } from '../../sim/index.ts';
+
+/** Resources one thread block (CTA) holds on its SM while it runs: they decide occupancy. */
+export interface CtaResources {
+  threads: number;
+  sharedMemoryBytes: number;
+  registersPerThread: number;
+}
+
+/** One operand chunk a CTA step reads. `key` names it for L2 reuse (null: streamed, never reused). */
+export interface OperandLoad {
+  key: string | null;
+  bytes: number;
+}
+
+/**
+ * What one CTA does: `steps` pipelined steps (load the next step's operands while computing this
+ * one), each costing `stepWorkNs(step)` of its SM at full rate, then an epilogue that writes
+ * `storeBytes`. Models make the first and last steps short (one loop iteration): that is the
+ * pipeline's fill and drain, which a real kernel exposes; the long middle steps overlap.
+ */
+export interface CtaWork {
+  steps: number;
+  /** SM time of one step with the SM to itself, ns (tensor, shared-memory and vector work). */
+  stepWorkNs(step: number): number;
+  loads(step: number): OperandLoad[];
+  storeBytes: number;
+  /** Span label and args for the trace. */
+  label: string;
+  args?: TraceArgs;
+}
+
+/** A kernel launch: a grid of CTAs that the device's block scheduler places on SMs. */
+export interface Kernel {
+  name: string;
+  /** Op family for colouring and summaries: gemm, attention, elementwise, ... */
+  category: string;
+  ctaCount: number;
+  resources: CtaResources;
+  cta(index: number): CtaWork;
+  /** Useful FLOPs (no padding), for achieved FLOP/s. */
+  flops: number;
+  dtype?: string;
+  /** Kernel choice, recorded in the trace and summary. */
+  config: Record<string, string | number | boolean>;
+  /** Extra op-level details (e.g. expert token counts) for the summary. */
+  details?: Record<string, unknown>;
+}
+
+export interface KernelResult {
+  name: string;
+  category: string;
+  startNs: number;
+  /** When the first CTA started (after the launch overhead). */
+  firstCtaNs: number;
+  endNs: number;
+  dramBytes: number;
+  l2Bytes: number;
+  ctaCount: number;
+  ctasPerSm: number;
+  waves: number;
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+/** Data types with a tensor-core (or SIMT, for fp32) rate in the spec. */
+export const DTYPES = ['fp16', 'bf16', 'fp8', 'tf32', 'fp32'] as const;
+export type Dtype = (typeof DTYPES)[number];
+
+export const BYTES_PER_ELEMENT: Record<Dtype, number> = { fp16: 2, bf16: 2, fp8: 1, tf32: 4, fp32: 4 };
+
+const positive = (what: string) => z.number({ error: `expected a number (${what})` }).positive({ error: `expected a number > 0 (${what})` }).finite();
+const positiveInt = (what: string) => z.number({ error: `expected an integer (${what})` }).int({ error: `expected an integer (${what})` }).positive({ error: `expected an integer > 0 (${what})` });
+const fraction = (what: string) => z.number({ error: `expected a number in (0, 1] (${what})` }).gt(0, { error: `expected a number in (0, 1] (${what})` }).lte(1, { error: `expected a number in (0, 1] (${what})` });
+
+/**
+ * A GPU's datasheet numbers plus a handful of fitted efficiency parameters. Every field name
+ * carries its unit. Rates are dense (no sparsity), whole chip.
+ */
+export const GpuSpecSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'expected a lower-case id like "h100-80gb"' }),
+  name: z.string().min(1),
+  family: z.literal('gpu'),
+  /** Where the datasheet numbers come from. */
+  sources: z.array(z.string()).min(1, { error: 'expected at least one source citation' }),
+  sm: z.strictObject({
+    count: positiveInt('streaming multiprocessors'),
+    clockHz: positive('boost clock, Hz'),
+    maxThreadsPerSm: positiveInt('threads per SM'),
+    maxBlocksPerSm: positiveInt('thread blocks per SM'),
+    registersPerSm: positiveInt('32-bit registers per SM'),
+    sharedMemoryBytesPerSm: positiveInt('shared memory per SM, bytes'),
+    maxSharedMemoryBytesPerBlock: positiveInt('shared memory per block, bytes'),
+    /** Shared-memory bandwidth per SM per clock: tensor-core operands are read from it. */
+    sharedMemoryBytesPerClock: positive('shared memory bytes per clock per SM'),
+    /** What one SM can pull from L2 per clock. */
+    l2ToSmBytesPerClock: positive('L2-to-SM bytes per clock per SM'),
+  }),
+  tensor: z.strictObject({
+    /** Dense peak FLOP/s per dtype, whole chip (fp32 = SIMT CUDA-core rate). */
+    flopsPerSecond: z.partialRecord(z.enum(DTYPES), positive('FLOP/s')),
+  }),
+  vector: z.strictObject({
+    /** Non-tensor fp32 FLOP/s (CUDA cores), whole chip: softmax, norms, activations. */
+    fp32FlopsPerSecond: positive('FLOP/s'),
+    /** Special-function (exp, rsqrt) operations per second, whole chip. */
+    specialFunctionOpsPerSecond: positive('ops/s'),
+  }),
+  l2: z.strictObject({
+    sizeBytes: positive('bytes'),
+    bandwidthBytesPerSecond: positive('bytes/s'),
+    latencyNs: z.number().nonnegative(),
+  }),
+  memory: z.strictObject({
+    kind: z.string(),
+    capacityBytes: positive('bytes'),
+    bandwidthBytesPerSecond: positive('bytes/s'),
+    latencyNs: z.number().nonnegative(),
+  }),
+  interconnect: z
+    .object({ bandwidthBytesPerSecond: positive('bytes/s, both directions summed'), latencyNs: z.number().nonnegative() })
+    .optional(),
+  /**
+   * Fitted parameters (scripts/calibrate.ts), each with a physical meaning. `fittedTo` says which
+   * data they were fitted to; presets without measurements inherit their architecture's values.
+   */
+  efficiency: z.strictObject({
+    /** Achievable fraction of peak tensor rate under sustained load (power/clock limits, issue). */
+    tensorFraction: fraction('fraction of peak tensor FLOP/s'),
+    /** Achievable fraction of datasheet DRAM bandwidth. */
+    dramFraction: fraction('fraction of datasheet DRAM bandwidth'),
+    /** Fixed cost of one kernel as timed: launch plus timing overhead, ns. */
+    kernelOverheadNs: z.number().nonnegative().finite(),
+    /** Fraction of L2 capacity that holds reusable operand panels (the L2 hit model constant). */
+    l2ReuseFraction: fraction('fraction of L2 capacity'),
+    fittedTo: z.string(),
+  }),
+});
+
+export type GpuSpec = z.infer<typeof GpuSpecSchema>;

@@ -1,0 +1,193 @@
+import { z } from 'zod';
+import { Simulation, TraceRecorder, SUMMARY_SCHEMA, SUMMARY_SCHEMA_VERSION, InputError, parseWith, setPath, type ChromeTrace, type OpSummary, type RunSummary, type SimEvent } from '../sim/index.ts';
+import { WorkloadSchema, opNames, type WorkloadOp } from '../workloads/index.ts';
+import { GpuDevice, type TraceDetail } from './gpu/gpu-device.ts';
+import type { Kernel, KernelResult } from './gpu/kernel.ts';
+import { lowerToKernels } from './gpu/lower.ts';
+import { resolveDevice, type DeviceSpec } from './presets.ts';
+
+export const ScenarioSchema = z.strictObject({
+  name: z.string().min(1, { error: 'expected a non-empty scenario name' }),
+  description: z.string().optional(),
+  seed: z.number().int({ error: 'expected an integer seed' }).min(0).default(1),
+  /** A preset id (`tilewave devices` lists them). */
+  device: z.string({ error: 'expected a device preset id like "h100-80gb"' }),
+  /** What-if overrides of the device spec by dotted path, e.g. {"memory.bandwidthBytesPerSecond": 6.7e12}. */
+  deviceOverrides: z.record(z.string(), z.unknown()).default({}),
+  /** cta: a span per thread block; kernel: kernel spans and counters only; auto: cta unless huge. */
+  traceDetail: z.enum(['auto', 'cta', 'kernel', 'none']).default('auto'),
+  workload: WorkloadSchema,
+});
+export type Scenario = z.infer<typeof ScenarioSchema>;
+
+const SCENARIO_KEYS = new Set(Object.keys(ScenarioSchema.shape));
+
+/** Above this many CTAs in a run, `auto` trace detail drops per-CTA spans (counters stay). */
+export const AUTO_CTA_SPAN_LIMIT = 200_000;
+
+/**
+ * Apply `--set path=value`: a path starting with a scenario field (name, seed, workload, ...) edits
+ * the scenario; any other path is a device-spec override (memory.bandwidthBytesPerSecond=6.7e12).
+ */
+export function applySets(raw: Record<string, unknown>, sets: readonly [string, unknown][]): void {
+  for (const [path, value] of sets) {
+    const head = path.split('.')[0]!;
+    if (SCENARIO_KEYS.has(head)) {
+      setPath(raw, path, value, head !== 'workload');
+    } else {
+      const overrides = (raw.deviceOverrides ??= {}) as Record<string, unknown>;
+      overrides[path] = value;
+    }
+  }
+}
+
+export function parseScenario(raw: unknown, where = 'scenario'): Scenario {
+  return parseWith(ScenarioSchema, raw, where);
+}
+
+export interface RunOptions {
+  /** Overrides the scenario's seed. */
+  seed?: number;
+  traceDetail?: TraceDetail | 'auto';
+}
+
+export interface RunResult {
+  summary: RunSummary;
+  trace: ChromeTrace;
+  spec: DeviceSpec;
+  wallTimeMs: number;
+  eventsPerSecond: number;
+}
+
+export function deviceInfo(spec: DeviceSpec): RunSummary['device'] {
+  return {
+    id: spec.id,
+    name: spec.name,
+    family: spec.family,
+    peakFlopsPerSecond: { ...spec.tensor.flopsPerSecond },
+    memoryBandwidthBytesPerSecond: spec.memory.bandwidthBytesPerSecond,
+  };
+}
+
+/** Simulate a validated scenario: lower its ops, run them on the device, summarise. */
+export function runScenario(scenario: Scenario, options: RunOptions = {}): RunResult {
+  const wallStart = performance.now();
+  const spec = resolveDevice(scenario.device, scenario.deviceOverrides);
+  const seed = options.seed ?? scenario.seed;
+  const sim = new Simulation();
+  const trace = new TraceRecorder();
+  const ops = scenario.workload.ops;
+  const names = opNames(ops);
+
+  // Lowering does not depend on simulated state, so it happens up front: the CTA total decides
+  // the trace detail before anything is recorded.
+  const probe = new GpuDevice(new Simulation(), spec, new TraceRecorder(), 'none');
+  const kernels: Kernel[][] = ops.map((op, i) => lowerOrExplain(probe, op, names[i]!, i));
+  const totalCtas = kernels.flat().reduce((a, k) => a + k.ctaCount, 0);
+  let detail = options.traceDetail ?? scenario.traceDetail;
+  if (detail === 'auto') detail = totalCtas > AUTO_CTA_SPAN_LIMIT ? 'kernel' : 'cta';
+  trace.enabled = detail !== 'none';
+
+  const gpu = new GpuDevice(sim, spec, trace, detail);
+  const results: KernelResult[][] = ops.map(() => []);
+  const opDone = new Map<string, SimEvent<void>>();
+  const streamTail = new Map<number, SimEvent<void>>();
+  ops.forEach((op, i) => {
+    const waitFor: SimEvent<void>[] = [];
+    const tail = streamTail.get(op.stream);
+    if (tail !== undefined) waitFor.push(tail);
+    for (const dep of op.after) {
+      const ev = opDone.get(dep);
+      if (ev === undefined) {
+        throw new InputError(`scenario: field "workload.ops.${i}.after" = "${dep}": expected the name of an earlier op (known: ${[...opDone.keys()].join(', ') || 'none'})`);
+      }
+      waitFor.push(ev);
+    }
+    const opTrack = detail === 'none' ? null : trace.track('gpu0', `stream ${op.stream}`, 'ops');
+    const done = sim.process(
+      (function* () {
+        for (const ev of waitFor) yield ev;
+        for (const kernel of kernels[i]!) {
+          const r: KernelResult = yield gpu.launch(kernel, opTrack);
+          results[i]!.push(r);
+          if (opTrack !== null) {
+            trace.span(opTrack, kernel.name, r.startNs, r.endNs - r.startNs, {
+              op: names[i]!, ...kernel.config, flops: kernel.flops, dramBytes: r.dramBytes, ctas: r.ctaCount,
+              waves: round(r.waves, 3),
+            }, kernel.category);
+          }
+        }
+      })(),
+    ) as SimEvent<void>;
+    opDone.set(names[i]!, done);
+    streamTail.set(op.stream, done);
+  });
+  sim.run();
+
+  const endNs = sim.now;
+  const opSummaries: OpSummary[] = ops.map((op, i) => summariseOp(op, names[i]!, kernels[i]!, results[i]!));
+  const flops = opSummaries.reduce((a, o) => a + o.flops, 0);
+  const dramBytes = opSummaries.reduce((a, o) => a + o.dramBytes, 0);
+  const wallTimeMs = performance.now() - wallStart;
+  const summary: RunSummary = {
+    schema: SUMMARY_SCHEMA,
+    schemaVersion: SUMMARY_SCHEMA_VERSION,
+    scenario: scenario.name,
+    seed,
+    device: deviceInfo(spec),
+    simulatedTimeNs: endNs,
+    eventCount: sim.eventCount,
+    totals: {
+      flops,
+      dramBytes,
+      achievedFlopsPerSecond: endNs > 0 ? (flops / endNs) * 1e9 : 0,
+      achievedDramBytesPerSecond: endNs > 0 ? (dramBytes / endNs) * 1e9 : 0,
+    },
+    ops: opSummaries,
+    units: trace.busyByTrack(endNs).map((u) => ({ ...u, utilization: round(u.utilization, 6) })),
+  };
+  const chromeTrace = trace.toChromeTrace({
+    title: `${scenario.name} on ${spec.id}`,
+    device: deviceInfo(spec),
+    summary,
+  });
+  return { summary, trace: chromeTrace, spec, wallTimeMs, eventsPerSecond: sim.eventCount / Math.max(wallTimeMs / 1e3, 1e-9) };
+}
+
+function lowerOrExplain(gpu: GpuDevice, op: WorkloadOp, name: string, index: number): Kernel[] {
+  try {
+    return lowerToKernels(gpu, op, name);
+  } catch (error) {
+    throw new InputError(`scenario: op "workload.ops.${index}" (${name}): ${(error as Error).message}`);
+  }
+}
+
+function summariseOp(op: WorkloadOp, name: string, kernels: Kernel[], results: KernelResult[]): OpSummary {
+  const startNs = results[0]?.startNs ?? 0;
+  const endNs = results[results.length - 1]?.endNs ?? startNs;
+  const durationNs = endNs - startNs;
+  const flops = kernels.reduce((a, k) => a + k.flops, 0);
+  const dramBytes = results.reduce((a, r) => a + r.dramBytes, 0);
+  const main = kernels[0]!;
+  const summary: OpSummary = {
+    name,
+    type: op.type,
+    startNs,
+    durationNs,
+    flops,
+    dramBytes,
+    achievedFlopsPerSecond: durationNs > 0 ? (flops / durationNs) * 1e9 : 0,
+    achievedDramBytesPerSecond: durationNs > 0 ? (dramBytes / durationNs) * 1e9 : 0,
+    config: main.config,
+    waves: round(results[0]?.waves ?? 0, 4),
+    tiles: main.ctaCount,
+  };
+  if (main.dtype !== undefined) summary.dtype = main.dtype;
+  if (main.details !== undefined) summary.details = main.details;
+  return summary;
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+/** Element types an op can use (the device spec says which it supports, and at what rate). */
+export const OpDtypeSchema = z.enum(['fp16', 'bf16', 'fp8', 'tf32', 'fp32'], { error: 'expected one of fp16, bf16, fp8, tf32, fp32' });
+export type OpDtype = z.infer<typeof OpDtypeSchema>;
+
+const dim = (what: string) =>
+  z.number({ error: `expected an integer >= 1 (${what})` }).int({ error: `expected an integer >= 1 (${what})` }).min(1, { error: `expected an integer >= 1 (${what})` }).max(2 ** 31, { error: `expected an integer <= 2^31 (${what})` });
+
+/** Fields every op has: a name (unique in a workload), the stream it runs on, what it waits for. */
+const common = {
+  name: z.string().min(1).optional(),
+  /** Ops on one stream run in order; different streams may overlap on the device. */
+  stream: z.number().int().min(0).default(0),
+  /** Names of ops (on any stream) that must finish before this one starts. */
+  after: z.array(z.string()).default([]),
+};
+
+/** C[m,n] = A[m,k] · B[k,n], `batch` independent problems of that shape. */
+export const GemmOpSchema = z.strictObject({
+  type: z.literal('gemm'),
+  ...common,
+  m: dim('rows of A and C'),
+  n: dim('columns of B and C'),
+  k: dim('reduction dimension'),
+  batch: dim('independent GEMMs').default(1),
+  dtype: OpDtypeSchema.default('fp16'),
+  /** Force a kernel config instead of the heuristic's choice, e.g. "128x256x64" (split-K via splitK). */
+  tile: z.string().regex(/^\d+x\d+x\d+$/, { error: 'expected a tile like "128x256x64"' }).optional(),
+  splitK: z.number().int().min(1).optional(),
+});
+export type GemmOp = z.infer<typeof GemmOpSchema>;
+
+export function gemmFlops(op: Pick<GemmOp, 'm' | 'n' | 'k' | 'batch'>): number {
+  return 2 * op.m * op.n * op.k * op.batch;
+}
