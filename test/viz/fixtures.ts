@@ -1,0 +1,193 @@
+/**
+ * Synthetic traces in the tilewave format (docs/trace-format.md) for the viewer's tests and
+ * benchmark: one GPU with an ops stream, N SM tracks, an HBM memory track, counters, a summary and
+ * the device's roofs. Deterministic: the same options give the same trace.
+ */
+import type { ChromeTraceObject } from '../../viz/validate-trace.ts';
+
+export interface FixtureOptions {
+  sms?: number;
+  /** Tiles per op per SM. */
+  tilesPerSm?: number;
+  title?: string;
+  /** Multiplies every duration (a "slower" run B for comparisons). */
+  slowdown?: number;
+  /** Per-op slowdown factors by op name (overrides `slowdown`). */
+  opSlowdown?: Record<string, number>;
+  /** Add a tile config change for this op (for comparison config diffs). */
+  tileOverride?: Record<string, string>;
+}
+
+type Ev = Record<string, unknown>;
+
+export const DEVICE = {
+  id: 'test-gpu',
+  name: 'Test GPU 80GB',
+  family: 'gpu',
+  peakFlopsPerSecond: { fp16: 9.89e14, bf16: 9.89e14, fp8: 1.979e15, fp32: 6.69e13 },
+  memoryBandwidthBytesPerSecond: 3.35e12,
+};
+
+/** Ops of the synthetic workload: name, type, duration (µs) and work. */
+export const OPS = [
+  { name: 'qkv_proj', type: 'gemm', us: 40, flops: 3.2e10, bytes: 6.0e7, tile: '128x256x64', dtype: 'fp16' },
+  { name: 'attention', type: 'attention', us: 60, flops: 2.1e10, bytes: 9.0e7, tile: '128x128x64', dtype: 'fp16' },
+  { name: 'out_proj', type: 'gemm', us: 25, flops: 1.1e10, bytes: 3.0e7, tile: '128x128x64', dtype: 'fp16' },
+  { name: 'gelu', type: 'elementwise', us: 10, flops: 4.0e7, bytes: 6.4e7, tile: '', dtype: 'fp16' },
+] as const;
+
+/** A small realistic run: 4 SMs by default. */
+export function syntheticTrace(options: FixtureOptions = {}): ChromeTraceObject {
+  const sms = options.sms ?? 4;
+  const tilesPerSm = options.tilesPerSm ?? 3;
+  const pid = 1;
+  const tracks: { pid: number; tid: number; device: string; unit: string; group: string }[] = [];
+  const events: Ev[] = [
+    { ph: 'M', pid, tid: 0, name: 'process_name', args: { name: 'gpu0' } },
+    { ph: 'M', pid, tid: 0, name: 'process_sort_index', args: { sort_index: 1 } },
+  ];
+  const addTrack = (tid: number, unit: string, group: string) => {
+    tracks.push({ pid, tid, device: 'gpu0', unit, group });
+    events.push({ ph: 'M', pid, tid, name: 'thread_name', args: { name: unit } });
+    events.push({ ph: 'M', pid, tid, name: 'thread_sort_index', args: { sort_index: tid } });
+  };
+  addTrack(1, 'stream 0', 'ops');
+  for (let s = 0; s < sms; s++) addTrack(2 + s, `SM ${s}`, 'SM');
+  const hbmTid = 2 + sms;
+  addTrack(hbmTid, 'HBM', 'memory');
+
+  const spans: Ev[] = [];
+  const counters: Ev[] = [];
+  const ops: Record<string, unknown>[] = [];
+  const busy = new Map<string, number>();
+  let t = 2; // µs: launch latency before the first op
+  for (const op of OPS) {
+    const factor = options.opSlowdown?.[op.name] ?? options.slowdown ?? 1;
+    const dur = op.us * factor;
+    const tile = options.tileOverride?.[op.name] ?? op.tile;
+    const config = tile ? { tile, splitK: 1, stages: 3 } : undefined;
+    spans.push({ ph: 'X', pid, tid: 1, ts: t, dur, name: op.name, cat: op.type, args: { op: op.name, flops: op.flops, bytes: op.bytes, ...(tile ? { config: tile } : {}) } });
+    busy.set('stream 0', (busy.get('stream 0') ?? 0) + dur * 1000);
+    const tileDur = dur / tilesPerSm;
+    for (let s = 0; s < sms; s++) {
+      // The last SM idles through the last tile of each op: a partial wave.
+      const count = s === sms - 1 && tilesPerSm > 1 ? tilesPerSm - 1 : tilesPerSm;
+      for (let k = 0; k < count; k++) {
+        const i = k * sms + s;
+        spans.push({
+          ph: 'X', pid, tid: 2 + s, ts: t + k * tileDur, dur: tileDur * 0.96, name: `${op.name} tile ${i}`, cat: op.type,
+          args: { tile: `${Math.floor(i / 8)},${i % 8}`, config: tile || 'n/a', bytes: Math.round(op.bytes / (sms * tilesPerSm)), flops: Math.round(op.flops / (sms * tilesPerSm)), op: op.name },
+        });
+        busy.set(`SM ${s}`, (busy.get(`SM ${s}`) ?? 0) + tileDur * 0.96 * 1000);
+      }
+    }
+    spans.push({ ph: 'X', pid, tid: hbmTid, ts: t, dur: dur * 0.8, name: `${op.name} DRAM`, cat: 'transfer', args: { bytes: op.bytes } });
+    busy.set('HBM', (busy.get('HBM') ?? 0) + dur * 0.8 * 1000);
+    counters.push({ ph: 'C', pid, tid: 0, ts: t, name: 'HBM bandwidth (GB/s)', args: { 'GB/s': Math.round(op.bytes / (dur * 0.8) / 1e3) } });
+    counters.push({ ph: 'C', pid, tid: 0, ts: t + dur * 0.8, name: 'HBM bandwidth (GB/s)', args: { 'GB/s': 0 } });
+    counters.push({ ph: 'C', pid, tid: 0, ts: t, name: 'SMs busy', args: { SMs: sms } });
+    counters.push({ ph: 'C', pid, tid: 0, ts: t + dur - tileDur, name: 'SMs busy', args: { SMs: sms - 1 } });
+    const durationNs = dur * 1000;
+    ops.push({
+      name: op.name, type: op.type, startNs: t * 1000, durationNs, flops: op.flops, dramBytes: op.bytes, dtype: op.dtype,
+      achievedFlopsPerSecond: op.flops / (durationNs / 1e9), achievedDramBytesPerSecond: op.bytes / (durationNs / 1e9),
+      ...(config ? { config } : {}), waves: tilesPerSm - 1 / sms, tiles: sms * tilesPerSm - 1,
+    });
+    t += dur;
+  }
+  counters.push({ ph: 'C', pid, tid: 0, ts: t, name: 'SMs busy', args: { SMs: 0 } });
+  events.push(...spans, ...counters);
+  events.push({ ph: 'i', pid, tid: 1, ts: t, name: 'done', s: 't' });
+  const endNs = t * 1000;
+  const totalFlops = OPS.reduce((a, o) => a + o.flops, 0);
+  const totalBytes = OPS.reduce((a, o) => a + o.bytes, 0);
+  const summary = {
+    schema: 'tilewave.summary',
+    schemaVersion: '1.0.0',
+    scenario: options.title ?? 'synthetic-block',
+    seed: 1,
+    device: DEVICE,
+    simulatedTimeNs: endNs,
+    eventCount: events.length,
+    totals: { flops: totalFlops, dramBytes: totalBytes, achievedFlopsPerSecond: totalFlops / (endNs / 1e9), achievedDramBytesPerSecond: totalBytes / (endNs / 1e9) },
+    ops,
+    units: tracks.map((tr) => ({ device: 'gpu0', unit: tr.unit, busyNs: busy.get(tr.unit) ?? 0, utilization: (busy.get(tr.unit) ?? 0) / endNs })),
+  };
+  return {
+    traceEvents: events,
+    displayTimeUnit: 'ns',
+    otherData: {
+      tilewave: {
+        formatVersion: '1.0',
+        kind: 'run',
+        title: options.title ?? 'synthetic transformer block on test-gpu',
+        tracks,
+        device: DEVICE,
+        summary,
+      },
+    },
+  };
+}
+
+/** A sweep trace: TFLOP/s against n, each point linking to a per-point trace. */
+export function sweepTrace(points = 12): ChromeTraceObject {
+  const list = Array.from({ length: points }, (_, i) => {
+    const value = 1024 * (i + 1);
+    const tflops = 700 * (1 - Math.exp(-value / 3000)) * (i % 5 === 4 ? 0.85 : 1);
+    return { value, timeNs: (2 * 4096 * 4096 * value) / (tflops * 1e12) * 1e9, tflops: Math.round(tflops * 10) / 10, tile: i % 2 ? '128x256x64' : '128x128x64', trace: `runs/n-${value}.json` };
+  });
+  return {
+    traceEvents: [],
+    displayTimeUnit: 'ns',
+    otherData: {
+      tilewave: {
+        formatVersion: '1.0',
+        kind: 'sweep',
+        title: 'GEMM sweep over n on test-gpu',
+        tracks: [],
+        device: DEVICE,
+        sweep: { parameter: 'n', metric: 'tflops', points: list },
+      },
+    },
+  };
+}
+
+/**
+ * A large trace for the benchmark: `spans` tile spans spread over `sms` SM tracks, back to back
+ * with small gaps, plus an ops stream and a busy counter. Built with plain loops (no per-op
+ * bookkeeping) so a million spans take about a second.
+ */
+export function largeTrace(spans = 1_000_000, sms = 132): ChromeTraceObject {
+  const pid = 1;
+  const events: Ev[] = [{ ph: 'M', pid, tid: 0, name: 'process_name', args: { name: 'gpu0' } }];
+  const tracks: { pid: number; tid: number; device: string; unit: string; group: string }[] = [{ pid, tid: 1, device: 'gpu0', unit: 'stream 0', group: 'ops' }];
+  events.push({ ph: 'M', pid, tid: 1, name: 'thread_name', args: { name: 'stream 0' } });
+  for (let s = 0; s < sms; s++) {
+    tracks.push({ pid, tid: 2 + s, device: 'gpu0', unit: `SM ${s}`, group: 'SM' });
+    events.push({ ph: 'M', pid, tid: 2 + s, name: 'thread_name', args: { name: `SM ${s}` } });
+  }
+  const perSm = Math.ceil(spans / sms);
+  const opCount = 40;
+  const tilesPerOp = Math.ceil(perSm / opCount);
+  const tileUs = 0.8;
+  let made = 0;
+  for (let s = 0; s < sms && made < spans; s++) {
+    let t = 1 + (s % 7) * 0.01;
+    for (let k = 0; k < perSm && made < spans; k++) {
+      const op = Math.floor(k / tilesPerOp);
+      const dur = tileUs * (0.9 + ((k * 7 + s * 13) % 10) * 0.02);
+      events.push({
+        ph: 'X', pid, tid: 2 + s, ts: t, dur, name: `op${op} tile`, cat: op % 3 === 0 ? 'attention' : 'gemm',
+        args: { tile: `${k % 64},${s}`, config: op % 2 ? '128x256x64' : '128x128x64', bytes: 65536 + (k % 16) * 4096, flops: 2 * 128 * 128 * 64 * 4 },
+      });
+      t += dur + 0.05;
+      made++;
+    }
+  }
+  const opUs = tilesPerOp * (tileUs + 0.05);
+  for (let op = 0; op < opCount; op++) {
+    events.push({ ph: 'X', pid, tid: 1, ts: 1 + op * opUs, dur: opUs * 0.99, name: `op${op}`, cat: op % 3 === 0 ? 'attention' : 'gemm', args: { op: `op${op}` } });
+    events.push({ ph: 'C', pid, tid: 0, ts: 1 + op * opUs, name: 'SMs busy', args: { SMs: sms - (op % 5) } });
+  }
+  return { traceEvents: events, displayTimeUnit: 'ns', otherData: { tilewave: { formatVersion: '1.0', kind: 'run', title: `${spans} synthetic spans on ${sms} SMs`, tracks, device: DEVICE } } };
+}

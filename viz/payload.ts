@@ -1,0 +1,138 @@
+/**
+ * The data a report page carries: each trace compiled (viz/compile.ts) into a compact, columnar
+ * form that the page decodes without walking a million event objects. Shared by the report
+ * builder (Node) and the viewer app (browser); types only.
+ *
+ * Numeric columns are base64 strings of little-endian typed arrays (`B64`); times are nanoseconds.
+ */
+
+/** Base64 of a little-endian typed array's bytes. */
+export type B64 = string;
+
+export const PAYLOAD_FORMAT = 'tilewave-report';
+export const PAYLOAD_VERSION = 1;
+
+export interface ReportPayload {
+  format: typeof PAYLOAD_FORMAT;
+  version: number;
+  title: string;
+  /** Set when a trace could not be read: the page shows it in #tw-error instead of a view. */
+  error?: string;
+  runs: RunPayload[];
+}
+
+export interface DeviceRoofs {
+  id?: string;
+  name?: string;
+  peakFlopsPerSecond?: Record<string, number>;
+  memoryBandwidthBytesPerSecond?: number;
+}
+
+export interface OpSummaryLike {
+  name: string;
+  type?: string;
+  startNs?: number;
+  durationNs: number;
+  flops?: number;
+  dramBytes?: number;
+  dtype?: string;
+  achievedFlopsPerSecond?: number;
+  achievedDramBytesPerSecond?: number;
+  config?: Record<string, unknown>;
+  waves?: number;
+  tiles?: number;
+}
+
+export interface SummaryLike {
+  scenario?: string;
+  seed?: number;
+  device?: DeviceRoofs & { family?: string };
+  simulatedTimeNs?: number;
+  eventCount?: number;
+  totals?: { flops?: number; dramBytes?: number; achievedFlopsPerSecond?: number; achievedDramBytesPerSecond?: number };
+  ops?: OpSummaryLike[];
+  units?: { device: string; unit: string; busyNs: number; utilization: number }[];
+}
+
+export interface SweepPointLike {
+  value: number;
+  timeNs?: number;
+  trace?: string;
+  [metric: string]: unknown;
+}
+
+export interface SweepLike {
+  parameter: string;
+  metric: string;
+  points: SweepPointLike[];
+}
+
+export interface RunPayload {
+  /** "A" / "B" in a comparison, "" for a single run. */
+  label: string;
+  title: string;
+  /** Where the trace came from (a file name), when known. */
+  source?: string;
+  kind: 'run' | 'sweep';
+  /** Time range covered by spans, counters and instants (ns). */
+  startNs: number;
+  endNs: number;
+  spanCount: number;
+  /** Strings referred to by index: names, categories, argument keys. */
+  strings: string[];
+  /** Span style keys: [name string index, cat string index] per key. */
+  styles: [number, number][];
+  /** Distinct argument values (deduplicated), referred to by 1-based index (0 = absent). */
+  values: unknown[];
+  devices: DevicePayload[];
+  tracks: TrackPayload[];
+  counters: CounterPayload[];
+  device?: DeviceRoofs;
+  summary?: SummaryLike;
+  sweep?: SweepLike;
+  /** Problems that did not stop the report (events skipped, ...). */
+  warnings: string[];
+}
+
+export interface DevicePayload {
+  pid: number;
+  name: string;
+  sortIndex: number;
+}
+
+export interface TrackPayload {
+  pid: number;
+  tid: number;
+  device: string;
+  unit: string;
+  group: string;
+  /** Number of spans. */
+  n: number;
+  /**
+   * Spans are stored lane by lane (a lane is a row of non-overlapping spans; nested spans go to
+   * deeper lanes), each lane sorted by start. laneStart[l] is the first span of lane l, with a
+   * final entry equal to n.
+   */
+  laneStart: number[];
+  /** Float64 start times (ns). */
+  start: B64;
+  /** Float64 durations (ns). */
+  dur: B64;
+  /** Uint32 style key per span (index into RunPayload.styles). */
+  style: B64;
+  /** Per argument key: [key string index, Uint32 column of 1-based value indices (0 = absent)]. */
+  args: [number, B64][];
+  /** Instants on this track: times (ns) and name string indices. */
+  instants?: { t: number[]; name: number[] };
+}
+
+export interface CounterPayload {
+  pid: number;
+  device: string;
+  name: string;
+  series: string[];
+  /** Float64 sample times (ns), ascending; a value holds until the next sample. */
+  t: B64;
+  /** Float64 values per series, parallel to t. */
+  v: B64[];
+}
