@@ -204,7 +204,7 @@ export function compileTrace(trace: ChromeTraceObject, options: CompileOptions =
   });
 
   // Styles and argument values.
-  const styles: [number, number][] = [];
+  const styles: RunPayload['styles'] = [];
   const styleIndex = new Map<string, number>();
   const values: unknown[] = [];
   const valueIndex = new Map<string, number>();
@@ -250,11 +250,13 @@ export function compileTrace(trace: ChromeTraceObject, options: CompileOptions =
       dur[j] = endsSorted[k] - startsSorted[k];
       const name = typeof e.name === 'string' ? e.name : '(unnamed)';
       const cat = typeof e.cat === 'string' ? e.cat : '';
-      const sk = `${name}\u0000${cat}`;
+      // Work done for an op (a tile of a GEMM) takes the op's colour: args.op names it.
+      const op = isRecord(e.args) && typeof e.args.op === 'string' && e.args.op !== name ? e.args.op : undefined;
+      const sk = op === undefined ? `${name}\u0000${cat}` : `${name}\u0000${cat}\u0000${op}`;
       let si = styleIndex.get(sk);
       if (si === undefined) {
         si = styles.length;
-        styles.push([str(name), str(cat)]);
+        styles.push(op === undefined ? [str(name), str(cat)] : [str(name), str(cat), str(op)]);
         styleIndex.set(sk, si);
       }
       style[j] = si;

@@ -80,8 +80,11 @@ export interface RunPayload {
   spanCount: number;
   /** Strings referred to by index: names, categories, argument keys. */
   strings: string[];
-  /** Span style keys: [name string index, cat string index] per key. */
-  styles: [number, number][];
+  /**
+   * Span styles: [name, cat] string indices, plus the string the colour comes from when it is not
+   * the name (the `op` argument of a tile, so tiles share their op's colour).
+   */
+  styles: ([number, number] | [number, number, number])[];
   /** Distinct argument values (deduplicated), referred to by 1-based index (0 = absent). */
   values: unknown[];
   devices: DevicePayload[];

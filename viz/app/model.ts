@@ -106,7 +106,7 @@ export function checkPayload(value: unknown): ReportPayload {
 function decodeRun(p: RunPayload, index: number, firstTrackIndex: number): RunModel {
   const styleName = p.styles.map(([n]) => p.strings[n] ?? '');
   const styleCat = p.styles.map(([, c]) => p.strings[c] ?? '');
-  const styleColor = Int32Array.from(styleName, (name, i) => paletteIndexOf(name || styleCat[i]!));
+  const styleColor = Int32Array.from(p.styles, ([n, c, colorKey]) => paletteIndexOf(p.strings[colorKey ?? n] || p.strings[c] || ''));
   const run: RunModel = {
     index,
     label: p.label,

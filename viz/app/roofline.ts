@@ -162,6 +162,7 @@ export function renderRoofline(container: HTMLElement, runs: RunModel[], options
   const legend = el('div', { class: 'tw-legend' });
   for (const t of types.slice(0, 12)) legend.append(el('span', { class: 'tw-legend-item' }, el('span', { class: 'tw-swatch tw-round', style: `background:${PALETTE[paletteIndexOf(t)]}` }), t));
   if (multi) legend.append(el('span', { class: 'tw-legend-item' }, '● A  ▲ B'));
+  if (points.length === 0) legend.append(el('span', { class: 'tw-muted' }, 'No per-op summary with FLOPs and DRAM bytes in this trace: only the device roofs are shown.'));
   if (skipped > 0) legend.append(el('span', { class: 'tw-muted' }, `${skipped} op${skipped === 1 ? '' : 's'} without FLOPs or DRAM bytes not shown`));
   container.append(legend);
 }

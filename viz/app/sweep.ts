@@ -3,6 +3,7 @@
  * run. A point whose run has a trace links to it (paths relative to the report).
  */
 import { axisBottom, axisLeft, extent, format, line, max as d3max, scaleLinear, scaleLog, select, type NumberValue } from 'd3';
+import { PALETTE } from './colors.ts';
 import { el } from './dom.ts';
 import { formatArg, formatDuration, formatNumber } from './format.ts';
 import type { RunModel } from './model.ts';
@@ -67,6 +68,9 @@ export function renderSweep(container: HTMLElement, run: RunModel, options: Swee
     if (typeof p.trace === 'string') box.append(el('div', { class: 'tw-muted' }, 'click to open its trace'));
     return box;
   };
+  // Points coloured by kernel tile config when the sweep records one: shows where the heuristic switches.
+  const tiles = [...new Set(points.map((p) => p.tile).filter((t): t is string => typeof t === 'string' && t !== ''))];
+  const colorBy = tiles.length >= 2 && tiles.length <= PALETTE.length ? (p: SweepPointLike) => PALETTE[tiles.indexOf(String(p.tile))] ?? PALETTE[0]! : undefined;
   const g = svg.append('g').attr('class', 'tw-sweep-points');
   for (const p of points) {
     const parent = typeof p.trace === 'string' ? g.append('a').attr('href', p.trace).attr('class', 'tw-sweep-link') : g;
@@ -76,11 +80,15 @@ export function renderSweep(container: HTMLElement, run: RunModel, options: Swee
       .attr('cx', x(p.value))
       .attr('cy', y(yOf(p)))
       .attr('r', points.length > 200 ? 2.5 : 4)
+      .attr('style', colorBy ? `fill:${colorBy(p)}` : null)
       .attr('data-value', String(p.value))
       .on('mousemove', (ev: MouseEvent) => options.showTooltip?.(tip(p), ev.clientX, ev.clientY))
       .on('mouseleave', () => options.hideTooltip?.());
   }
-  container.append(el('p', { class: 'tw-muted' }, `Best: ${sweep.parameter} = ${formatNumber(best.value)} at ${metric === 'timeNs' ? formatDuration(yOf(best)) : `${formatNumber(yOf(best))} ${metricLabel(metric)}`}.`));
+  if (colorBy) {
+    container.append(el('div', { class: 'tw-legend' }, el('span', { class: 'tw-muted' }, 'tile config:'), ...tiles.map((t) => el('span', { class: 'tw-legend-item' }, el('span', { class: 'tw-swatch tw-round', style: `background:${PALETTE[tiles.indexOf(t)]}` }), t))));
+  }
+  container.append(el('p', { class: 'tw-muted' }, `Best: ${sweep.parameter} = ${formatNumber(best.value)} at ${metric === 'timeNs' ? formatDuration(yOf(best)) : `${formatNumber(Number(yOf(best).toPrecision(4)))} ${metricLabel(metric)}`} (ringed).`));
 
   // The points as a table too (sortable), for reading exact values.
   const keys = [...new Set(points.flatMap((p) => Object.keys(p)))].filter((k) => k !== 'trace');

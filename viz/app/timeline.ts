@@ -411,13 +411,18 @@ export class Timeline {
   }
 
   private setVisible(t0: number, t1: number, render = true): void {
-    this.canvasSel.call(this.zoom.transform, this.transformFor(t0, t1));
+    // zoom.transform does not clamp; keep programmatic views inside the trace like gestures are.
+    const extent: [[number, number], [number, number]] = [[0, 0], [this.width, this.viewH]];
+    const clamped = this.zoom.constrain()(this.transformFor(t0, t1), extent, [[0, -Infinity], [this.width, Infinity]]);
+    this.canvasSel.call(this.zoom.transform, clamped);
     if (render) this.renderNow();
   }
 
   /** Show [t0, t1] (ns) and draw at once. */
   zoomTo(t0: number, t1: number): void {
-    this.setVisible(t0, t1, true);
+    const a = Number.isFinite(t0) ? t0 : this.domain[0];
+    const b = Number.isFinite(t1) ? t1 : this.domain[1];
+    this.setVisible(Math.min(a, b), Math.max(a, b), true);
   }
 
   resetZoom(): void {

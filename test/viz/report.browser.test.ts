@@ -1,0 +1,343 @@
+/**
+ * The HTML report in headless Chromium: tracks and spans render (DOM and canvas pixels), zoom and
+ * pan move the visible range, hover and click show span details, and the summary, roofline, sweep,
+ * comparison and error views appear. One browser for the file; screenshots go to test-artifacts/viz.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildReportHtml, writeReportHtml } from '../../viz/report.ts';
+import { largeTrace, sweepTrace, syntheticTrace } from './fixtures.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ART = resolve('test-artifacts/viz');
+
+interface Api {
+  ready: boolean;
+  spanCount: number;
+  visibleRange(): [number, number];
+  zoomTo(a: number, b: number): void;
+  spanScreenPosition(t: number, s: number): { x: number; y: number; visible: boolean } | null;
+  renderStats(): { lastFrameMs: number };
+  tracks(): { index: number; unit: string; group: string; spans: number }[];
+  spanInfo(t: number, s: number): { name: string; startNs: number; durNs: number; args: Record<string, unknown> };
+  revealTrack(t: number): boolean;
+}
+type Win = Window & { __tilewave: Api };
+
+describe.skipIf(!existsSync(CHROMIUM))('HTML report in Chromium', () => {
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const file = (name: string) => join(ART, name);
+
+  beforeAll(async () => {
+    mkdirSync(ART, { recursive: true });
+    await Promise.all([
+      writeReportHtml(file('single.html'), { traces: [syntheticTrace()] }),
+      writeReportHtml(file('collapsed.html'), { traces: [syntheticTrace({ sms: 24 })] }),
+      writeReportHtml(file('compare.html'), {
+        traces: [syntheticTrace({ title: 'baseline' }), syntheticTrace({ title: 'tuned', opSlowdown: { attention: 0.7, gelu: 1.3 }, tileOverride: { out_proj: '64x128x64' } })],
+      }),
+      writeReportHtml(file('sweep.html'), { traces: [sweepTrace(12)], sources: [file('sweep.json')] }),
+      writeReportHtml(file('lod.html'), { traces: [largeTrace(200_000, 32)] }),
+    ]);
+    writeFileSync(file('malformed.html'), await buildReportHtml({ traces: [{ traceEvents: [{ ph: 'X', name: 'gemm', dur: 1 }] }] }));
+    const good = readFileSync(file('single.html'), 'utf8');
+    const dataAt = good.indexOf('id="tw-data">');
+    writeFileSync(file('truncated-data.html'), good.slice(0, dataAt + 2000));
+    writeFileSync(file('truncated-viewer.html'), good.slice(0, good.indexOf('<script>', good.indexOf('<script>') + 1) + 5000));
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  async function open(name: string): Promise<void> {
+    pageErrors.length = 0;
+    await page.goto(pathToFileURL(file(name)).href);
+    await page.waitForFunction(() => (window as unknown as Win).__tilewave?.ready || document.getElementById('tw-error')?.hidden === false);
+  }
+
+  const api = <T>(fn: (a: Api) => T): Promise<T> => page.evaluate(`(${fn.toString()})(window.__tilewave)`) as Promise<T>;
+
+  /** RGBA of the timeline canvas at page coordinates. */
+  async function pixel(x: number, y: number): Promise<number[]> {
+    return page.evaluate(([px, py]) => {
+      const c = document.querySelector('#tw-timeline canvas') as HTMLCanvasElement;
+      const r = c.getBoundingClientRect();
+      const s = c.width / r.width;
+      return Array.from(c.getContext('2d')!.getImageData(Math.floor((px! - r.left) * s), Math.floor((py! - r.top) * s), 1, 1).data);
+    }, [x, y]);
+  }
+  const isBackground = (rgba: number[]) => rgba[0]! > 245 && rgba[1]! > 245 && rgba[2]! > 245;
+
+  async function showSpan(track: number, span: number): Promise<{ x: number; y: number }> {
+    const pos = await page.evaluate(([t, s]) => {
+      const a = (window as unknown as Win).__tilewave;
+      a.revealTrack(t!);
+      const info = a.spanInfo(t!, s!)!;
+      a.zoomTo(info.startNs - info.durNs * 0.5, info.startNs + info.durNs * 1.5);
+      return a.spanScreenPosition(t!, s!);
+    }, [track, span]);
+    expect(pos?.visible).toBe(true);
+    return pos!;
+  }
+
+  describe('a single run', () => {
+    beforeAll(() => open('single.html'));
+
+    it('renders its tracks and spans (DOM and canvas pixels)', async () => {
+      expect(await page.locator('#tw-error').isVisible()).toBe(false);
+      const tracks = await api((a) => a.tracks());
+      expect(tracks.map((t) => t.unit)).toEqual(['stream 0', 'SM 0', 'SM 1', 'SM 2', 'SM 3', 'HBM']);
+      expect(await api((a) => a.spanCount)).toBe(52);
+      expect(await page.locator('.tw-row-label[data-track-index]').count()).toBe(6);
+      expect(await page.locator('#tw-timeline canvas').count()).toBeGreaterThanOrEqual(1);
+      expect(await page.locator('.tw-axis text').count()).toBeGreaterThan(3);
+
+      const pos = await showSpan(1, 0);
+      expect(isBackground(await pixel(pos.x, pos.y))).toBe(false);
+      // Before the first span (the trace starts at 2 µs) the row is empty.
+      await api((a) => a.zoomTo(0, 137_000));
+      const whole = await api((a) => a.spanScreenPosition(1, 0));
+      const box = (await page.locator('#tw-timeline canvas').first().boundingBox())!;
+      const emptyX = box.x + (1000 / 137_000) * box.width;
+      expect(isBackground(await pixel(emptyX, whole!.y))).toBe(true);
+      expect(isBackground(await pixel(whole!.x, whole!.y))).toBe(false);
+      // The counter rows draw too.
+      expect(await page.locator('.tw-kind-counter').count()).toBe(2);
+      await page.screenshot({ path: join(ART, 'report.png'), fullPage: true });
+    });
+
+    it('zooms with the wheel and keys, pans with keys and drag, resets with 0', async () => {
+      await page.keyboard.press('0');
+      const full = await api((a) => a.visibleRange());
+      expect(full[0]).toBeCloseTo(0, 6);
+      expect(full[1]).toBeCloseTo(137_000, 3);
+      const box = (await page.locator('#tw-timeline canvas').first().boundingBox())!;
+      await page.mouse.move(box.x + box.width / 2, box.y + 40);
+      await page.mouse.wheel(0, -400);
+      const wheeled = await api((a) => a.visibleRange());
+      expect(wheeled[1] - wheeled[0]).toBeLessThan((full[1] - full[0]) * 0.8);
+      expect(wheeled[0]).toBeLessThan(137_000 / 2);
+      expect(wheeled[1]).toBeGreaterThan(137_000 / 2);
+
+      await page.keyboard.press('w');
+      const zoomedIn = await api((a) => a.visibleRange());
+      expect(zoomedIn[1] - zoomedIn[0]).toBeLessThan(wheeled[1] - wheeled[0]);
+      await page.keyboard.press('d');
+      const panned = await api((a) => a.visibleRange());
+      expect(panned[0]).toBeGreaterThan(zoomedIn[0]);
+      expect(panned[1] - panned[0]).toBeCloseTo(zoomedIn[1] - zoomedIn[0], 3);
+      await page.keyboard.press('a');
+      await page.keyboard.press('a');
+      expect((await api((a) => a.visibleRange()))[0]).toBeLessThan(panned[0]);
+      await page.keyboard.press('s');
+      const zoomedOut = await api((a) => a.visibleRange());
+      expect(zoomedOut[1] - zoomedOut[0]).toBeGreaterThan(zoomedIn[1] - zoomedIn[0]);
+
+      await page.mouse.move(box.x + box.width / 2, box.y + 40);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width / 2 - 200, box.y + 40, { steps: 5 });
+      await page.mouse.up();
+      const dragged = await api((a) => a.visibleRange());
+      expect(dragged[0]).toBeGreaterThan(zoomedOut[0]);
+
+      await page.keyboard.press('0');
+      const reset = await api((a) => a.visibleRange());
+      expect(reset[0]).toBeCloseTo(full[0], 6);
+      expect(reset[1]).toBeCloseTo(full[1], 3);
+      expect(await page.locator('.tw-range').textContent()).toContain('137 µs');
+    });
+
+    it('shows a tooltip with the span name, duration and args on hover', async () => {
+      const info = await api((a) => a.spanInfo(1, 0));
+      expect(info.name).toBe('qkv_proj tile 0');
+      const pos = await showSpan(1, 0);
+      await page.mouse.move(pos.x, pos.y);
+      const tip = page.locator('#tw-tooltip');
+      await tip.waitFor({ state: 'visible' });
+      const text = (await tip.textContent())!;
+      expect(text).toContain('qkv_proj tile 0');
+      expect(text).toContain('12.8 µs'); // 40 µs / 3 tiles × 0.96
+      expect(text).toContain('tile0,0');
+      expect(text).toContain('config128x256x64');
+      expect(text).toContain('5 MB'); // bytes, SI
+      expect(text).toContain('2.67 GFLOP'); // flops, SI
+      await page.screenshot({ path: join(ART, 'tooltip.png') });
+      await page.mouse.move(5, 5);
+      await tip.waitFor({ state: 'hidden' });
+    });
+
+    it('pins a clicked span in the side panel', async () => {
+      const pos = await showSpan(2, 1);
+      await page.mouse.click(pos.x, pos.y);
+      const details = page.locator('#tw-details');
+      await expect.poll(() => details.textContent()).toContain('qkv_proj tile 5');
+      expect(await details.textContent()).toContain('Arguments');
+      await page.keyboard.press('Escape');
+      await expect.poll(() => details.textContent()).not.toContain('qkv_proj tile 5');
+    });
+
+    it('dims spans that do not match the search box', async () => {
+      await api((a) => a.zoomTo(0, 137_000));
+      const qkv = (await api((a) => a.spanScreenPosition(1, 0)))!;
+      const attention = (await api((a) => a.spanScreenPosition(1, 3)))!;
+      expect(await api((a) => a.spanInfo(1, 3).name)).toBe('attention tile 0');
+      const before = await pixel(qkv.x, qkv.y);
+      await page.fill('#tw-search', 'attention');
+      await expect.poll(() => page.locator('.tw-search-count').textContent()).toBe('13 matches');
+      await page.waitForTimeout(50);
+      const dimmed = await pixel(qkv.x, qkv.y);
+      const kept = await pixel(attention.x, attention.y);
+      const sum = (p: number[]) => p[0]! + p[1]! + p[2]!;
+      expect(sum(dimmed)).toBeGreaterThan(sum(before) + 150);
+      expect(isBackground(kept)).toBe(false);
+      expect(sum(kept)).toBeLessThan(600);
+      await page.screenshot({ path: join(ART, 'search.png') });
+      await page.fill('#tw-search', '');
+      await page.locator('#tw-search').blur();
+    });
+
+    it('shows the summary, a sortable op table and the roofline', async () => {
+      const summary = page.locator('#tw-summary');
+      const text = (await summary.textContent())!;
+      expect(text).toContain('Total time');
+      expect(text).toContain('137 µs');
+      expect(text).toContain('TFLOP/s');
+      expect(text).toContain('Utilization per unit');
+      expect(text).toContain('Kernel configurations');
+      expect(text).toContain('128x256x64');
+      expect(text).toContain('waves');
+      const firstOp = () => page.locator('#tw-ops tbody tr:first-child td:nth-child(2)').textContent();
+      expect(await page.locator('#tw-ops tbody tr').count()).toBe(4);
+      expect(await firstOp()).toBe('qkv_proj');
+      await page.locator('#tw-ops th[data-key="time"]').click();
+      expect(await firstOp()).toBe('attention');
+      await page.locator('#tw-ops th[data-key="time"]').click();
+      expect(await firstOp()).toBe('gelu');
+      await page.locator('#tw-ops th[data-key="name"]').click();
+      expect(await firstOp()).toBe('attention');
+
+      const roof = page.locator('#tw-roofline');
+      expect(await roof.locator('.tw-point').count()).toBe(4);
+      expect(await roof.locator('.tw-roof').count()).toBe(3); // fp8, fp16/bf16, fp32
+      expect(await roof.locator('.tw-roof-used').count()).toBeGreaterThan(0);
+      expect(await roof.textContent()).toContain('fp16/bf16');
+      await page.locator('#tw-roofline .tw-point[data-op="attention"]').hover();
+      await expect.poll(() => page.locator('#tw-tooltip').textContent()).toContain('FLOP/B');
+      await roof.screenshot({ path: join(ART, 'roofline.png') });
+      expect(pageErrors).toEqual([]);
+    });
+
+    it('shows runtime errors in #tw-error', async () => {
+      await page.evaluate(() => setTimeout(() => {
+        throw new Error('boom from a test');
+      }, 0));
+      await expect.poll(() => page.locator('#tw-error').textContent()).toContain('boom from a test');
+      expect(await page.locator('#tw-error').isVisible()).toBe(true);
+    });
+  });
+
+  it('starts groups of more than 16 tracks collapsed into an occupancy row', async () => {
+    await open('collapsed.html');
+    const group = page.locator('.tw-row-label.tw-kind-group');
+    expect(await group.count()).toBe(1);
+    expect(await group.getAttribute('class')).toContain('tw-collapsed');
+    expect(await group.textContent()).toContain('×24');
+    expect(await page.locator('.tw-row-label[data-track-index]').count()).toBe(2);
+    const gb = (await group.boundingBox())!;
+    const canvas = (await page.locator('#tw-timeline canvas').first().boundingBox())!;
+    expect(isBackground(await pixel(canvas.x + canvas.width * 0.3, gb.y + gb.height - 5))).toBe(false);
+    await group.click();
+    expect(await page.locator('.tw-row-label[data-track-index]').count()).toBe(26);
+    await page.screenshot({ path: join(ART, 'expanded.png') });
+  });
+
+  it('keeps a 200,000-span trace interactive with merged boxes', async () => {
+    await open('lod.html');
+    expect(await api((a) => a.spanCount)).toBe(200_040);
+    await api((a) => a.revealTrack(5));
+    await api((a) => a.zoomTo(0, a.visibleRange()[1] * 2));
+    const pos = (await api((a) => a.spanScreenPosition(5, 3000)))!;
+    expect(isBackground(await pixel(pos.x, pos.y))).toBe(false);
+    const frame = await page.evaluate(() => {
+      const a = (window as unknown as Win).__tilewave;
+      const [t0, t1] = a.visibleRange();
+      const times: number[] = [];
+      for (let i = 1; i <= 5; i++) {
+        a.zoomTo(t0, t0 + (t1 - t0) / (i * 2));
+        times.push(a.renderStats().lastFrameMs);
+      }
+      return Math.max(...times);
+    });
+    expect(frame).toBeLessThan(250);
+    await page.screenshot({ path: join(ART, 'lod.png') });
+  });
+
+  it('draws a sweep with clickable points', async () => {
+    await open('sweep.html');
+    const sweep = page.locator('#tw-sweep');
+    expect(await sweep.locator('.tw-sweep-point').count()).toBe(12);
+    expect(await sweep.locator('a.tw-sweep-link').first().getAttribute('href')).toBe('runs/n-1024.json');
+    expect(await sweep.textContent()).toContain('TFLOP/s vs n');
+    expect(await page.locator('#tw-timeline').count()).toBe(0);
+    await sweep.locator('.tw-sweep-point').nth(3).hover();
+    await expect.poll(() => page.locator('#tw-tooltip').textContent()).toContain('n = 4,096');
+    await page.screenshot({ path: join(ART, 'sweep.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('compares two runs on one time axis with a per-op delta table', async () => {
+    await open('compare.html');
+    const compare = page.locator('#tw-compare');
+    expect(await compare.textContent()).toContain('B is');
+    const rows = compare.locator('#tw-compare-table tbody tr');
+    expect(await rows.count()).toBe(4);
+    const rowOf = (name: string) => compare.locator('#tw-compare-table tbody tr', { hasText: name });
+    expect(await rowOf('attention').locator('td.tw-faster').textContent()).toBe('-30.0%');
+    expect(await rowOf('gelu').locator('td.tw-slower').textContent()).toBe('+30.0%');
+    expect(await rowOf('qkv_proj').locator('td.tw-same').count()).toBe(1);
+    expect(await rowOf('out_proj').textContent()).toContain('→');
+    expect(await page.locator('.tw-row-label.tw-kind-run').count()).toBe(2);
+    const tracks = await api((a) => a.tracks());
+    expect(tracks).toHaveLength(12);
+    // Same scale: run A's and run B's first SM span start at the same x.
+    const [a, b] = await page.evaluate(() => {
+      const w = (window as unknown as Win).__tilewave;
+      w.zoomTo(0, 20_000);
+      return [w.spanScreenPosition(1, 0), w.spanScreenPosition(7, 0)];
+    });
+    expect(a!.x).toBeCloseTo(b!.x, 3);
+    expect(b!.y).toBeGreaterThan(a!.y);
+    await page.keyboard.press('0');
+    await page.screenshot({ path: join(ART, 'compare.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows a clear error for a malformed trace', async () => {
+    await open('malformed.html');
+    const error = page.locator('#tw-error');
+    expect(await error.isVisible()).toBe(true);
+    expect(await error.textContent()).toContain('traceEvents[0] (ph "X", name "gemm") has no "ts"');
+    await page.screenshot({ path: join(ART, 'error.png') });
+  });
+
+  it('shows a clear error when the report file is cut off', async () => {
+    await open('truncated-data.html');
+    expect(await page.locator('#tw-error').isVisible()).toBe(true);
+    expect(await page.locator('#tw-error').textContent()).toContain('truncated or damaged');
+    await page.goto(pathToFileURL(file('truncated-viewer.html')).href);
+    await expect.poll(() => page.locator('#tw-error').isVisible()).toBe(true);
+    expect(await page.locator('#tw-error').textContent()).toMatch(/did not start|Runtime error/);
+  });
+});
