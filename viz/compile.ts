@@ -183,7 +183,7 @@ export function compileTrace(trace: ChromeTraceObject, options: CompileOptions =
     }
   }
 
-  const summary = isRecord(tw.summary) ? (tw.summary as SummaryLike) : undefined;
+  const summary = isRecord(tw.summary) ? sanitizeSummary(tw.summary, warnings) : undefined;
   if (summary && typeof summary.simulatedTimeNs === 'number' && summary.simulatedTimeNs > tMax) tMax = summary.simulatedTimeNs;
   if (!Number.isFinite(tMin)) {
     tMin = 0;
@@ -342,8 +342,8 @@ export function compileTrace(trace: ChromeTraceObject, options: CompileOptions =
   }
   if (unlisted.length > 0 || !Array.isArray(tw.tracks)) devices.sort((a, b) => a.sortIndex - b.sortIndex);
 
-  const device = isRecord(tw.device) ? (tw.device as DeviceRoofs) : summary?.device;
-  const sweep = tw.kind === 'sweep' && isRecord(tw.sweep) ? (tw.sweep as unknown as SweepLike) : undefined;
+  const device = isRecord(tw.device) ? sanitizeDevice(tw.device) : summary?.device;
+  const sweep = tw.kind === 'sweep' && isRecord(tw.sweep) ? sanitizeSweep(tw.sweep) : undefined;
   const title = typeof tw.title === 'string' && tw.title ? tw.title : summary?.scenario ?? options.source ?? 'trace';
 
   const payload: RunPayload = {
@@ -366,4 +366,43 @@ export function compileTrace(trace: ChromeTraceObject, options: CompileOptions =
   if (summary !== undefined) payload.summary = summary;
   if (sweep !== undefined) payload.sweep = sweep;
   return payload;
+}
+
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+function sanitizeDevice(d: Rec): DeviceRoofs {
+  const out: DeviceRoofs = {};
+  if (typeof d.id === 'string') out.id = d.id;
+  if (typeof d.name === 'string') out.name = d.name;
+  if (isRecord(d.peakFlopsPerSecond)) {
+    out.peakFlopsPerSecond = Object.fromEntries(Object.entries(d.peakFlopsPerSecond).filter(([, v]) => finite(v) && v > 0)) as Record<string, number>;
+  }
+  if (finite(d.memoryBandwidthBytesPerSecond) && d.memoryBandwidthBytesPerSecond > 0) out.memoryBandwidthBytesPerSecond = d.memoryBandwidthBytesPerSecond;
+  return out;
+}
+
+/** Keep the summary's well-formed parts, so one odd field cannot break the page. */
+function sanitizeSummary(s: Rec, warnings: string[]): SummaryLike {
+  const out = { ...s } as SummaryLike & Rec;
+  if (isRecord(s.device)) out.device = { ...(s.device as Rec), ...sanitizeDevice(s.device) };
+  else delete out.device;
+  if (!finite(s.simulatedTimeNs)) delete out.simulatedTimeNs;
+  if (!isRecord(s.totals)) delete out.totals;
+  if (s.ops !== undefined) {
+    const ops = Array.isArray(s.ops) ? s.ops : [];
+    out.ops = ops.filter((o): o is NonNullable<SummaryLike['ops']>[number] => isRecord(o) && typeof o.name === 'string' && finite(o.durationNs));
+    if (out.ops.length < ops.length || !Array.isArray(s.ops)) warnings.push(`summary: ${Array.isArray(s.ops) ? ops.length - out.ops.length : 'all'} ops without a name and durationNs not shown`);
+  }
+  if (s.units !== undefined) {
+    out.units = (Array.isArray(s.units) ? s.units : []).filter((u): u is NonNullable<SummaryLike['units']>[number] => isRecord(u) && typeof u.unit === 'string' && finite(u.utilization));
+  }
+  return out;
+}
+
+function sanitizeSweep(s: Rec): SweepLike {
+  return {
+    parameter: typeof s.parameter === 'string' ? s.parameter : 'value',
+    metric: typeof s.metric === 'string' ? s.metric : '',
+    points: (Array.isArray(s.points) ? s.points : []).filter((p): p is SweepLike['points'][number] => isRecord(p) && finite(p.value)),
+  };
 }

@@ -127,7 +127,8 @@ export function validateTrace(value: unknown): TraceCheck {
  * the common case and deserves its own wording.
  */
 export function explainJsonError(text: string, error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  // One line: V8 quotes a piece of the source in its message, newlines included.
+  const message = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ');
   if (text.trim().length === 0) return 'the file is empty';
   if (/end of (JSON )?input|Unterminated string|end of data/i.test(message) || isTruncated(text)) {
     return `the JSON ends early (truncated file?): ${message}`;

@@ -191,3 +191,34 @@ export function largeTrace(spans = 1_000_000, sms = 132): ChromeTraceObject {
   }
   return { traceEvents: events, displayTimeUnit: 'ns', otherData: { tilewave: { formatVersion: '1.0', kind: 'run', title: `${spans} synthetic spans on ${sms} SMs`, tracks, device: DEVICE } } };
 }
+
+/**
+ * Two GPUs joined by NVLink: per device an ops stream, 20 SMs (a group that starts collapsed),
+ * 4 HBM channels and a link; spans nested on the ops stream (a layer containing its kernels) and
+ * an all-reduce crossing both devices. No summary: a device-less, generic-looking trace.
+ */
+export function multiDeviceTrace(): ChromeTraceObject {
+  const events: Ev[] = [];
+  const tracks: { pid: number; tid: number; device: string; unit: string; group: string }[] = [];
+  for (const pid of [1, 2]) {
+    const device = `gpu${pid - 1}`;
+    events.push({ ph: 'M', pid, tid: 0, name: 'process_name', args: { name: device } });
+    const units: [string, string][] = [['stream 0', 'ops'], ...Array.from({ length: 20 }, (_, i): [string, string] => [`SM ${i}`, 'SM']), ...Array.from({ length: 4 }, (_, i): [string, string] => [`HBM ${i}`, 'memory']), ['NVLink', 'link']];
+    units.forEach(([unit, group], i) => {
+      tracks.push({ pid, tid: i + 1, device, unit, group });
+      events.push({ ph: 'M', pid, tid: i + 1, name: 'thread_name', args: { name: unit } });
+    });
+    events.push({ ph: 'X', pid, tid: 1, ts: 0, dur: 100, name: 'layer 0', cat: 'layer' });
+    events.push({ ph: 'X', pid, tid: 1, ts: 0, dur: 60, name: 'mlp_up', cat: 'gemm', args: { flops: 1e10 } });
+    events.push({ ph: 'X', pid, tid: 1, ts: 60, dur: 30, name: 'mlp_down', cat: 'gemm', args: { flops: 5e9 } });
+    events.push({ ph: 'X', pid, tid: 1, ts: 61, dur: 5, name: 'epilogue', cat: 'elementwise' });
+    for (let s = 0; s < 20; s++) events.push({ ph: 'X', pid, tid: 2 + s, ts: s * 0.5, dur: 50, name: 'mlp_up tile', cat: 'gemm', args: { op: 'mlp_up', tile: `${s},0` } });
+    for (let c = 0; c < 4; c++) events.push({ ph: 'X', pid, tid: 22 + c, ts: c * 2, dur: 30, name: 'weights', cat: 'transfer', args: { bytes: 1 << 24 } });
+    events.push({ ph: 'X', pid, tid: 26, ts: 90, dur: 10, name: 'all-reduce', cat: 'transfer', args: { bytes: 1 << 22, peer: pid === 1 ? 'gpu1' : 'gpu0' } });
+    events.push({ ph: 'C', pid, tid: 0, ts: 0, name: 'link bandwidth (GB/s)', args: { tx: 0, rx: 0 } });
+    events.push({ ph: 'C', pid, tid: 0, ts: 90, name: 'link bandwidth (GB/s)', args: { tx: 400, rx: 380 } });
+    events.push({ ph: 'C', pid, tid: 0, ts: 100, name: 'link bandwidth (GB/s)', args: { tx: 0, rx: 0 } });
+    events.push({ ph: 'i', pid, tid: 1, ts: 100, name: 'sync', s: 't' });
+  }
+  return { traceEvents: events, displayTimeUnit: 'ns', otherData: { tilewave: { formatVersion: '1.0', kind: 'run', title: 'two GPUs over NVLink', tracks } } };
+}

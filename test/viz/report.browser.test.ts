@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReportHtml, writeReportHtml } from '../../viz/report.ts';
-import { largeTrace, sweepTrace, syntheticTrace } from './fixtures.ts';
+import { largeTrace, multiDeviceTrace, sweepTrace, syntheticTrace } from './fixtures.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ART = resolve('test-artifacts/viz');
@@ -43,6 +43,7 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in Chromium', () => {
       }),
       writeReportHtml(file('sweep.html'), { traces: [sweepTrace(12)], sources: [file('sweep.json')] }),
       writeReportHtml(file('lod.html'), { traces: [largeTrace(200_000, 32)] }),
+      writeReportHtml(file('multi.html'), { traces: [multiDeviceTrace()] }),
     ]);
     writeFileSync(file('malformed.html'), await buildReportHtml({ traces: [{ traceEvents: [{ ph: 'X', name: 'gemm', dur: 1 }] }] }));
     const good = readFileSync(file('single.html'), 'utf8');
@@ -261,6 +262,36 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in Chromium', () => {
     await group.click();
     expect(await page.locator('.tw-row-label[data-track-index]').count()).toBe(26);
     await page.screenshot({ path: join(ART, 'expanded.png') });
+  });
+
+  it('groups several devices, nests spans in lanes and stacks multi-series counters', async () => {
+    await open('multi.html');
+    expect(pageErrors).toEqual([]);
+    expect(await page.locator('.tw-row-label.tw-kind-device').count()).toBe(2);
+    const groups = await page.locator('.tw-row-label.tw-kind-group').allTextContents();
+    expect(groups.filter((g) => g.includes('SM'))).toHaveLength(2);
+    expect(groups.filter((g) => g.includes('memory'))).toHaveLength(2);
+    const tracks = await api((a) => a.tracks());
+    const stream = tracks.find((t) => t.unit === 'stream 0')!;
+    expect((stream as unknown as { lanes: number }).lanes).toBe(3); // layer > mlp_down > epilogue
+    const nested = await page.evaluate((ti) => {
+      const a = (window as unknown as Win).__tilewave;
+      a.zoomTo(55, 70_000);
+      // The third lane holds the epilogue.
+      return [a.spanInfo(ti, 3)!.name, a.spanScreenPosition(ti, 0)!.y, a.spanScreenPosition(ti, 3)!.y];
+    }, stream.index);
+    expect(nested[0]).toBe('epilogue');
+    expect(nested[2] as number).toBeGreaterThan(nested[1] as number);
+    const epilogue = (await api((a) => a.spanScreenPosition(0, 3)))!;
+    expect(isBackground(await pixel(epilogue.x, epilogue.y))).toBe(false);
+    // A counter with two series (tx, rx) shows both in its tooltip.
+    const counter = page.locator('.tw-row-label.tw-kind-counter').first();
+    const cb = (await counter.boundingBox())!;
+    const canvas = (await page.locator('#tw-timeline canvas').first().boundingBox())!;
+    await api((a) => a.zoomTo(0, 100_000));
+    await page.mouse.move(canvas.x + canvas.width * 0.95, cb.y + cb.height / 2);
+    await expect.poll(() => page.locator('#tw-tooltip').textContent()).toContain('tx: 400');
+    await page.screenshot({ path: join(ART, 'multi-device.png') });
   });
 
   it('keeps a 200,000-span trace interactive with merged boxes', async () => {

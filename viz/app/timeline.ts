@@ -187,7 +187,11 @@ export class Timeline {
 
     const resize = () => this.resize();
     if (typeof ResizeObserver !== 'undefined') new ResizeObserver(resize).observe(this.area);
-    window.addEventListener('resize', resize);
+    // The body's height follows the window's.
+    window.addEventListener('resize', () => {
+      this.layout();
+      this.resize();
+    });
     this.resize();
   }
 
