@@ -67,6 +67,7 @@ export function deltaStyle(fraction: number | undefined): string | undefined {
 
 function signedPercent(f: number | undefined): string | undefined {
   if (f === undefined || !Number.isFinite(f)) return undefined;
+  if (Math.abs(f) < 0.0005) return '0.0%';
   return `${f > 0 ? '+' : ''}${formatPercent(f)}`;
 }
 
@@ -87,8 +88,8 @@ export function renderCompare(container: HTMLElement, a: RunModel, b: RunModel, 
     el(
       'div',
       { class: 'tw-cards' },
-      el('div', { class: 'tw-card' }, el('div', { class: 'tw-card-label' }, el('span', { class: 'tw-run-badge tw-run-A' }, 'A'), ` ${a.title}`), el('div', { class: 'tw-card-value' }, formatDuration(ta)), rateA ? el('div', { class: 'tw-card-sub' }, formatFlopRate(rateA)) : null),
-      el('div', { class: 'tw-card' }, el('div', { class: 'tw-card-label' }, el('span', { class: 'tw-run-badge tw-run-B' }, 'B'), ` ${b.title}`), el('div', { class: 'tw-card-value' }, formatDuration(tb)), rateB ? el('div', { class: 'tw-card-sub' }, formatFlopRate(rateB)) : null),
+      el('div', { class: 'tw-card' }, el('div', { class: 'tw-card-label tw-plain', title: a.title }, el('span', { class: 'tw-run-badge tw-run-A' }, 'A'), ` ${a.title}`), el('div', { class: 'tw-card-value' }, formatDuration(ta)), rateA ? el('div', { class: 'tw-card-sub' }, formatFlopRate(rateA)) : null),
+      el('div', { class: 'tw-card' }, el('div', { class: 'tw-card-label tw-plain', title: b.title }, el('span', { class: 'tw-run-badge tw-run-B' }, 'B'), ` ${b.title}`), el('div', { class: 'tw-card-value' }, formatDuration(tb)), rateB ? el('div', { class: 'tw-card-sub' }, formatFlopRate(rateB)) : null),
       el('div', { class: 'tw-card', style: deltaStyle(df) }, el('div', { class: 'tw-card-label' }, 'Δ total time (B − A)'), el('div', { class: 'tw-card-value' }, signedDuration(tb - ta) ?? '–'), el('div', { class: 'tw-card-sub' }, signedPercent(df) ?? '')),
     ),
   );

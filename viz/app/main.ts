@@ -8,7 +8,7 @@ import { el, showError } from './dom.ts';
 import { formatDuration, formatNumber } from './format.ts';
 import { ReportDataError, checkPayload, decodeReport, spanInfo, type ReportModel, type RunModel, type SpanInfo } from './model.ts';
 import { renderRoofline, type RooflinePoint } from './roofline.ts';
-import { renderSummary, type OpRow } from './summary.ts';
+import { summaryParts, type OpRow } from './summary.ts';
 import { renderSweep } from './sweep.ts';
 import { Timeline } from './timeline.ts';
 
@@ -52,12 +52,11 @@ function header(title: string, model: ReportModel | null): HTMLElement {
     for (const run of model.runs) {
       const dev = run.device ?? run.summary?.device;
       const parts = [
-        run.label ? `${run.label}:` : '',
         dev?.name ?? dev?.id ?? '',
         run.kind === 'sweep' ? `sweep of ${run.sweep?.points.length ?? 0} points` : `${formatNumber(run.spanCount)} spans · ${formatDuration(run.summary?.simulatedTimeNs ?? run.endNs - run.startNs)}`,
         run.source ? run.source : '',
       ].filter(Boolean);
-      chips.push(el('span', { class: 'tw-chip tw-chip-head', title: run.source }, parts.join('  ·  ')));
+      chips.push(el('span', { class: 'tw-chip tw-chip-head', title: run.source }, run.label ? el('strong', {}, `${run.label}: `) : null, parts.join('  ·  ')));
     }
   }
   return el(
@@ -201,16 +200,21 @@ function start(): void {
   const runsWithSummary = model.runs.filter((r) => r.kind === 'run' || r.summary);
   if (runsWithSummary.length > 0) {
     const summary = section('tw-summary', model.runs.length > 1 ? 'Summaries' : 'Summary');
+    const overview = el('div', { class: 'tw-summary-left' });
+    const opTables: HTMLElement[] = [];
     for (const run of runsWithSummary) {
-      renderSummary(summary, run, (row: OpRow) => focusOp(run, row.op.startNs, row.op.durationNs, row.op.name));
+      const parts = summaryParts(run, (row: OpRow) => focusOp(run, row.op.startNs, row.op.durationNs, row.op.name));
+      overview.append(parts.overview);
+      if (parts.ops) opTables.push(parts.ops);
     }
-    const roof = section('tw-roofline', 'Roofline');
+    const roof = el('section', { id: 'tw-roofline', class: 'tw-roofline-box' }, el('h4', {}, 'Roofline'));
     renderRoofline(roof, runsWithSummary, {
       showTooltip: showTip,
       hideTooltip: hideTip,
       onPointClick: (p: RooflinePoint) => focusOp(p.run, p.op.startNs, p.op.durationNs, p.op.name),
     });
-    root.append(el('div', { class: 'tw-row' }, summary, roof));
+    summary.append(el('div', { class: 'tw-summary-top' }, overview, roof), ...opTables);
+    root.append(summary);
   }
 
   root.append(el('footer', { class: 'tw-footer' }, 'tilewave report · trace format 1 · opens offline; the data is embedded in this file'));

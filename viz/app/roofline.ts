@@ -86,10 +86,12 @@ export function renderRoofline(container: HTMLElement, runs: RunModel[], options
     .attr('role', 'img')
     .attr('aria-label', 'roofline: achieved FLOP/s against arithmetic intensity');
 
+  // Decades only; below 1 plain decimals (0.1, not SI "100m").
   const siTick = (unit: string) => (d: NumberValue) => {
     const v = Number(d);
     const exp = Math.log10(v);
-    return Math.abs(exp - Math.round(exp)) < 1e-6 ? `${format('~s')(v)}${unit}` : '';
+    if (Math.abs(exp - Math.round(exp)) >= 1e-6) return '';
+    return `${v < 1 ? format('~g')(v) : format('~s')(v)}${unit}`;
   };
   svg.append('g').attr('class', 'tw-grid').selectAll('line').data(y.ticks(6).filter((v) => Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-6))
     .join('line').attr('x1', m.left).attr('x2', width - m.right).attr('y1', (d) => y(d)).attr('y2', (d) => y(d));

@@ -83,7 +83,7 @@ export function headlineCards(run: RunModel): HTMLElement {
     cards.push(
       card('Compute', formatFlopRate(rate), peak ? `${formatPercent(rate / peak)} of ${dtype} peak (${formatFlopRate(peak)})` : undefined),
       card('DRAM bandwidth', formatByteRate(bw), bwPeak ? `${formatPercent(bw / bwPeak)} of ${formatByteRate(bwPeak)}` : undefined),
-      card('Work', formatFlops(flops), `${formatBytes(bytes)} DRAM traffic${bytes > 0 ? ` · ${formatNumber(flops / bytes)} FLOP/B` : ''}`),
+      card('Work', formatFlops(flops), `${formatBytes(bytes)} DRAM traffic${bytes > 0 ? ` · ${formatNumber(Number((flops / bytes).toPrecision(4)))} FLOP/B` : ''}`),
       card('Ops', formatNumber(s.ops?.length ?? 0), `${formatNumber(run.spanCount)} spans${s.eventCount !== undefined ? ` · ${formatNumber(s.eventCount)} events` : ''}`),
     );
   } else {
@@ -158,7 +158,7 @@ export function utilizationView(run: RunModel): HTMLElement {
     );
     box.append(head);
     if (list.length > 16) {
-      const strip = el('div', { class: 'tw-util-strip', role: 'img', 'aria-label': `${name} utilization per unit` });
+      const strip = el('div', { class: 'tw-util-strip', role: 'img', 'aria-label': `${name} utilization per unit`, style: list.length > 180 ? 'gap:0' : undefined });
       for (const u of list) {
         const level = u.utilization >= 0.8 ? 'hi' : u.utilization >= 0.4 ? 'mid' : 'lo';
         strip.append(el('span', { class: `tw-strip-col tw-${level}`, style: `height:${(Math.max(0, Math.min(1, u.utilization)) * 100).toFixed(1)}%`, title: `${u.unit}: ${formatPercent(u.utilization)} (${formatDuration(u.busyNs)} busy)` }));
@@ -238,23 +238,34 @@ function shareBar(share: number): HTMLElement {
   return el('span', { class: 'tw-share' }, el('span', { class: 'tw-share-bar', style: `width:${Math.min(100, share * 100).toFixed(1)}%` }), el('span', { class: 'tw-share-val' }, formatPercent(share)));
 }
 
-export function renderSummary(container: HTMLElement, run: RunModel, onOpClick?: (row: OpRow) => void): void {
-  const head = run.label ? el('h3', { class: 'tw-run-head' }, el('span', { class: `tw-run-badge tw-run-${run.label}` }, run.label), run.title) : null;
+/**
+ * A run's summary in two parts: the overview (headline numbers, utilization, kernel configs) and
+ * the op table, which gets the panel's full width.
+ */
+export function summaryParts(run: RunModel, onOpClick?: (row: OpRow) => void): { overview: HTMLElement; ops: HTMLElement | null } {
+  const badge = run.label ? el('span', { class: `tw-run-badge tw-run-${run.label}` }, run.label) : null;
+  const head = run.label ? el('h3', { class: 'tw-run-head' }, badge, run.title) : null;
   const configs = configsView(run);
   const table = opTable(run, onOpClick);
-  container.append(
+  const overview = el(
+    'div',
+    { class: 'tw-summary-run' },
+    head,
+    headlineCards(run),
     el(
       'div',
-      { class: 'tw-summary-run' },
-      head,
-      headlineCards(run),
-      el(
-        'div',
-        { class: 'tw-summary-grid' },
-        el('div', { class: 'tw-subpanel' }, el('h4', {}, 'Utilization per unit'), utilizationView(run)),
-        configs ? el('div', { class: 'tw-subpanel' }, el('h4', {}, 'Kernel configurations'), configs) : null,
-      ),
-      table ? el('div', { class: 'tw-subpanel tw-ops-wrap' }, el('h4', {}, 'Ops ', el('span', { class: 'tw-muted' }, '(click a header to sort, a row to show it on the timeline)')), el('div', { class: 'tw-scroll-x' }, table)) : null,
+      { class: 'tw-summary-grid' },
+      el('div', { class: 'tw-subpanel' }, el('h4', {}, 'Utilization per unit'), utilizationView(run)),
+      configs ? el('div', { class: 'tw-subpanel' }, el('h4', {}, 'Kernel configurations'), configs) : null,
     ),
   );
+  const ops = table
+    ? el(
+        'div',
+        { class: 'tw-subpanel tw-ops-wrap' },
+        el('h4', {}, run.label ? el('span', { class: `tw-run-badge tw-run-${run.label}` }, run.label) : null, run.label ? ' Ops ' : 'Ops ', el('span', { class: 'tw-muted' }, '(click a header to sort, a row to show it on the timeline)')),
+        el('div', { class: 'tw-scroll-x' }, table),
+      )
+    : null;
+  return { overview, ops };
 }
