@@ -129,7 +129,8 @@ document.addEventListener('DOMContentLoaded',function(){setTimeout(function(){if
 export async function buildReportHtml(input: ReportInput): Promise<string> {
   const payload = buildPayload(input);
   const [bundle, css] = await Promise.all([viewerBundle(), Promise.resolve(viewerCss())]);
-  const safeBundle = bundle.replace(/<\/script/gi, '<\\/script');
+  // Nothing in the script may look like the end of the element or an HTML comment opener.
+  const safeBundle = bundle.replace(/<\/script/gi, '<\\/script').replace(/<!--/g, '<\\!--');
   return [
     '<!doctype html>',
     '<html lang="en">',

@@ -10,6 +10,14 @@ import type { RunModel } from './model.ts';
 import type { SweepPointLike } from '../payload.ts';
 import { sortableTable, type Column } from './table.ts';
 
+/** A point's trace link, if it is a relative path or an http(s)/file URL (never script URLs). */
+export function safeHref(trace: unknown): string | undefined {
+  if (typeof trace !== 'string' || trace === '') return undefined;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(trace);
+  if (scheme && !/^(https?|file)$/i.test(scheme[1]!) && !/^[a-z]$/i.test(scheme[1]!)) return undefined;
+  return trace;
+}
+
 /** The metric to plot: the sweep's own, else a sensible numeric field of the points. */
 export function sweepMetric(sweep: { metric?: string; points: SweepPointLike[] }): string | undefined {
   const numeric = (k: string) => sweep.points.some((p) => typeof p[k] === 'number');
@@ -73,7 +81,8 @@ export function renderSweep(container: HTMLElement, run: RunModel, options: Swee
   const colorBy = tiles.length >= 2 && tiles.length <= PALETTE.length ? (p: SweepPointLike) => PALETTE[tiles.indexOf(String(p.tile))] ?? PALETTE[0]! : undefined;
   const g = svg.append('g').attr('class', 'tw-sweep-points');
   for (const p of points) {
-    const parent = typeof p.trace === 'string' ? g.append('a').attr('href', p.trace).attr('class', 'tw-sweep-link') : g;
+    const href = safeHref(p.trace);
+    const parent = href !== undefined ? g.append('a').attr('href', href).attr('class', 'tw-sweep-link') : g;
     parent
       .append('circle')
       .attr('class', `tw-sweep-point${p === best ? ' tw-best' : ''}`)
@@ -100,7 +109,7 @@ export function renderSweep(container: HTMLElement, run: RunModel, options: Swee
     numeric: points.some((p) => typeof p[k] === 'number'),
   }));
   if (points.some((p) => typeof p.trace === 'string')) {
-    columns.push({ key: 'trace', label: 'trace', value: (p) => p.trace as string | undefined, render: (p) => (typeof p.trace === 'string' ? el('a', { href: p.trace }, p.trace) : undefined) });
+    columns.push({ key: 'trace', label: 'trace', value: (p) => p.trace as string | undefined, render: (p) => (typeof p.trace === 'string' ? el('a', { href: safeHref(p.trace) }, p.trace) : undefined) });
   }
   container.append(el('details', { class: 'tw-sweep-table' }, el('summary', {}, 'Points table'), el('div', { class: 'tw-scroll-x' }, sortableTable(points, columns, { className: 'tw-compact' }))));
 }
