@@ -44,7 +44,11 @@ class RateClass {
   /** Current per-flow rate, bytes/ns. */
   rate = 0;
   wakeup: ScheduledEvent | null = null;
-  constructor(readonly capBytesPerNs: number) {}
+  /** Created once per class: scheduling a wake-up allocates no closure. */
+  readonly onWake: () => void;
+  constructor(readonly capBytesPerNs: number, channel: FluidChannel) {
+    this.onWake = () => channel.onClassHeadDone(this);
+  }
 }
 
 /**
@@ -124,7 +128,7 @@ export class FluidChannel {
     const capPerNs = cap / NS_PER_SECOND;
     let cls = this.classes.get(capPerNs);
     if (cls === undefined) {
-      cls = new RateClass(capPerNs);
+      cls = new RateClass(capPerNs, this);
       this.classes.set(capPerNs, cls);
     }
     if (cls.flows.length === 0) this.insertActive(cls);
@@ -169,10 +173,11 @@ export class FluidChannel {
     if (cls.wakeup !== null) this.sim.cancel(cls.wakeup);
     const head = cls.flows.peek()!;
     const delay = Math.max(0, (head.finishService - cls.service) / cls.rate);
-    cls.wakeup = this.sim.schedule(delay, () => this.onClassHeadDone(cls));
+    cls.wakeup = this.sim.schedule(delay, cls.onWake);
   }
 
-  private onClassHeadDone(cls: RateClass): void {
+  /** @internal the class's earliest flow has streamed its last byte. */
+  onClassHeadDone(cls: RateClass): void {
     cls.wakeup = null;
     this.advance();
     const head = cls.flows.peek()!;
@@ -209,7 +214,7 @@ export class FluidChannel {
   private removeActive(cls: RateClass): void {
     const i = this.active.indexOf(cls);
     if (i >= 0) this.active.splice(i, 1);
-    this.classes.delete(cls.capBytesPerNs);
+    // The class object stays in `classes` for reuse: channels see few distinct caps.
     if (cls.wakeup !== null) {
       this.sim.cancel(cls.wakeup);
       cls.wakeup = null;

@@ -24,6 +24,10 @@ export const TILE_CANDIDATES: readonly TileConfig[] = [
   { tileM: 64, tileN: 128, tileK: 64, stages: 4, warps: 4 },
   { tileM: 64, tileN: 256, tileK: 64, stages: 3, warps: 4 },
   { tileM: 64, tileN: 64, tileK: 64, stages: 4, warps: 4 },
+  // Shallower K tiles with more stages: what fits in the ~100 KB shared memory of GA102/AD104 SMs.
+  { tileM: 128, tileN: 256, tileK: 32, stages: 3, warps: 8 },
+  { tileM: 256, tileN: 128, tileK: 32, stages: 3, warps: 8 },
+  { tileM: 128, tileN: 128, tileK: 32, stages: 4, warps: 4 },
 ];
 
 export const SPLIT_K_CANDIDATES: readonly number[] = [1, 2, 3, 4, 6, 8, 12, 16];
@@ -34,7 +38,10 @@ export const MAX_STEPS_PER_CTA = 4;
 /** Rows of the CTA grid walked together (grouped raster order) so a wave shares panels in L2. */
 const RASTER_GROUP_ROWS = 8;
 
-/** Split-K: each split writes its fp32 partial tile, and the reduction reads it back. */
+/**
+ * Split-K: each split writes its fp32 partial tile and the reduction reads it back (4 + 4 bytes
+ * per element). The workspace is small and read back at once, so this traffic stays in L2.
+ */
 const SPLIT_K_PARTIAL_BYTES = 8;
 
 /**
@@ -54,6 +61,8 @@ export function pipelineSteps(iters: number): number[] {
 
 export interface GemmPlan {
   tile: TileConfig;
+  /** CTAs of this config that fit on the whole GPU at once. */
+  slots: number;
   splitK: number;
   gridM: number;
   gridN: number;
@@ -134,8 +143,9 @@ export function estimateGemmNs(spec: GpuSpec, op: GemmOp, tile: TileConfig, spli
   const hbmNs = uniqueBytes / hbmBytesPerNs;
   const l2Ns = (concurrent * ctaBytes) / (spec.l2.bandwidthBytesPerSecond / 1e9);
   const waveNs = Math.max(computeNs, pullNs, hbmNs, l2Ns) + spec.memory.latencyNs;
-  const outBytes = g.m * g.n * g.batch * (splitK > 1 ? splitK * SPLIT_K_PARTIAL_BYTES : bytes);
-  return waves * waveNs + outBytes / hbmBytesPerNs;
+  const outNs = (g.m * g.n * g.batch * bytes) / hbmBytesPerNs;
+  const partialNs = splitK > 1 ? (g.m * g.n * g.batch * splitK * SPLIT_K_PARTIAL_BYTES) / (spec.l2.bandwidthBytesPerSecond / 1e9) : 0;
+  return waves * waveNs + outNs + partialNs;
 }
 
 /** Pick tile and split-K for `op` (or honour a forced tile/splitK). */
@@ -154,7 +164,7 @@ export function planGemm(spec: GpuSpec, op: GemmOp, occupancyOf: (r: CtaResource
       const estimatedNs = estimateGemmNs(spec, op, tile, splitK, occupancy);
       if (best === null || estimatedNs < best.estimatedNs) {
         const g = geometry(op, tile, splitK);
-        best = { tile, splitK, gridM: g.gridM, gridN: g.gridN, ctaCount: g.gridM * g.gridN * splitK * op.batch, estimatedNs };
+        best = { tile, slots: spec.sm.count * occupancy, splitK, gridM: g.gridM, gridN: g.gridN, ctaCount: g.gridM * g.gridN * splitK * op.batch, estimatedNs };
       }
     }
   }
@@ -178,7 +188,6 @@ export function gemmKernel(spec: GpuSpec, op: GemmOp, plan: GemmPlan, name: stri
   const kIters = Math.ceil(op.k / t.tileK);
   const perBatch = g.gridM * g.gridN * plan.splitK;
   const ctaCount = perBatch * op.batch;
-  const outBytes = bytes;
   return {
     name,
     category: 'gemm',
@@ -187,45 +196,78 @@ export function gemmKernel(spec: GpuSpec, op: GemmOp, plan: GemmPlan, name: stri
     flops: gemmFlops(op),
     dtype: op.dtype,
     config: { tile: tileName(t), splitK: plan.splitK, stages: t.stages, warps: t.warps, grid: `${g.gridM}x${g.gridN}x${plan.splitK * op.batch}` },
-    cta(index: number): CtaWork {
-      const batch = Math.floor(index / perBatch);
-      let rest = index % perBatch;
-      const split = rest % plan.splitK;
-      rest = Math.floor(rest / plan.splitK);
-      // Grouped raster: RASTER_GROUP_ROWS tile rows are walked column by column.
-      const groupSize = RASTER_GROUP_ROWS * g.gridN;
-      const group = Math.floor(rest / groupSize);
-      const firstRow = group * RASTER_GROUP_ROWS;
-      const rowsInGroup = Math.min(RASTER_GROUP_ROWS, g.gridM - firstRow);
-      const local = rest % groupSize;
-      const row = firstRow + (local % rowsInGroup);
-      const col = Math.floor(local / rowsInGroup);
-      const rowsHere = Math.min(t.tileM, op.m - row * t.tileM);
-      const colsHere = Math.min(t.tileN, op.n - col * t.tileN);
-      const firstIter = split * Math.ceil(kIters / plan.splitK);
-      const itersHere = Math.max(0, Math.min(kIters, firstIter + Math.ceil(kIters / plan.splitK)) - firstIter);
-      const kHere = Math.max(0, Math.min(op.k, (firstIter + itersHere) * t.tileK) - firstIter * t.tileK);
-      const stepIters = pipelineSteps(itersHere);
-      const kPerIter = itersHere > 0 ? kHere / itersHere : 0;
-      const aKey = `A${batch}:${row}:`;
-      const bKey = `B${batch}:${col}:`;
-      const chunk0 = split * MAX_STEPS_PER_CTA;
-      return {
-        steps: stepIters.length,
-        stepWorkNs: (step) => chunkWorkNs(spec, g, stepIters[step]! * t.tileK),
-        loads(step: number): OperandLoad[] {
-          // Predicated loads: only the real rows/columns of edge tiles are read.
-          const k = stepIters[step]! * kPerIter;
-          return [
-            { key: aKey + (chunk0 + step), bytes: rowsHere * k * bytes },
-            { key: bKey + (chunk0 + step), bytes: colsHere * k * bytes },
-          ];
-        },
-        // Split-K: fp32 partials written and read back for the reduction; else the output tile.
-        storeBytes: rowsHere * colsHere * (plan.splitK > 1 ? SPLIT_K_PARTIAL_BYTES : outBytes),
-        label: `tile ${row},${col}${plan.splitK > 1 ? ` k${split}` : ''}`,
-        args: { tile: `${row},${col}`, split, batch, rows: rowsHere, cols: colsHere, k: kHere, config: tileName(t) },
-      };
-    },
+    cta: (index: number): CtaWork => new GemmCta(spec, g, plan, index, perBatch, kIters),
   };
+}
+
+/** One CTA of a GEMM kernel: its tile, K range, pipelined steps and operand panels. */
+class GemmCta implements CtaWork {
+  readonly steps: number;
+  readonly storeBytes: number;
+  readonly storeL2Bytes: number;
+  readonly label: string;
+  readonly args: CtaWork['args'];
+  private readonly stepIters: number[];
+  private readonly kPerIter: number;
+  private readonly rowsHere: number;
+  private readonly colsHere: number;
+  private readonly aKey: number;
+  private readonly bKey: number;
+  private readonly bytes: number;
+  private readonly aSharers: number;
+  private readonly bSharers: number;
+
+  constructor(private readonly spec: GpuSpec, private readonly g: GemmGeometry, plan: GemmPlan, index: number, perBatch: number, kIters: number) {
+    const t = plan.tile;
+    const batch = Math.floor(index / perBatch);
+    let rest = index % perBatch;
+    const split = rest % plan.splitK;
+    rest = Math.floor(rest / plan.splitK);
+    // Grouped raster: RASTER_GROUP_ROWS tile rows are walked column by column.
+    const groupSize = RASTER_GROUP_ROWS * g.gridN;
+    const group = Math.floor(rest / groupSize);
+    const firstRow = group * RASTER_GROUP_ROWS;
+    const rowsInGroup = Math.min(RASTER_GROUP_ROWS, g.gridM - firstRow);
+    const local = rest % groupSize;
+    const row = firstRow + (local % rowsInGroup);
+    const col = Math.floor(local / rowsInGroup);
+    this.rowsHere = Math.min(t.tileM, g.m - row * t.tileM);
+    this.colsHere = Math.min(t.tileN, g.n - col * t.tileN);
+    const itersPerSplit = Math.ceil(kIters / plan.splitK);
+    const firstIter = split * itersPerSplit;
+    const itersHere = Math.max(0, Math.min(kIters, firstIter + itersPerSplit) - firstIter);
+    const kHere = Math.max(0, Math.min(g.k, (firstIter + itersHere) * t.tileK) - firstIter * t.tileK);
+    this.stepIters = pipelineSteps(itersHere);
+    this.steps = this.stepIters.length;
+    this.kPerIter = itersHere > 0 ? kHere / itersHere : 0;
+    this.bytes = BYTES_PER_ELEMENT[g.dtype];
+    // CTAs of one wave sharing a panel: grouped raster puts R rows x C columns in flight.
+    const wave = Math.min(plan.slots, g.gridM * g.gridN * plan.splitK * g.batch);
+    const rowsInWave = Math.min(RASTER_GROUP_ROWS, g.gridM);
+    this.aSharers = Math.max(1, Math.min(g.gridN, Math.ceil(wave / (rowsInWave * plan.splitK))));
+    this.bSharers = Math.max(1, Math.min(rowsInWave, Math.ceil(wave / plan.splitK)));
+    // L2 keys: (operand, batch, panel, K-chunk) packed into one integer below 2^32.
+    const chunks = MAX_STEPS_PER_CTA * plan.splitK;
+    const chunk0 = split * MAX_STEPS_PER_CTA;
+    this.aKey = ((batch * g.gridM + row) * chunks + chunk0) * 2;
+    this.bKey = ((batch * g.gridN + col) * chunks + chunk0) * 2 + 1;
+    // Split-K: fp32 partials through L2, and each split writes its share of the final tile.
+    this.storeL2Bytes = plan.splitK > 1 ? this.rowsHere * this.colsHere * SPLIT_K_PARTIAL_BYTES : 0;
+    this.storeBytes = (this.rowsHere * this.colsHere * this.bytes) / plan.splitK;
+    this.label = `tile ${row},${col}${plan.splitK > 1 ? ` k${split}` : ''}`;
+    this.args = { tile: `${row},${col}`, split, batch, rows: this.rowsHere, cols: this.colsHere, k: kHere, config: tileName(t) };
+  }
+
+  stepWorkNs(step: number): number {
+    return chunkWorkNs(this.spec, this.g, this.stepIters[step]! * this.g.tile.tileK);
+  }
+
+  loads(step: number): OperandLoad[] {
+    // Predicated loads: only the real rows/columns of edge tiles are read.
+    const k = this.stepIters[step]! * this.kPerIter;
+    return [
+      { key: this.aKey + step * 2, bytes: this.rowsHere * k * this.bytes, sharers: this.aSharers },
+      { key: this.bKey + step * 2, bytes: this.colsHere * k * this.bytes, sharers: this.bSharers },
+    ];
+  }
 }

@@ -26,6 +26,8 @@ interface ActiveKernel {
   result: KernelResult;
   done: SimEvent<KernelResult>;
   opTrack: Track | null;
+  /** Added to the kernel's operand keys so that kernels never share L2 entries by accident. */
+  keyBase: number;
 }
 
 /** Work units of the SM compute channel: 1 unit = 1 ns of SM time at full rate. */
@@ -44,6 +46,9 @@ export class GpuDevice {
   private readonly sms: SmState[];
   private readonly queue: ActiveKernel[] = [];
   private readonly smPullBytesPerSecond: number;
+  /** Transfer options of every SM read: one SM pulls at most this from L2/HBM. */
+  private readonly smPull: { capBytesPerSecond: number };
+  private kernelsLaunched = 0;
   private busySms = 0;
   private hbmBytes = 0;
   private l2Bytes = 0;
@@ -71,6 +76,7 @@ export class GpuDevice {
     });
     this.l2Cache = new L2PanelCache(spec.l2.sizeBytes * spec.efficiency.l2ReuseFraction);
     this.smPullBytesPerSecond = spec.sm.l2ToSmBytesPerClock * spec.sm.clockHz;
+    this.smPull = { capBytesPerSecond: this.smPullBytesPerSecond };
     this.sms = Array.from({ length: spec.sm.count }, (_, index) => ({
       index,
       blocks: 0,
@@ -124,7 +130,7 @@ export class GpuDevice {
       dramBytes: 0, l2Bytes: 0, ctaCount: kernel.ctaCount, ctasPerSm: occupancy,
       waves: kernel.ctaCount / (occupancy * this.spec.sm.count),
     };
-    const active: ActiveKernel = { kernel, next: 0, running: 0, result, done, opTrack };
+    const active: ActiveKernel = { kernel, next: 0, running: 0, result, done, opTrack, keyBase: this.kernelsLaunched++ * 2 ** 32 };
     this.sim.schedule(this.spec.efficiency.kernelOverheadNs, () => {
       result.firstCtaNs = this.sim.now;
       if (kernel.ctaCount === 0) {
@@ -194,7 +200,7 @@ export class GpuDevice {
     // Loads stream ahead of compute (the kernel's multi-stage shared-memory pipeline). A step's
     // compute may start once its operands have begun to arrive (the previous step's load is done;
     // for the first step, its own: the pipeline fill) and cannot end before they have all arrived.
-    const loaded = this.chainLoads(active.result, work);
+    const loaded = this.chainLoads(active, work);
     for (let step = 0; step < work.steps; step++) {
       const gate = loaded[step === 0 ? 0 : step - 1]!;
       if (!gate.triggered) yield gate;
@@ -203,10 +209,15 @@ export class GpuDevice {
       const arrived = loaded[step]!;
       if (!arrived.triggered) yield arrived;
     }
+    if (work.storeL2Bytes > 0) {
+      this.l2Bytes += work.storeL2Bytes;
+      active.result.l2Bytes += work.storeL2Bytes;
+      yield this.l2.transfer(work.storeL2Bytes, this.smPull);
+    }
     if (work.storeBytes > 0) {
       this.hbmBytes += work.storeBytes;
       active.result.dramBytes += work.storeBytes;
-      yield this.hbm.transfer(work.storeBytes, { capBytesPerSecond: this.smPullBytesPerSecond });
+      yield this.hbm.transfer(work.storeBytes, this.smPull);
     }
     if (lane >= 0) {
       this.trace.span(sm.laneTracks[lane]!, work.label, startNs, this.sim.now - startNs, work.args, active.kernel.category);
@@ -219,56 +230,58 @@ export class GpuDevice {
   }
 
   /** Issue the steps' loads one after another; event s triggers when step s's operands are in. */
-  private chainLoads(result: KernelResult, work: CtaWork): SimEvent<void>[] {
-    const loaded = Array.from({ length: work.steps }, () => new SimEvent<void>(this.sim));
-    const issue = (step: number): void => {
-      const ev = this.issueLoads(result, work, step);
-      const next = (): void => {
+  private chainLoads(active: ActiveKernel, work: CtaWork): SimEvent<void>[] {
+    const loaded: SimEvent<void>[] = new Array(work.steps);
+    for (let i = 0; i < work.steps; i++) loaded[i] = new SimEvent<void>(this.sim);
+    let step = 0;
+    const arrived = (): void => {
+      for (;;) {
         loaded[step]!.succeedNow();
-        if (step + 1 < work.steps) issue(step + 1);
-      };
-      if (ev === null) next();
-      else ev.onTrigger(next);
+        if (++step >= work.steps) return;
+        const next = this.issueLoads(active, work, step);
+        if (next !== null) {
+          next.onTrigger(arrived);
+          return;
+        }
+      }
     };
-    issue(0);
+    const first = this.issueLoads(active, work, 0);
+    if (first === null) arrived();
+    else first.onTrigger(arrived);
     return loaded;
   }
 
   /** Issue one step's operand reads through the L2 panel cache; returns what to wait for. */
-  private issueLoads(result: KernelResult, work: CtaWork, step: number): SimEvent<any> | null {
+  private issueLoads(active: ActiveKernel, work: CtaWork, step: number): SimEvent<any> | null {
     const loads = work.loads(step);
-    let missBytes = 0;
-    let hitBytes = 0;
-    const missKeys: [string, number][] = [];
-    let waits: SimEvent<any>[] | null = null;
-    for (const load of loads) {
-      if (load.key === null) {
-        missBytes += load.bytes;
+    const result = active.result;
+    let dramBytes = 0;
+    let l2Bytes = 0;
+    for (let i = 0; i < loads.length; i++) {
+      const load = loads[i]!;
+      if (load.key < 0) {
+        dramBytes += load.bytes;
         continue;
       }
-      const state = this.l2Cache.lookup(load.key);
-      if (state === 'hit') hitBytes += load.bytes;
-      else if (state === 'miss') {
-        missBytes += load.bytes;
-        missKeys.push([load.key, load.bytes]);
-      } else (waits ??= []).push(state);
+      const fromDram = this.l2Cache.access(active.keyBase + load.key, load.bytes, load.sharers);
+      dramBytes += fromDram;
+      l2Bytes += load.bytes - fromDram;
     }
-    const cap = { capBytesPerSecond: this.smPullBytesPerSecond };
-    if (missBytes > 0) {
-      this.hbmBytes += missBytes;
-      result.dramBytes += missBytes;
-      const fill = this.hbm.transfer(missBytes, cap);
-      for (const [key, bytes] of missKeys) this.l2Cache.startFill(key, bytes, fill);
-      (waits ??= []).push(fill);
+    let dram: SimEvent<any> | null = null;
+    let l2: SimEvent<any> | null = null;
+    if (dramBytes > 0) {
+      this.hbmBytes += dramBytes;
+      result.dramBytes += dramBytes;
+      dram = this.hbm.transfer(dramBytes, this.smPull);
     }
-    if (hitBytes > 0) {
-      this.l2Bytes += hitBytes;
-      result.l2Bytes += hitBytes;
-      (waits ??= []).push(this.l2.transfer(hitBytes, cap));
+    if (l2Bytes > 0) {
+      this.l2Bytes += l2Bytes;
+      result.l2Bytes += l2Bytes;
+      l2 = this.l2.transfer(l2Bytes, this.smPull);
     }
-    if (waits === null) return null;
-    if (waits.length === 1) return waits[0]!;
-    return allOfEvents(this.sim, waits);
+    if (dram === null) return l2;
+    if (l2 === null) return dram;
+    return allOfEvents(this.sim, [dram, l2]);
   }
 
   private takeLane(sm: SmState): number {

@@ -7,10 +7,15 @@ export interface CtaResources {
   registersPerThread: number;
 }
 
-/** One operand chunk a CTA step reads. `key` names it for L2 reuse (null: streamed, never reused). */
+/**
+ * One operand chunk a CTA step reads. `key` names it for L2 reuse within the kernel (an integer
+ * below 2^32; -1: streamed, never reused).
+ */
 export interface OperandLoad {
-  key: string | null;
+  key: number;
   bytes: number;
+  /** CTAs running at the same time that read this same chunk (they share its DRAM fetch). */
+  sharers: number;
 }
 
 /**
@@ -24,7 +29,10 @@ export interface CtaWork {
   /** SM time of one step with the SM to itself, ns (tensor, shared-memory and vector work). */
   stepWorkNs(step: number): number;
   loads(step: number): OperandLoad[];
+  /** Epilogue bytes written to DRAM. */
   storeBytes: number;
+  /** Epilogue bytes that stay in L2 (split-K partials, read back by the reduction). */
+  storeL2Bytes: number;
   /** Span label and args for the trace. */
   label: string;
   args?: TraceArgs;

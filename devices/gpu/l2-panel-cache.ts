@@ -1,55 +1,67 @@
-import type { SimEvent, TransferResult } from '../../sim/index.ts';
-
+/**
+ * L2 as a cache of operand panels (a K-chunk of an A row-panel or a B column-panel).
+ *
+ * Residency has LRU semantics measured in bytes: a panel is still in L2 if less than
+ * `capacityBytes` of other data has been filled into L2 since it was last touched (its stack
+ * distance). The panel's own size does not count against it: a kernel streams a chunk through L2
+ * slice by slice, so a CTA trailing another on the same panel finds the slices it needs.
+ *
+ * Fetching is cooperative: the CTAs of a wave that read the same panel walk its slices together,
+ * and whichever asks first for a slice brings it from DRAM. So a panel that is not resident is
+ * fetched from DRAM once, in equal shares by its `sharers` (each pays bytes / sharers of DRAM
+ * traffic and reads the rest from L2); once all sharers have touched it, it is an L2 hit until
+ * it ages out. Reuse within a wave and across waves thus emerges from the schedule and the
+ * cache size, with no CTA waiting on another's fetch.
+ */
 interface Entry {
-  bytes: number;
-  /** The HBM fill in flight; null once the data is in L2. */
-  filling: SimEvent<TransferResult> | null;
+  /** L2 fill counter when this panel was last touched. */
+  lastTouch: number;
+  /** Sharers still to pay their part of the DRAM fetch. */
+  owed: number;
 }
 
-/**
- * L2 as a cache of operand panels (a K-chunk of an A row-panel or a B column-panel), LRU over
- * `capacityBytes`. The first CTA that needs a panel fills it from HBM; CTAs that need it while the
- * fill is in flight wait for that fill (no second HBM read); later CTAs read it from L2. Reuse
- * across the CTAs of a wave thus emerges from the schedule and the cache size.
- */
 export class L2PanelCache {
-  private readonly entries = new Map<string, Entry>();
-  private usedBytes = 0;
+  private readonly entries = new Map<number, Entry>();
+  private filledBytes = 0;
 
   constructor(readonly capacityBytes: number) {}
 
-  /** 'hit' (in L2), the fill to wait for, or 'miss' (caller fills, then calls `filled`). */
-  lookup(key: string): 'hit' | 'miss' | SimEvent<TransferResult> {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return 'miss';
-    // Refresh LRU position: Map iteration order is insertion order.
-    this.entries.delete(key);
+  /** Read `bytes` of panel `key`; returns the part that comes from DRAM (the rest from L2). */
+  access(key: number, bytes: number, sharers: number): number {
+    let entry = this.entries.get(key);
+    if (entry !== undefined && this.filledBytes - entry.lastTouch > this.capacityBytes) {
+      this.entries.delete(key);
+      entry = undefined;
+    }
+    let dramBytes = 0;
+    if (entry === undefined) {
+      this.filledBytes += bytes;
+      entry = { lastTouch: this.filledBytes, owed: Math.max(0, sharers - 1) };
+      dramBytes = bytes / Math.max(1, sharers);
+      this.prune();
+    } else {
+      if (entry.owed > 0) {
+        entry.owed--;
+        dramBytes = bytes / Math.max(1, sharers);
+      }
+      entry.lastTouch = this.filledBytes;
+      // Refresh: Map iteration order is insertion order, so the map stays in LRU order.
+      this.entries.delete(key);
+    }
     this.entries.set(key, entry);
-    return entry.filling ?? 'hit';
-  }
-
-  /** Record a fill in flight (the panel occupies L2 from now). */
-  startFill(key: string, bytes: number, fill: SimEvent<TransferResult>): void {
-    if (bytes > this.capacityBytes) return; // never fits: stays a miss for everyone
-    this.entries.set(key, { bytes, filling: fill });
-    this.usedBytes += bytes;
-    fill.onTrigger(() => {
-      const e = this.entries.get(key);
-      if (e !== undefined && e.filling === fill) e.filling = null;
-    });
-    this.evict();
+    return dramBytes;
   }
 
   clear(): void {
     this.entries.clear();
-    this.usedBytes = 0;
+    this.filledBytes = 0;
   }
 
-  private evict(): void {
+  /** Drop entries at the LRU end that can no longer hit (keeps the map small). */
+  private prune(): void {
     for (const [key, entry] of this.entries) {
-      if (this.usedBytes <= this.capacityBytes) break;
+      if (this.filledBytes - entry.lastTouch <= this.capacityBytes) break;
       this.entries.delete(key);
-      this.usedBytes -= entry.bytes;
     }
   }
 }

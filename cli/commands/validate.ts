@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { parseMeasuredCsv, type ErrorStats, type SkippedRow } from '../../devices/validation/measured.ts';
+import { skipReason, type Prediction } from '../../devices/validation/predict.ts';
+import { buildReport, type ValidationReport } from '../../devices/validation/report.ts';
+import { UsageError } from '../errors.ts';
+import { table } from '../format.ts';
+import { intOption, toJson } from '../io.ts';
+import { progress } from '../progress.ts';
+import { defaultWorkers, runPool } from '../workers/pool.ts';
+
+const WORKER = new URL('../workers/validate-worker.ts', import.meta.url);
+
+export function registerValidate(program: Command): void {
+  program
+    .command('validate')
+    .description('simulate every row of a measured-data CSV and report the error per device and size class')
+    .argument('<file>', 'measured data CSV (format of shared/data/measured/)')
+    .option('--device <id>', 'only rows of this device')
+    .option('--json', 'print the report as one JSON object')
+    .option('--worst <n>', 'how many worst rows to list', intOption('--worst', 0), 10)
+    .option('--workers <n>', 'worker threads (default: all cores)', intOption('--workers', 1))
+    .option('--quiet', 'no progress output')
+    .action(async (file: string, opts) => {
+      const report = await validateFile(file, opts);
+      if (opts.json) process.stdout.write(toJson(report));
+      else process.stdout.write(`${formatReport(report)}\n`);
+    });
+}
+
+export async function validateFile(file: string, opts: { device?: string; worst?: number; workers?: number; quiet?: boolean }): Promise<ValidationReport> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`measured data "${file}": ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message}`);
+  }
+  const parsed = parseMeasuredCsv(text, file);
+  const skipped: SkippedRow[] = [...parsed.skipped];
+  const rows = parsed.rows.filter((r) => {
+    if (opts.device !== undefined && r.device !== opts.device) return false;
+    const reason = skipReason(r);
+    if (reason !== null) skipped.push({ line: r.line, reason });
+    return reason === null;
+  });
+  if (opts.device !== undefined && rows.length === 0) {
+    throw new UsageError(`measured data "${file}": no usable rows for --device ${opts.device}`);
+  }
+  const bar = progress('validate', rows.length, opts.quiet ?? false);
+  const predictions = await runPool<{ row: (typeof rows)[number] }, Prediction>(WORKER, rows.map((row) => ({ row })), {
+    workers: opts.workers ?? defaultWorkers(),
+    batchSize: 64,
+    onResult: () => bar.tick(),
+  });
+  bar.stop();
+  return buildReport(file, rows, predictions, skipped, opts.worst ?? 10);
+}
+
+function statsRow(name: string, s: ErrorStats): string[] {
+  return [name, String(s.count), `${s.medianAbsPctError.toFixed(1)}%`, `${s.p90AbsPctError.toFixed(1)}%`, `${s.meanAbsPctError.toFixed(1)}%`, `${s.meanSignedPctError >= 0 ? '+' : ''}${s.meanSignedPctError.toFixed(1)}%`];
+}
+
+export function formatReport(r: ValidationReport): string {
+  const head = ['', 'rows', 'median |err|', 'p90 |err|', 'mean |err|', 'mean err'];
+  const lines = [`validation against ${r.file}`, ''];
+  lines.push(table(head, [...Object.entries(r.devices).map(([d, s]) => statsRow(d, s)), statsRow('overall', r.overall)]));
+  lines.push('', 'by size class (m):');
+  const classRows: string[][] = [];
+  for (const [d, classes] of Object.entries(r.sizeClasses)) for (const [c, s] of Object.entries(classes)) classRows.push(statsRow(`${d} ${c}`, s));
+  lines.push(table(head, classRows));
+  if (r.worst.length > 0) {
+    lines.push('', 'worst rows:');
+    lines.push(table(['line', 'device', 'm', 'n', 'k', 'measured µs', 'predicted µs', 'error', 'config'], r.worst.map((w) => [
+      String(w.line), w.device, String(w.m), String(w.n), String(w.k), w.measuredUs.toFixed(1), w.predictedUs.toFixed(1), `${w.errorPct > 0 ? '+' : ''}${w.errorPct.toFixed(1)}%`, w.config,
+    ])));
+  }
+  if (r.skipped.count > 0) {
+    lines.push('', `skipped ${r.skipped.count} rows: ${Object.entries(r.skipped.reasons).map(([k, v]) => `${v} x ${k}`).join('; ')}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,68 @@
+import type { RunResult } from '../devices/scenario.ts';
+import type { RunSummary } from '../sim/index.ts';
+import { formatDuration, formatPercent, formatSi, table } from './format.ts';
+import { toJson, writeFileAtomic } from './io.ts';
+
+export interface EmitOptions {
+  trace?: string;
+  summary?: string;
+  html?: string;
+  json?: boolean;
+  timing?: boolean;
+}
+
+/** The summary as written: host timing only when asked for (it differs run to run). */
+export function summaryForOutput(result: RunResult, timing: boolean): RunSummary {
+  if (!timing) return result.summary;
+  return {
+    ...result.summary,
+    performance: { wallTimeMs: Math.round(result.wallTimeMs * 1000) / 1000, eventsPerSecond: Math.round(result.eventsPerSecond) },
+  };
+}
+
+/** Write the requested outputs and print the summary (text, or JSON with --json). */
+export async function emitRun(result: RunResult, options: EmitOptions): Promise<void> {
+  const summary = summaryForOutput(result, options.timing ?? false);
+  const trace = { ...result.trace, otherData: { tilewave: { ...result.trace.otherData.tilewave, summary } } };
+  if (options.trace) writeFileAtomic(options.trace, JSON.stringify(trace));
+  if (options.summary) writeFileAtomic(options.summary, toJson(summary));
+  if (options.html) {
+    const { writeReportHtml } = await import('../viz/report.ts');
+    await writeReportHtml(options.html, { traces: [trace] });
+  }
+  if (options.json) {
+    process.stdout.write(toJson(summary));
+    return;
+  }
+  process.stdout.write(`${formatSummary(summary, result)}\n`);
+  const written = [options.trace && `trace ${options.trace}`, options.summary && `summary ${options.summary}`, options.html && `report ${options.html}`].filter(Boolean);
+  if (written.length > 0) process.stdout.write(`wrote ${written.join(', ')}\n`);
+}
+
+export function formatSummary(s: RunSummary, result?: RunResult): string {
+  const lines: string[] = [];
+  lines.push(`${s.scenario} on ${s.device.name} (${s.device.id}), seed ${s.seed}`);
+  lines.push(
+    `simulated time ${formatDuration(s.simulatedTimeNs)}  |  ${formatSi(s.totals.achievedFlopsPerSecond, 'FLOP/s')}  |  DRAM ${formatSi(s.totals.achievedDramBytesPerSecond, 'B/s')}  |  ${s.eventCount} events` +
+      (result ? `  |  wall ${result.wallTimeMs.toFixed(1)} ms (${formatSi(result.eventsPerSecond, ' events/s')})` : ''),
+  );
+  lines.push('');
+  lines.push(
+    table(
+      ['op', 'type', 'time', 'TFLOP/s', 'DRAM GB/s', 'config', 'CTAs', 'waves'],
+      s.ops.map((o) => [
+        o.name, o.type, formatDuration(o.durationNs), (o.achievedFlopsPerSecond / 1e12).toFixed(1),
+        (o.achievedDramBytesPerSecond / 1e9).toFixed(0),
+        o.config ? `${o.config.tile ?? ''}${o.config.splitK && o.config.splitK !== 1 ? ` splitK=${o.config.splitK}` : ''}` : '',
+        String(o.tiles ?? ''), o.waves !== undefined ? o.waves.toFixed(2) : '',
+      ]),
+    ),
+  );
+  const sms = s.units.filter((u) => /^SM \d+$/.test(u.unit));
+  if (sms.length > 0) {
+    const mean = sms.reduce((a, u) => a + u.utilization, 0) / sms.length;
+    lines.push('');
+    lines.push(`SM utilization: mean ${formatPercent(mean)} over ${sms.length} SMs (min ${formatPercent(Math.min(...sms.map((u) => u.utilization)))})`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,42 @@
+import { GemmOpSchema, type WorkloadOp } from '../../workloads/index.ts';
+import { simulateOpAlone } from '../gpu/simulate-op.ts';
+import type { GpuSpec } from '../gpu/spec.ts';
+import { presetIds, resolveDevice } from '../presets.ts';
+import type { MeasuredRow } from './measured.ts';
+
+/**
+ * Measured-row ops the validator can simulate, by the CSV's `op` column: each turns a row into a
+ * workload op. Attention rows etc. register here.
+ */
+export const ROW_OPS: Record<string, (row: MeasuredRow) => WorkloadOp> = {
+  gemm: (row) => GemmOpSchema.parse({ type: 'gemm', m: row.m, n: row.n, k: row.k, dtype: row.dtype, batch: Number(row.extra.batch ?? 1) }),
+};
+
+export type Efficiency = Partial<GpuSpec['efficiency']>;
+
+const specCache = new Map<string, GpuSpec>();
+
+/** Why a row cannot be simulated, or null when it can. */
+export function skipReason(row: MeasuredRow): string | null {
+  if (!presetIds().includes(row.device)) return `unknown device "${row.device}"`;
+  if (!(row.op in ROW_OPS)) return `unsupported op "${row.op}" (supported: ${Object.keys(ROW_OPS).join(', ')})`;
+  return null;
+}
+
+export interface Prediction {
+  predictedUs: number;
+  config: string;
+}
+
+/** Simulate one measured row on its device preset (with optional efficiency overrides). */
+export function predictRow(row: MeasuredRow, efficiency: Efficiency = {}): Prediction {
+  let base = specCache.get(row.device);
+  if (base === undefined) specCache.set(row.device, (base = resolveDevice(row.device)));
+  const spec: GpuSpec = Object.keys(efficiency).length === 0 ? base : { ...base, efficiency: { ...base.efficiency, ...efficiency } };
+  const op = ROW_OPS[row.op]!(row);
+  const { timeNs, configs } = simulateOpAlone(spec, op);
+  return {
+    predictedUs: timeNs / 1000,
+    config: configs.map((c) => `${c.tile ?? ''}${c.splitK && c.splitK !== 1 ? `/splitK${c.splitK}` : ''}`).join('+'),
+  };
+}

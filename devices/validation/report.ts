@@ -1,0 +1,53 @@
+import { errorStats, sizeClass, type ErrorStats, type MeasuredRow, type SkippedRow } from './measured.ts';
+import type { Prediction } from './predict.ts';
+
+export interface ValidationReport {
+  file: string;
+  overall: ErrorStats;
+  devices: Record<string, ErrorStats>;
+  /** Per device, per size class of m. */
+  sizeClasses: Record<string, Record<string, ErrorStats>>;
+  worst: { line: number; device: string; op: string; m: number; n: number; k: number; measuredUs: number; predictedUs: number; errorPct: number; config: string }[];
+  skipped: { count: number; reasons: Record<string, number> };
+}
+
+/** Aggregate predictions against measurements into the report `tilewave validate` prints. */
+export function buildReport(file: string, rows: MeasuredRow[], predictions: Prediction[], skipped: SkippedRow[], worstCount = 10): ValidationReport {
+  const errs = rows.map((r, i) => ((predictions[i]!.predictedUs - r.measuredUs) / r.measuredUs) * 100);
+  const byDevice = new Map<string, number[]>();
+  const byClass = new Map<string, Map<string, number[]>>();
+  rows.forEach((r, i) => {
+    if (!byDevice.has(r.device)) byDevice.set(r.device, []);
+    byDevice.get(r.device)!.push(errs[i]!);
+    if (!byClass.has(r.device)) byClass.set(r.device, new Map());
+    const cls = byClass.get(r.device)!;
+    const c = sizeClass(r.m);
+    if (!cls.has(c)) cls.set(c, []);
+    cls.get(c)!.push(errs[i]!);
+  });
+  const order = rows.map((_, i) => i).sort((a, b) => Math.abs(errs[b]!) - Math.abs(errs[a]!) || a - b);
+  const reasons: Record<string, number> = {};
+  for (const s of skipped) reasons[s.reason] = (reasons[s.reason] ?? 0) + 1;
+  const sortedKeys = <T>(m: Map<string, T>) => [...m.keys()].sort();
+  return {
+    file,
+    overall: errorStats(errs),
+    devices: Object.fromEntries(sortedKeys(byDevice).map((d) => [d, errorStats(byDevice.get(d)!)])),
+    sizeClasses: Object.fromEntries(
+      sortedKeys(byClass).map((d) => {
+        const cls = byClass.get(d)!;
+        return [d, Object.fromEntries(['m<=64', '64<m<=1024', 'm>1024'].filter((c) => cls.has(c)).map((c) => [c, errorStats(cls.get(c)!)]))];
+      }),
+    ),
+    worst: order.slice(0, worstCount).map((i) => {
+      const r = rows[i]!;
+      return {
+        line: r.line, device: r.device, op: r.op, m: r.m, n: r.n, k: r.k, measuredUs: r.measuredUs,
+        predictedUs: Math.round(predictions[i]!.predictedUs * 100) / 100,
+        errorPct: Math.round(errs[i]! * 10) / 10,
+        config: predictions[i]!.config,
+      };
+    }),
+    skipped: { count: skipped.length, reasons },
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * Fit each GPU preset's efficiency parameters to measured GEMM times, and write them into the
+ * preset JSON. Rerunnable: `npx tsx scripts/calibrate.ts [--device ID] [--data FILE] [--dry-run]`.
+ *
+ * Parameters (each physical, see devices/gpu/spec.ts): tensorFraction, dramFraction,
+ * kernelOverheadNs, l2ReuseFraction. The objective is the mean absolute log error of predicted vs
+ * measured time (symmetric in over/under-prediction) plus the 90th percentile, on a calibration
+ * split: the (n, k) weight shapes are sorted and every third one is held out, so the report shows
+ * the error on shapes the fit never saw.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseMeasuredCsv, type MeasuredRow } from '../devices/validation/measured.ts';
+import { presetPath, resolveDevice } from '../devices/presets.ts';
+import type { Efficiency, Prediction } from '../devices/validation/predict.ts';
+import { runPool } from '../cli/workers/pool.ts';
+
+const WORKER = new URL('../cli/workers/validate-worker.ts', import.meta.url);
+const args = process.argv.slice(2);
+const flag = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const dataFile = flag('--data') ?? '../shared/data/measured/gemm-vidur.csv';
+const onlyDevice = flag('--device');
+const dryRun = args.includes('--dry-run');
+/** Use every `stride`-th calibration row (the objective is evaluated many times). */
+const stride = Number(flag('--stride') ?? 6);
+
+type Params = [tensorFraction: number, dramFraction: number, kernelOverheadNs: number, l2ReuseFraction: number];
+const toEff = (p: Params): Efficiency => ({ tensorFraction: p[0], dramFraction: p[1], kernelOverheadNs: p[2], l2ReuseFraction: p[3] });
+const BOUNDS: [number, number][] = [[0.3, 1], [0.3, 1], [0, 20000], [0.02, 1]];
+const clamp = (p: number[]): Params => p.map((x, i) => Math.min(BOUNDS[i]![1], Math.max(BOUNDS[i]![0], x))) as Params;
+
+function isHeldOut(row: MeasuredRow, shapes: string[]): boolean {
+  return shapes.indexOf(`${row.n}x${row.k}`) % 3 === 2;
+}
+
+async function predict(rows: MeasuredRow[], eff: Efficiency): Promise<number[]> {
+  const res = await runPool<{ row: MeasuredRow; efficiency: Efficiency }, Prediction>(WORKER, rows.map((row) => ({ row, efficiency: eff })), { batchSize: 32 });
+  return res.map((r) => r.predictedUs);
+}
+
+function stats(rows: MeasuredRow[], pred: number[]) {
+  const logErr = rows.map((r, i) => Math.abs(Math.log(pred[i]! / r.measuredUs)));
+  const pct = rows.map((r, i) => Math.abs(pred[i]! - r.measuredUs) / r.measuredUs * 100).sort((a, b) => a - b);
+  const sortedLog = [...logErr].sort((a, b) => a - b);
+  const q = (a: number[], f: number) => a[Math.min(a.length - 1, Math.floor(f * (a.length - 1)))]!;
+  return {
+    objective: logErr.reduce((a, b) => a + b, 0) / logErr.length + 0.5 * q(sortedLog, 0.9),
+    median: q(pct, 0.5), p90: q(pct, 0.9), mean: pct.reduce((a, b) => a + b, 0) / pct.length,
+  };
+}
+
+/** Nelder-Mead in a scaled space (each parameter divided by its range). */
+async function nelderMead(f: (p: Params) => Promise<number>, start: Params, iterations: number): Promise<{ best: Params; value: number }> {
+  const scale = BOUNDS.map(([lo, hi]) => hi - lo);
+  const toP = (x: number[]) => clamp(x.map((v, i) => v * scale[i]!));
+  const x0 = start.map((v, i) => v / scale[i]!);
+  let simplex = [x0, ...x0.map((_, i) => x0.map((v, j) => (i === j ? v + 0.08 : v)))];
+  let values = await Promise.all(simplex.map(async (x) => f(toP(x))));
+  for (let it = 0; it < iterations; it++) {
+    const order = values.map((_, i) => i).sort((a, b) => values[a]! - values[b]!);
+    simplex = order.map((i) => simplex[i]!);
+    values = order.map((i) => values[i]!);
+    const n = x0.length;
+    const centroid = x0.map((_, j) => simplex.slice(0, n).reduce((a, x) => a + x[j]!, 0) / n);
+    const worst = simplex[n]!;
+    const at = (t: number) => centroid.map((c, j) => c + t * (worst[j]! - c));
+    const xr = at(-1);
+    const fr = await f(toP(xr));
+    if (fr < values[0]!) {
+      const xe = at(-2);
+      const fe = await f(toP(xe));
+      [simplex[n], values[n]] = fe < fr ? [xe, fe] : [xr, fr];
+    } else if (fr < values[n - 1]!) {
+      [simplex[n], values[n]] = [xr, fr];
+    } else {
+      const xc = at(0.5);
+      const fc = await f(toP(xc));
+      if (fc < values[n]!) [simplex[n], values[n]] = [xc, fc];
+      else {
+        for (let i = 1; i <= n; i++) simplex[i] = simplex[i]!.map((v, j) => simplex[0]![j]! + 0.5 * (v - simplex[0]![j]!));
+        values = [values[0]!, ...(await Promise.all(simplex.slice(1).map((x) => f(toP(x)))))];
+      }
+    }
+  }
+  const bestIndex = values.indexOf(Math.min(...values));
+  return { best: toP(simplex[bestIndex]!), value: values[bestIndex]! };
+}
+
+const { rows } = parseMeasuredCsv(readFileSync(dataFile, 'utf8'), dataFile);
+const devices = [...new Set(rows.map((r) => r.device))].filter((d) => onlyDevice === undefined || d === onlyDevice).sort();
+for (const device of devices) {
+  const all = rows.filter((r) => r.device === device && r.op === 'gemm');
+  const shapes = [...new Set(all.map((r) => `${r.n}x${r.k}`))].sort();
+  const calibration = all.filter((r) => !isHeldOut(r, shapes));
+  const heldOut = all.filter((r) => isHeldOut(r, shapes));
+  const sample = calibration.filter((_, i) => i % stride === 0);
+  const spec = resolveDevice(device);
+  const e = spec.efficiency;
+  const start: Params = [e.tensorFraction, e.dramFraction, e.kernelOverheadNs, e.l2ReuseFraction];
+  let evals = 0;
+  const objective = async (p: Params) => {
+    evals++;
+    return stats(sample, await predict(sample, toEff(p))).objective;
+  };
+  const t0 = performance.now();
+  const { best } = await nelderMead(objective, start, Number(flag('--iterations') ?? 40));
+  const fitS = stats(calibration, await predict(calibration, toEff(best)));
+  const holdS = stats(heldOut, await predict(heldOut, toEff(best)));
+  const fmt = (s: ReturnType<typeof stats>) => `median ${s.median.toFixed(1)}% p90 ${s.p90.toFixed(1)}% mean ${s.mean.toFixed(1)}%`;
+  console.log(`${device}: tensorFraction=${best[0].toFixed(4)} dramFraction=${best[1].toFixed(4)} kernelOverheadNs=${best[2].toFixed(0)} l2ReuseFraction=${best[3].toFixed(4)} (${evals} evaluations, ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  console.log(`  calibration rows (${calibration.length}): ${fmt(fitS)}`);
+  console.log(`  held-out shapes (${heldOut.length}): ${fmt(holdS)}`);
+  if (!dryRun) {
+    const path = presetPath(device);
+    const json = JSON.parse(readFileSync(path, 'utf8'));
+    json.efficiency = {
+      tensorFraction: Number(best[0].toFixed(4)),
+      dramFraction: Number(best[1].toFixed(4)),
+      kernelOverheadNs: Math.round(best[2]),
+      l2ReuseFraction: Number(best[3].toFixed(4)),
+      fittedTo: `${dataFile.split('/').pop()} ${device} rows, ${shapes.length - Math.floor(shapes.length / 3)} of ${shapes.length} (n,k) shapes (scripts/calibrate.ts)`,
+    };
+    writeFileSync(path, `${JSON.stringify(json, null, 2)}\n`);
+    console.log(`  wrote ${path}`);
+  }
+}
