@@ -16,6 +16,12 @@ export interface FluidChannelOptions {
 export interface TransferOptions {
   /** The flow's own rate limit (e.g. what one SM can pull), bytes/s. Default: none. */
   capBytesPerSecond?: BytesPerSecond;
+  /**
+   * How many identical flows this transfer stands for (default 1): it gets `weight` fair shares,
+   * each limited by the cap, and its bytes are their total. A model moves a cohort of symmetric
+   * requesters (e.g. the CTAs of one wave) as one flow, for the cost of one.
+   */
+  weight?: number;
 }
 
 export interface TransferResult {
@@ -26,6 +32,7 @@ export interface TransferResult {
 
 interface Flow {
   readonly bytes: Bytes;
+  readonly weight: number;
   readonly startNs: TimeNs;
   /** Value of the class's per-flow service counter at which this flow has streamed all bytes. */
   readonly finishService: number;
@@ -40,6 +47,8 @@ interface Flow {
  */
 class RateClass {
   readonly flows = new Heap<Flow>((a, b) => a.finishService - b.finishService);
+  /** Sum of the member flows' weights: how many fair shares the class holds. */
+  weight = 0;
   service = 0;
   /** Current per-flow rate, bytes/ns. */
   rate = 0;
@@ -118,6 +127,10 @@ export class FluidChannel {
     if (!(cap > 0)) {
       throw new RangeError(`FluidChannel ${this.name}: capBytesPerSecond must be > 0, got ${cap}`);
     }
+    const weight = options.weight ?? 1;
+    if (!(weight > 0) || !Number.isFinite(weight)) {
+      throw new RangeError(`FluidChannel ${this.name}: weight must be a finite number > 0, got ${weight}`);
+    }
     const done = new SimEvent<TransferResult>(this.sim);
     const startNs = this.sim.now;
     if (bytes === 0) {
@@ -132,8 +145,9 @@ export class FluidChannel {
       this.classes.set(capPerNs, cls);
     }
     if (cls.flows.length === 0) this.insertActive(cls);
-    cls.flows.push({ bytes, startNs, finishService: cls.service + bytes, done });
-    this._activeFlows++;
+    cls.flows.push({ bytes, weight, startNs, finishService: cls.service + bytes / weight, done });
+    cls.weight += weight;
+    this._activeFlows += weight;
     this.replan();
     return done;
   }
@@ -155,7 +169,7 @@ export class FluidChannel {
     let remainingFlows = this._activeFlows;
     let throughput = 0;
     for (const cls of this.active) {
-      const n = cls.flows.length;
+      const n = cls.weight;
       const fairShare = remainingCapacity / remainingFlows;
       cls.rate = cls.capBytesPerNs < fairShare ? cls.capBytesPerNs : fairShare;
       remainingCapacity -= cls.rate * n;
@@ -187,11 +201,16 @@ export class FluidChannel {
     const finished: Flow[] = [];
     while (cls.flows.length > 0 && cls.flows.peek()!.finishService <= cls.service + tolerance) {
       const flow = cls.flows.pop()!;
-      this._activeFlows--;
+      cls.weight -= flow.weight;
+      this._activeFlows -= flow.weight;
       this._bytesDelivered += flow.bytes;
       finished.push(flow);
     }
-    if (cls.flows.length === 0) this.removeActive(cls);
+    if (cls.flows.length === 0) {
+      cls.weight = 0; // exact zero despite float sums of fractional weights
+      this.removeActive(cls);
+    }
+    if (this.active.length === 0) this._activeFlows = 0;
     this.replan();
     // Completions run last: a waiter may start a new transfer, and the channel is consistent now.
     for (const flow of finished) this.finish(flow.done, flow.bytes, flow.startNs);

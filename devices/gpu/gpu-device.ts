@@ -12,8 +12,6 @@ interface SmState {
   threads: number;
   sharedMemoryBytes: number;
   registers: number;
-  /** Shared SM pipelines: co-resident CTAs split its time max-min fairly. */
-  compute: FluidChannel;
   /** Free trace lanes (one per co-resident CTA, so spans on a lane never overlap). */
   freeLanes: number[];
   laneTracks: Track[];
@@ -30,20 +28,50 @@ interface ActiveKernel {
   keyBase: number;
 }
 
-/** Work units of the SM compute channel: 1 unit = 1 ns of SM time at full rate. */
+/** One CTA placed on an SM. */
+interface Placement {
+  active: ActiveKernel;
+  index: number;
+  sm: SmState;
+  work: CtaWork;
+  lane: number;
+}
+
+/**
+ * CTAs of one kernel placed at the same instant with identical per-step work: under the fluid
+ * model they progress in lockstep, so they are simulated as one weighted flow per resource.
+ */
+interface Cohort {
+  active: ActiveKernel;
+  members: Placement[];
+  /** The members' common step structure (taken from the first). */
+  work: CtaWork;
+}
+
+/** Work units of the SM compute pool: 1 unit = 1 ns of one SM's time at full rate. */
 const SM_WORK_UNITS_PER_SECOND = 1e9;
 
 /**
- * The GPU model: SMs with CTA slots (limited by threads, registers, shared memory, blocks), each
- * SM's pipelines as a fluid channel of SM-time, HBM and L2 as fluid channels with a per-SM pull
- * limit, an L2 panel cache for operand reuse, and a block scheduler that places CTAs breadth-first
- * over SMs (the first wave spreads over all SMs; later CTAs take the slot that frees up).
+ * The GPU model: SMs with CTA slots (limited by threads, registers, shared memory, blocks); SM
+ * pipelines as a pool of SM-time in which each CTA runs at most at one SM's rate (co-resident
+ * CTAs split their SM's time); HBM and L2 as fluid channels with a per-SM pull limit; an L2 panel
+ * cache for operand reuse; and a block scheduler that places CTAs breadth-first over SMs (the
+ * first wave spreads over all SMs; later CTAs take the slots that free up).
+ *
+ * CTAs placed at the same instant with the same work form a cohort that moves as one weighted
+ * flow: a wave of 132 identical CTAs costs the events of one. Tile and wave quantization still
+ * emerge, since cohorts are exactly the sets of CTAs that start and finish together.
  */
 export class GpuDevice {
   readonly hbm: FluidChannel;
   readonly l2: FluidChannel;
   readonly l2Cache: L2PanelCache;
+  /** SM time of all SMs; a CTA's flow is capped at one SM's rate. */
+  readonly compute: FluidChannel;
   private readonly sms: SmState[];
+  private readonly smCap = { capBytesPerSecond: SM_WORK_UNITS_PER_SECOND, weight: 1 };
+  private dispatchPending = false;
+  private readonly dispatchNow = (): void => this.dispatch();
   private readonly queue: ActiveKernel[] = [];
   private readonly smPullBytesPerSecond: number;
   /** Transfer options of every SM read: one SM pulls at most this from L2/HBM. */
@@ -77,13 +105,13 @@ export class GpuDevice {
     this.l2Cache = new L2PanelCache(spec.l2.sizeBytes * spec.efficiency.l2ReuseFraction);
     this.smPullBytesPerSecond = spec.sm.l2ToSmBytesPerClock * spec.sm.clockHz;
     this.smPull = { capBytesPerSecond: this.smPullBytesPerSecond };
+    this.compute = new FluidChannel(sim, { name: `${deviceName}.sm`, bandwidthBytesPerSecond: SM_WORK_UNITS_PER_SECOND * spec.sm.count });
     this.sms = Array.from({ length: spec.sm.count }, (_, index) => ({
       index,
       blocks: 0,
       threads: 0,
       sharedMemoryBytes: 0,
       registers: 0,
-      compute: new FluidChannel(sim, { name: `${deviceName}.sm${index}`, bandwidthBytesPerSecond: SM_WORK_UNITS_PER_SECOND }),
       freeLanes: [],
       laneTracks: [],
     }));
@@ -138,25 +166,50 @@ export class GpuDevice {
         return;
       }
       this.queue.push(active);
-      this.fillAll();
+      this.requestDispatch();
     });
     return done;
   }
 
-  /** Breadth-first placement: one CTA per SM per round, until nothing more fits. */
-  private fillAll(): void {
-    let placed = true;
-    while (placed && this.queue.length > 0) {
-      placed = false;
-      for (const sm of this.sms) {
-        if (this.queue.length === 0) break;
-        if (this.placeOne(sm)) placed = true;
-      }
-    }
+  /** Place CTAs once all retirements of this instant are in (one dispatch per instant). */
+  private requestDispatch(): void {
+    if (this.dispatchPending) return;
+    this.dispatchPending = true;
+    this.sim.schedule(0, this.dispatchNow);
   }
 
-  /** Start the next queued CTA that fits on `sm`; false if none does. */
-  private placeOne(sm: SmState): boolean {
+  /** Breadth-first placement (one CTA per SM per round, until nothing more fits), then cohorts. */
+  private dispatch(): void {
+    this.dispatchPending = false;
+    const placed: Placement[] = [];
+    let progress = true;
+    while (progress && this.queue.length > 0) {
+      progress = false;
+      for (const sm of this.sms) {
+        if (this.queue.length === 0) break;
+        const p = this.placeOne(sm);
+        if (p !== null) {
+          placed.push(p);
+          progress = true;
+        }
+      }
+    }
+    if (placed.length === 0) return;
+    if (this.detail !== 'none') this.sampleCounter('SMs busy', { SMs: this.busySms });
+    let cohort: Cohort | null = null;
+    for (const p of placed) {
+      if (cohort !== null && cohort.active === p.active && sameWork(cohort.work, p.work)) {
+        cohort.members.push(p);
+        continue;
+      }
+      if (cohort !== null) this.sim.process(this.runCohort(cohort));
+      cohort = { active: p.active, members: [p], work: p.work };
+    }
+    this.sim.process(this.runCohort(cohort!));
+  }
+
+  /** Take the next queued CTA that fits on `sm`; null if none does. */
+  private placeOne(sm: SmState): Placement | null {
     for (const active of this.queue) {
       const r = active.kernel.resources;
       if (!this.fits(sm, r)) continue;
@@ -164,10 +217,10 @@ export class GpuDevice {
       if (active.next >= active.kernel.ctaCount) this.queue.splice(this.queue.indexOf(active), 1);
       active.running++;
       this.take(sm, r, +1);
-      this.sim.process(this.runCta(active, index, sm));
-      return true;
+      const lane = this.detail === 'cta' ? this.takeLane(sm) : -1;
+      return { active, index, sm, work: active.kernel.cta(index), lane };
     }
-    return false;
+    return null;
   }
 
   private fits(sm: SmState, r: CtaResources): boolean {
@@ -186,98 +239,112 @@ export class GpuDevice {
     sm.threads += sign * r.threads;
     sm.registers += sign * r.threads * r.registersPerThread;
     sm.sharedMemoryBytes += sign * r.sharedMemoryBytes;
-    const isBusy = sm.blocks > 0;
-    if (wasBusy !== isBusy) {
-      this.busySms += isBusy ? 1 : -1;
-      if (this.detail !== 'none') this.sampleCounter('SMs busy', { SMs: this.busySms });
-    }
+    if (wasBusy !== sm.blocks > 0) this.busySms += wasBusy ? -1 : 1;
   }
 
-  private *runCta(active: ActiveKernel, index: number, sm: SmState): Generator<SimEvent<any>, void, any> {
-    const work: CtaWork = active.kernel.cta(index);
+  private *runCohort(cohort: Cohort): Generator<SimEvent<any>, void, any> {
+    const { work, active } = cohort;
+    const w = cohort.members.length;
     const startNs = this.sim.now;
-    const lane = this.detail === 'cta' ? this.takeLane(sm) : -1;
     // Loads stream ahead of compute (the kernel's multi-stage shared-memory pipeline). A step's
     // compute may start once its operands have begun to arrive (the previous step's load is done;
     // for the first step, its own: the pipeline fill) and cannot end before they have all arrived.
-    const loaded = this.chainLoads(active, work);
+    const loaded = this.chainLoads(cohort);
+    const computeCap = w === 1 ? this.smCap : { capBytesPerSecond: SM_WORK_UNITS_PER_SECOND, weight: w };
     for (let step = 0; step < work.steps; step++) {
       const gate = loaded[step === 0 ? 0 : step - 1]!;
       if (!gate.triggered) yield gate;
       const workNs = work.stepWorkNs(step);
-      if (workNs > 0) yield sm.compute.transfer(workNs);
+      if (workNs > 0) yield this.compute.transfer(workNs * w, computeCap);
       const arrived = loaded[step]!;
       if (!arrived.triggered) yield arrived;
     }
+    const pull = this.pullFor(w);
     if (work.storeL2Bytes > 0) {
-      this.l2Bytes += work.storeL2Bytes;
-      active.result.l2Bytes += work.storeL2Bytes;
-      yield this.l2.transfer(work.storeL2Bytes, this.smPull);
+      const bytes = work.storeL2Bytes * w;
+      this.l2Bytes += bytes;
+      active.result.l2Bytes += bytes;
+      yield this.l2.transfer(bytes, pull);
     }
     if (work.storeBytes > 0) {
-      this.hbmBytes += work.storeBytes;
-      active.result.dramBytes += work.storeBytes;
-      yield this.hbm.transfer(work.storeBytes, this.smPull);
+      let bytes = 0;
+      for (const m of cohort.members) bytes += m.work.storeBytes;
+      this.hbmBytes += bytes;
+      active.result.dramBytes += bytes;
+      yield this.hbm.transfer(bytes, pull);
     }
-    if (lane >= 0) {
-      this.trace.span(sm.laneTracks[lane]!, work.label, startNs, this.sim.now - startNs, work.args, active.kernel.category);
-      sm.freeLanes.push(lane);
+    const r = active.kernel.resources;
+    for (const m of cohort.members) {
+      if (m.lane >= 0) {
+        this.trace.span(m.sm.laneTracks[m.lane]!, m.work.label, startNs, this.sim.now - startNs, m.work.args, active.kernel.category);
+        m.sm.freeLanes.push(m.lane);
+      }
+      this.take(m.sm, r, -1);
     }
-    this.take(sm, active.kernel.resources, -1);
-    active.running--;
+    if (this.detail !== 'none') this.sampleCounter('SMs busy', { SMs: this.busySms });
+    active.running -= w;
     if (active.running === 0 && active.next >= active.kernel.ctaCount) this.finishKernel(active);
-    if (this.queue.length > 0) this.placeOne(sm);
+    if (this.queue.length > 0) this.requestDispatch();
+  }
+
+  private pullFor(weight: number): { capBytesPerSecond: number; weight: number } {
+    return { capBytesPerSecond: this.smPullBytesPerSecond, weight };
   }
 
   /** Issue the steps' loads one after another; event s triggers when step s's operands are in. */
-  private chainLoads(active: ActiveKernel, work: CtaWork): SimEvent<void>[] {
-    const loaded: SimEvent<void>[] = new Array(work.steps);
-    for (let i = 0; i < work.steps; i++) loaded[i] = new SimEvent<void>(this.sim);
+  private chainLoads(cohort: Cohort): SimEvent<void>[] {
+    const steps = cohort.work.steps;
+    const loaded: SimEvent<void>[] = new Array(steps);
+    for (let i = 0; i < steps; i++) loaded[i] = new SimEvent<void>(this.sim);
     let step = 0;
     const arrived = (): void => {
       for (;;) {
         loaded[step]!.succeedNow();
-        if (++step >= work.steps) return;
-        const next = this.issueLoads(active, work, step);
+        if (++step >= steps) return;
+        const next = this.issueLoads(cohort, step);
         if (next !== null) {
           next.onTrigger(arrived);
           return;
         }
       }
     };
-    const first = this.issueLoads(active, work, 0);
+    const first = this.issueLoads(cohort, 0);
     if (first === null) arrived();
     else first.onTrigger(arrived);
     return loaded;
   }
 
-  /** Issue one step's operand reads through the L2 panel cache; returns what to wait for. */
-  private issueLoads(active: ActiveKernel, work: CtaWork, step: number): SimEvent<any> | null {
-    const loads = work.loads(step);
+  /** Issue one step's operand reads of every member through the L2 panel cache. */
+  private issueLoads(cohort: Cohort, step: number): SimEvent<any> | null {
+    const { active } = cohort;
     const result = active.result;
     let dramBytes = 0;
     let l2Bytes = 0;
-    for (let i = 0; i < loads.length; i++) {
-      const load = loads[i]!;
-      if (load.key < 0) {
-        dramBytes += load.bytes;
-        continue;
+    for (const member of cohort.members) {
+      const loads = member.work.loads(step);
+      for (let i = 0; i < loads.length; i++) {
+        const load = loads[i]!;
+        if (load.key < 0) {
+          dramBytes += load.bytes;
+          continue;
+        }
+        const fromDram = this.l2Cache.access(active.keyBase + load.key, load.bytes, load.sharers);
+        dramBytes += fromDram;
+        l2Bytes += load.bytes - fromDram;
       }
-      const fromDram = this.l2Cache.access(active.keyBase + load.key, load.bytes, load.sharers);
-      dramBytes += fromDram;
-      l2Bytes += load.bytes - fromDram;
     }
+    const pull = this.pullFor(cohort.members.length);
     let dram: SimEvent<any> | null = null;
     let l2: SimEvent<any> | null = null;
     if (dramBytes > 0) {
       this.hbmBytes += dramBytes;
       result.dramBytes += dramBytes;
-      dram = this.hbm.transfer(dramBytes, this.smPull);
+      dram = this.hbm.transfer(dramBytes, pull);
     }
     if (l2Bytes > 0) {
       this.l2Bytes += l2Bytes;
       result.l2Bytes += l2Bytes;
-      l2 = this.l2.transfer(l2Bytes, this.smPull);
+      l2 = this.l2.transfer(l2Bytes, pull);
     }
     if (dram === null) return l2;
     if (l2 === null) return dram;
@@ -307,6 +374,14 @@ export class GpuDevice {
   private sampleCounter(name: string, values: Record<string, number>): void {
     this.trace.counter(this.deviceName, name, this.sim.now, values);
   }
+}
+
+/** Same step structure and per-step SM work: the CTAs run in lockstep (their bytes are summed). */
+function sameWork(a: CtaWork, b: CtaWork): boolean {
+  if (a === b) return true;
+  if (a.steps !== b.steps || a.storeL2Bytes !== b.storeL2Bytes) return false;
+  for (let s = 0; s < a.steps; s++) if (a.stepWorkNs(s) !== b.stepWorkNs(s)) return false;
+  return true;
 }
 
 function allOfEvents(sim: Simulation, events: SimEvent<any>[]): SimEvent<void> {
