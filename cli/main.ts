@@ -1,8 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../sim/validation.ts';
 import { UsageError } from './errors.ts';
+import { registerCheck } from './commands/check.ts';
+import { registerCompare } from './commands/compare.ts';
 import { registerDevices } from './commands/devices.ts';
 import { registerGemm } from './commands/gemm.ts';
+import { registerMerge } from './commands/merge.ts';
 import { registerRun } from './commands/run.ts';
 import { registerSweep } from './commands/sweep.ts';
 import { registerValidate } from './commands/validate.ts';
@@ -23,6 +26,9 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerDevices(program);
   registerView(program);
+  registerCompare(program);
+  registerCheck(program);
+  registerMerge(program);
   return program;
 }
 

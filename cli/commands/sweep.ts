@@ -1,9 +1,13 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
-import { runScenario } from '../../devices/scenario.ts';
 import { SWEEP_CSV_COLUMNS, gemmSweepPoints, sweepRow } from '../../devices/sweep.ts';
-import { collect, parseSets, writeFileAtomic } from '../io.ts';
+import { summaryFileName } from '../../regress/files.ts';
+import { runScenarios, summaryOf } from '../../regress/parallel.ts';
+import { SHARD_CSV_COLUMNS, formatShard, parseShard, shardItems } from '../../regress/shard.ts';
+import { collect, intOption, parseSets, toJson, writeFileAtomic } from '../io.ts';
 import { progress } from '../progress.ts';
+import { defaultWorkers } from '../workers/pool.ts';
 
 export function registerSweep(program: Command): void {
   program
@@ -18,20 +22,27 @@ export function registerSweep(program: Command): void {
     .option('--set <path=value>', 'override a device-spec field (repeatable)', collect, [])
     .option('--out <file>', 'CSV output (default: stdout)')
     .option('--html <file>', 'write the sweep chart as a self-contained HTML report')
+    .option('--summary-dir <dir>', "also write each point's run summary JSON into this directory")
+    .option('--workers <n>', 'worker threads (default: all cores)', intOption('--workers', 1))
+    .option('--shard <I/N>', 'run only slice I of N (1-based; for job arrays); the CSV gains shard and point columns for tilewave merge')
     .option('--quiet', 'no progress output')
     .action(async (opts) => {
       const deviceOverrides = Object.fromEntries(parseSets(opts.set));
       const { parameter, points } = gemmSweepPoints({ ...opts, deviceOverrides });
-      const bar = progress('sweep', points.length, opts.quiet || !opts.out);
-      const rows = points.map((point) => {
-        const row = sweepRow(point, runScenario(point.scenario).summary);
-        bar.tick();
-        return row;
-      });
+      const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
+      const selected = shardItems(points, shard);
+      const bar = progress(shard ? `sweep ${formatShard(shard)}` : 'sweep', selected.length, opts.quiet || !opts.out);
+      const outcomes = await runScenarios(selected.map((s) => s.item.scenario), { workers: opts.workers ?? defaultWorkers(), onResult: () => bar.tick() });
       bar.stop();
-      const csv = stringify(rows, { header: true, columns: [...SWEEP_CSV_COLUMNS] });
+      const summaries = outcomes.map(summaryOf);
+      const rows = selected.map((s, i) => sweepRow(s.item, summaries[i]!));
+      // A shard's rows carry their place in the full sweep, so merge can restore the unsharded order.
+      const csv = shard === undefined
+        ? stringify(rows, { header: true, columns: [...SWEEP_CSV_COLUMNS] })
+        : stringify(rows.map((r, i) => ({ shard: formatShard(shard), point: selected[i]!.index, ...r })), { header: true, columns: [...SHARD_CSV_COLUMNS, ...SWEEP_CSV_COLUMNS] });
       if (opts.out) writeFileAtomic(opts.out, csv);
       else process.stdout.write(csv);
+      if (opts.summaryDir) summaries.forEach((s) => writeFileAtomic(join(opts.summaryDir, summaryFileName(s.scenario)), toJson(s)));
       if (opts.html) {
         const { writeReportHtml } = await import('../../viz/report.ts');
         const trace = {
@@ -41,7 +52,7 @@ export function registerSweep(program: Command): void {
             tilewave: {
               formatVersion: '1.0',
               kind: 'sweep',
-              title: `GEMM sweep over ${parameter} on ${opts.device}`,
+              title: `GEMM sweep over ${parameter} on ${opts.device}${shard ? ` (shard ${formatShard(shard)})` : ''}`,
               tracks: [],
               sweep: { parameter, metric: 'tflops', points: rows.map((r) => ({ value: r.value, timeNs: Number(r.time_us) * 1000, tflops: r.tflops, tile: r.tile, splitK: r.split_k, waves: r.waves })) },
             },
@@ -49,6 +60,9 @@ export function registerSweep(program: Command): void {
         };
         await writeReportHtml(opts.html, { traces: [trace] });
       }
-      if (opts.out) process.stderr.write(`wrote ${points.length} points to ${opts.out}${opts.html ? ` and ${opts.html}` : ''}\n`);
+      if (opts.out) {
+        const also = [opts.html, opts.summaryDir && `${opts.summaryDir}/`].filter(Boolean);
+        process.stderr.write(`wrote ${selected.length} points${shard ? ` (shard ${formatShard(shard)} of ${points.length})` : ''} to ${opts.out}${also.length ? ` and ${also.join(' and ')}` : ''}\n`);
+      }
     });
 }
