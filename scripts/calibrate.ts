@@ -3,7 +3,7 @@
  * preset JSON. Rerunnable: `npx tsx scripts/calibrate.ts [--device ID] [--data FILE] [--dry-run]`.
  *
  * Parameters (each physical, see devices/gpu/spec.ts): tensorFraction, dramFraction,
- * kernelOverheadNs, l2ReuseFraction. The objective is the mean absolute log error of predicted vs
+ * kernelOverheadNs, sharedMemoryFraction, l2ReuseFraction. The objective is the mean absolute log error of predicted vs
  * measured time (symmetric in over/under-prediction) plus the 90th percentile, on a calibration
  * split: the (n, k) weight shapes are sorted and every third one is held out, so the report shows
  * the error on shapes the fit never saw.
@@ -26,9 +26,17 @@ const dryRun = args.includes('--dry-run');
 /** Use every `stride`-th calibration row (the objective is evaluated many times). */
 const stride = Number(flag('--stride') ?? 6);
 
-type Params = [tensorFraction: number, dramFraction: number, kernelOverheadNs: number, l2ReuseFraction: number];
-const toEff = (p: Params): Efficiency => ({ tensorFraction: p[0], dramFraction: p[1], kernelOverheadNs: p[2], l2ReuseFraction: p[3] });
-const BOUNDS: [number, number][] = [[0.3, 1], [0.3, 1], [0, 20000], [0.02, 1]];
+/** The fitted parameters, in this order, with their bounds and printed precision. */
+const PARAMS = [
+  { name: 'tensorFraction', bounds: [0.3, 1], digits: 4 },
+  { name: 'dramFraction', bounds: [0.3, 1], digits: 4 },
+  { name: 'kernelOverheadNs', bounds: [0, 20000], digits: 0 },
+  { name: 'sharedMemoryFraction', bounds: [0.2, 1], digits: 4 },
+  { name: 'l2ReuseFraction', bounds: [0.02, 1], digits: 4 },
+] as const;
+type Params = number[];
+const toEff = (p: Params): Efficiency => Object.fromEntries(PARAMS.map((d, i) => [d.name, p[i]!])) as Efficiency;
+const BOUNDS: [number, number][] = PARAMS.map((d) => [d.bounds[0], d.bounds[1]]);
 const clamp = (p: number[]): Params => p.map((x, i) => Math.min(BOUNDS[i]![1], Math.max(BOUNDS[i]![0], x))) as Params;
 
 function isHeldOut(row: MeasuredRow, shapes: string[]): boolean {
@@ -98,7 +106,7 @@ for (const device of devices) {
   const sample = calibration.filter((_, i) => i % stride === 0);
   const spec = resolveDevice(device);
   const e = spec.efficiency;
-  const start: Params = [e.tensorFraction, e.dramFraction, e.kernelOverheadNs, e.l2ReuseFraction];
+  const start: Params = PARAMS.map((d) => e[d.name]);
   let evals = 0;
   const objective = async (p: Params) => {
     evals++;
@@ -109,17 +117,15 @@ for (const device of devices) {
   const fitS = stats(calibration, await predict(calibration, toEff(best)));
   const holdS = stats(heldOut, await predict(heldOut, toEff(best)));
   const fmt = (s: ReturnType<typeof stats>) => `median ${s.median.toFixed(1)}% p90 ${s.p90.toFixed(1)}% mean ${s.mean.toFixed(1)}%`;
-  console.log(`${device}: tensorFraction=${best[0].toFixed(4)} dramFraction=${best[1].toFixed(4)} kernelOverheadNs=${best[2].toFixed(0)} l2ReuseFraction=${best[3].toFixed(4)} (${evals} evaluations, ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  const fitted = PARAMS.map((d, i) => `${d.name}=${best[i]!.toFixed(d.digits)}`).join(' ');
+  console.log(`${device}: ${fitted} (${evals} evaluations, ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   console.log(`  calibration rows (${calibration.length}): ${fmt(fitS)}`);
   console.log(`  held-out shapes (${heldOut.length}): ${fmt(holdS)}`);
   if (!dryRun) {
     const path = presetPath(device);
     const json = JSON.parse(readFileSync(path, 'utf8'));
     json.efficiency = {
-      tensorFraction: Number(best[0].toFixed(4)),
-      dramFraction: Number(best[1].toFixed(4)),
-      kernelOverheadNs: Math.round(best[2]),
-      l2ReuseFraction: Number(best[3].toFixed(4)),
+      ...Object.fromEntries(PARAMS.map((d, i) => [d.name, Number(best[i]!.toFixed(d.digits))])),
       fittedTo: `${dataFile.split('/').pop()} ${device} rows, ${shapes.length - Math.floor(shapes.length / 3)} of ${shapes.length} (n,k) shapes (scripts/calibrate.ts)`,
     };
     writeFileSync(path, `${JSON.stringify(json, null, 2)}\n`);

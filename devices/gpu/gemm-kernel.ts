@@ -115,7 +115,7 @@ function chunkWorkNs(spec: GpuSpec, g: GemmGeometry, kChunk: number): number {
   const tensorNs = (2 * t.tileM * t.tileN * kChunk) / smFlopsPerNs; // padded tile: quantization costs
   const [wm, wn] = warpGrid(t);
   const smemBytes = (t.tileM * wn + t.tileN * wm) * kChunk * BYTES_PER_ELEMENT[g.dtype];
-  const smemNs = smemBytes / (spec.sm.sharedMemoryBytesPerClock * spec.sm.clockHz / 1e9);
+  const smemNs = smemBytes / ((spec.sm.sharedMemoryBytesPerClock * spec.sm.clockHz * spec.efficiency.sharedMemoryFraction) / 1e9);
   return Math.max(tensorNs, smemNs);
 }
 

@@ -26,6 +26,8 @@ interface ActiveKernel {
   opTrack: Track | null;
   /** Added to the kernel's operand keys so that kernels never share L2 entries by accident. */
   keyBase: number;
+  /** Epilogue writes issued by retired CTAs and still draining. */
+  storesInFlight: number;
 }
 
 /** One CTA placed on an SM. */
@@ -71,6 +73,8 @@ export class GpuDevice {
   private readonly sms: SmState[];
   private readonly smCap = { capBytesPerSecond: SM_WORK_UNITS_PER_SECOND, weight: 1 };
   private dispatchPending = false;
+  /** Latency of the load issueLoads last started: HBM if any bytes came from DRAM, else L2. */
+  private lastLoadLatencyNs = 0;
   private readonly dispatchNow = (): void => this.dispatch();
   private readonly queue: ActiveKernel[] = [];
   private readonly smPullBytesPerSecond: number;
@@ -94,13 +98,12 @@ export class GpuDevice {
     this.hbm = new FluidChannel(sim, {
       name: `${deviceName}.hbm`,
       bandwidthBytesPerSecond: spec.memory.bandwidthBytesPerSecond * spec.efficiency.dramFraction,
-      latencyNs: spec.memory.latencyNs,
+      // Latency is added per load (chainLoads), not per transfer: see there.
       onThroughputChange: detail === 'none' ? undefined : (bps, t) => this.sampleHbm(bps, t),
     });
     this.l2 = new FluidChannel(sim, {
       name: `${deviceName}.l2`,
       bandwidthBytesPerSecond: spec.l2.bandwidthBytesPerSecond,
-      latencyNs: spec.l2.latencyNs,
     });
     this.l2Cache = new L2PanelCache(spec.l2.sizeBytes * spec.efficiency.l2ReuseFraction);
     this.smPullBytesPerSecond = spec.sm.l2ToSmBytesPerClock * spec.sm.clockHz;
@@ -158,7 +161,7 @@ export class GpuDevice {
       dramBytes: 0, l2Bytes: 0, ctaCount: kernel.ctaCount, ctasPerSm: occupancy,
       waves: kernel.ctaCount / (occupancy * this.spec.sm.count),
     };
-    const active: ActiveKernel = { kernel, next: 0, running: 0, result, done, opTrack, keyBase: this.kernelsLaunched++ * 2 ** 32 };
+    const active: ActiveKernel = { kernel, next: 0, running: 0, result, done, opTrack, keyBase: this.kernelsLaunched++ * 2 ** 32, storesInFlight: 0 };
     this.sim.schedule(this.spec.efficiency.kernelOverheadNs, () => {
       result.firstCtaNs = this.sim.now;
       if (kernel.ctaCount === 0) {
@@ -259,19 +262,21 @@ export class GpuDevice {
       const arrived = loaded[step]!;
       if (!arrived.triggered) yield arrived;
     }
+    // The epilogue's stores are posted writes: the CTA retires once they are issued, and its SM
+    // slot goes to the next CTA while they drain. The kernel ends when the last write lands.
     const pull = this.pullFor(w);
     if (work.storeL2Bytes > 0) {
       const bytes = work.storeL2Bytes * w;
       this.l2Bytes += bytes;
       active.result.l2Bytes += bytes;
-      yield this.l2.transfer(bytes, pull);
+      this.trackStore(active, this.l2.transfer(bytes, pull));
     }
     if (work.storeBytes > 0) {
       let bytes = 0;
       for (const m of cohort.members) bytes += m.work.storeBytes;
       this.hbmBytes += bytes;
       active.result.dramBytes += bytes;
-      yield this.hbm.transfer(bytes, pull);
+      this.trackStore(active, this.hbm.transfer(bytes, pull));
     }
     const r = active.kernel.resources;
     for (const m of cohort.members) {
@@ -283,34 +288,57 @@ export class GpuDevice {
     }
     if (this.detail !== 'none') this.sampleCounter('SMs busy', { SMs: this.busySms });
     active.running -= w;
-    if (active.running === 0 && active.next >= active.kernel.ctaCount) this.finishKernel(active);
+    this.maybeFinish(active);
     if (this.queue.length > 0) this.requestDispatch();
+  }
+
+  private trackStore(active: ActiveKernel, store: SimEvent<any>): void {
+    if (store.triggered) return;
+    active.storesInFlight++;
+    store.onTrigger(() => {
+      active.storesInFlight--;
+      this.maybeFinish(active);
+    });
+  }
+
+  private maybeFinish(active: ActiveKernel): void {
+    if (active.running === 0 && active.storesInFlight === 0 && active.next >= active.kernel.ctaCount) this.finishKernel(active);
   }
 
   private pullFor(weight: number): { capBytesPerSecond: number; weight: number } {
     return { capBytesPerSecond: this.smPullBytesPerSecond, weight };
   }
 
-  /** Issue the steps' loads one after another; event s triggers when step s's operands are in. */
+  /**
+   * Issue the steps' loads one after another; event s triggers when step s's operands are in.
+   * The next step's load is issued as soon as this one has streamed, while this one's data is
+   * still in flight (a multi-stage pipeline keeps several loads outstanding), so the memory
+   * latency is paid once per pipeline, at the fill, not once per step.
+   */
   private chainLoads(cohort: Cohort): SimEvent<void>[] {
     const steps = cohort.work.steps;
     const loaded: SimEvent<void>[] = new Array(steps);
     for (let i = 0; i < steps; i++) loaded[i] = new SimEvent<void>(this.sim);
     let step = 0;
-    const arrived = (): void => {
+    let latencyNs = 0;
+    const streamed = (): void => {
       for (;;) {
-        loaded[step]!.succeedNow();
+        const event = loaded[step]!;
+        if (latencyNs > 0) this.sim.schedule(latencyNs, () => event.succeedNow());
+        else event.succeedNow();
         if (++step >= steps) return;
         const next = this.issueLoads(cohort, step);
+        latencyNs = this.lastLoadLatencyNs;
         if (next !== null) {
-          next.onTrigger(arrived);
+          next.onTrigger(streamed);
           return;
         }
       }
     };
     const first = this.issueLoads(cohort, 0);
-    if (first === null) arrived();
-    else first.onTrigger(arrived);
+    latencyNs = this.lastLoadLatencyNs;
+    if (first === null) streamed();
+    else first.onTrigger(streamed);
     return loaded;
   }
 
@@ -346,6 +374,7 @@ export class GpuDevice {
       result.l2Bytes += l2Bytes;
       l2 = this.l2.transfer(l2Bytes, pull);
     }
+    this.lastLoadLatencyNs = dram !== null ? this.spec.memory.latencyNs : l2 !== null ? this.spec.l2.latencyNs : 0;
     if (dram === null) return l2;
     if (l2 === null) return dram;
     return allOfEvents(this.sim, [dram, l2]);

@@ -68,6 +68,11 @@ export const GpuSpecSchema = z.strictObject({
     dramFraction: fraction('fraction of datasheet DRAM bandwidth'),
     /** Fixed cost of one kernel as timed: launch plus timing overhead, ns. */
     kernelOverheadNs: z.number().nonnegative().finite(),
+    /**
+     * Achievable fraction of shared-memory bandwidth for tensor-core operand reads (ldmatrix, bank
+     * conflicts, issue slots): what makes small warp tiles slower than large ones.
+     */
+    sharedMemoryFraction: fraction('fraction of shared-memory bandwidth'),
     /** Fraction of L2 capacity that holds reusable operand panels (the L2 hit model constant). */
     l2ReuseFraction: fraction('fraction of L2 capacity'),
     fittedTo: z.string(),

@@ -1,0 +1,77 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'tilewave.mjs');
+
+function tilewave(args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tw-cli-'));
+});
+
+describe('tilewave run: determinism', () => {
+  it('writes byte-identical trace and summary for the same scenario and seed', () => {
+    const outs = [0, 1].map((i) => {
+      const trace = join(dir, `t${i}.json`);
+      const summary = join(dir, `s${i}.json`);
+      const r = tilewave(['run', 'examples/two-streams-a100.json', '--trace', trace, '--summary', summary, '--seed', '7']);
+      expect(r.code, r.stderr).toBe(0);
+      return [readFileSync(trace), readFileSync(summary)];
+    });
+    expect(outs[0]![0]!.equals(outs[1]![0]!)).toBe(true);
+    expect(outs[0]![1]!.equals(outs[1]![1]!)).toBe(true);
+    const summary = JSON.parse(outs[0]![1]!.toString());
+    expect(summary.seed).toBe(7);
+    expect(summary.performance).toBeUndefined();
+    const trace = JSON.parse(outs[0]![0]!.toString());
+    expect(Array.isArray(trace.traceEvents)).toBe(true);
+  });
+
+  it('--json prints the summary; --set changes the device for a what-if', () => {
+    const base = JSON.parse(tilewave(['gemm', '--device', 'h100-80gb', '--m', '16', '--n', '8192', '--k', '8192', '--json']).stdout);
+    const fast = JSON.parse(tilewave(['gemm', '--device', 'h100-80gb', '--m', '16', '--n', '8192', '--k', '8192', '--json', '--set', 'memory.bandwidthBytesPerSecond=6.7e12']).stdout);
+    expect(fast.device.memoryBandwidthBytesPerSecond).toBe(6.7e12);
+    expect(fast.simulatedTimeNs).toBeLessThan(base.simulatedTimeNs);
+  });
+});
+
+describe('tilewave: bad input is one clear line and exit code 2, no output files', () => {
+  const cases: [string, unknown, RegExp][] = [
+    ['negative dimension', { name: 'x', device: 'a100-80gb', workload: { ops: [{ type: 'gemm', m: -4, n: 8, k: 8 }] } }, /workload\.ops\.0\.m.*-4.*integer >= 1/],
+    ['unknown device', { name: 'x', device: 'tpu-v9', workload: { ops: [{ type: 'gemm', m: 4, n: 8, k: 8 }] } }, /tpu-v9/],
+    ['unknown op type', { name: 'x', device: 'a100-80gb', workload: { ops: [{ type: 'conv', m: 4 }] } }, /workload\.ops\.0/],
+    ['unknown field', { name: 'x', device: 'a100-80gb', colour: 'red', workload: { ops: [{ type: 'gemm', m: 4, n: 8, k: 8 }] } }, /colour/],
+    ['bad dependency', { name: 'x', device: 'a100-80gb', workload: { ops: [{ type: 'gemm', m: 4, n: 8, k: 8, after: ['nope'] }] } }, /after.*nope/],
+  ];
+  for (const [what, scenario, message] of cases) {
+    it(what, () => {
+      const file = join(dir, `${what.replace(/ /g, '-')}.json`);
+      writeFileSync(file, JSON.stringify(scenario));
+      const trace = join(dir, `${what}.trace.json`);
+      const r = tilewave(['run', file, '--trace', trace, '--summary', `${trace}.summary`]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(trace)).toBe(false);
+    });
+  }
+
+  it('malformed JSON, a missing file, a bad --set value and an unknown flag', () => {
+    const file = join(dir, 'broken.json');
+    writeFileSync(file, '{"name": "x", ');
+    for (const args of [['run', file], ['run', join(dir, 'missing.json')], ['gemm', '--device', 'a100-80gb', '--m', '1', '--n', '1', '--k', '1', '--set', 'memory.bandwidthBytesPerSecond=fast'], ['gemm', '--frobnicate']]) {
+      const r = tilewave(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stderr.length).toBeGreaterThan(0);
+    }
+  });
+});

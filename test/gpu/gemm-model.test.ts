@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { parseScenario, runScenario } from '../../devices/scenario.ts';
+import { resolveDevice } from '../../devices/presets.ts';
+
+function gemm(device: string, op: Record<string, unknown>, overrides: Record<string, unknown> = {}, traceDetail = 'none') {
+  return runScenario(parseScenario({ name: 't', device, deviceOverrides: overrides, traceDetail, workload: { ops: [{ type: 'gemm', ...op }] } }));
+}
+
+describe('tiled GEMM on the GPU model: wave quantization', () => {
+  // m = k = 8192 with a fixed 128x256 tile: CTAs = 64 * ceil(n / 256), one per SM at a time. The
+  // throughput drops exactly where the CTA count spills into one more wave, and nowhere else.
+  for (const device of ['a100-80gb', 'h100-80gb']) {
+    it(`throughput drops where waves overflow (${device})`, () => {
+      const sms = resolveDevice(device).sm.count;
+      const ns: number[] = [];
+      for (let n = 1024; n <= 8192; n += 64) ns.push(n);
+      const tflops = ns.map((n) => gemm(device, { m: 8192, n, k: 8192, tile: '128x256x64', splitK: 1 }).summary.totals.achievedFlopsPerSecond);
+      const waves = (n: number) => Math.ceil((64 * Math.ceil(n / 256)) / sms);
+      const expected = ns.filter((n, i) => i > 0 && waves(n) > waves(ns[i - 1]!));
+      const drops = ns.filter((_, i) => i > 0 && tflops[i]! < tflops[i - 1]! * 0.99);
+      expect(expected.length).toBeGreaterThan(5);
+      expect(drops).toEqual(expected);
+    });
+  }
+
+  it('reports the waves and tiles of the chosen kernel', () => {
+    const spec = resolveDevice('a100-80gb');
+    const s = gemm('a100-80gb', { m: 4096, n: 4096, k: 4096, tile: '128x256x64', splitK: 1 }).summary.ops[0]!;
+    expect(s.tiles).toBe(32 * 16);
+    expect(s.waves).toBeCloseTo((32 * 16) / spec.sm.count, 3);
+    expect(s.config?.tile).toBe('128x256x64');
+  });
+
+  it('the heuristic picks a config and records it; split-K fills the GPU for skinny, deep GEMMs', () => {
+    const big = gemm('h100-80gb', { m: 8192, n: 8192, k: 8192 }).summary.ops[0]!;
+    expect(big.config?.splitK).toBe(1);
+    const skinny = gemm('h100-80gb', { m: 64, n: 1024, k: 16384 }).summary.ops[0]!;
+    expect(Number(skinny.config?.splitK)).toBeGreaterThan(1);
+  });
+});
+
+describe('GPU model: bytes, bounds and what-ifs', () => {
+  it('moves exactly the compulsory HBM bytes when everything fits in L2', () => {
+    const m = 1024, n = 1024, k = 1024;
+    const s = gemm('a100-80gb', { m, n, k }).summary;
+    expect(s.totals.dramBytes).toBe((m * k + k * n + m * n) * 2);
+  });
+
+  it('keeps HBM traffic between the compulsory bytes and no reuse at all for a large GEMM', () => {
+    const m = 8192, n = 8192, k = 8192;
+    const s = gemm('h100-80gb', { m, n, k, tile: '128x256x64', splitK: 1 }).summary;
+    const compulsory = (m * k + k * n + m * n) * 2;
+    const noReuse = (m * k * (n / 256) + k * n * (m / 128) + m * n) * 2;
+    expect(s.totals.dramBytes).toBeGreaterThanOrEqual(compulsory);
+    expect(s.totals.dramBytes).toBeLessThan(noReuse / 4);
+  });
+
+  it('never beats the compute or bandwidth roof', () => {
+    for (const [m, n, k] of [[1, 4096, 4096], [64, 8192, 8192], [4096, 4096, 4096], [8192, 8192, 8192], [333, 777, 5555]] as const) {
+      const r = gemm('h100-80gb', { m, n, k });
+      const spec = r.spec;
+      const flops = 2 * m * n * k;
+      const bytes = (m * k + k * n + m * n) * 2;
+      const roofNs = Math.max((flops / spec.tensor.flopsPerSecond.fp16!) * 1e9, (bytes / spec.memory.bandwidthBytesPerSecond) * 1e9);
+      expect(r.summary.simulatedTimeNs).toBeGreaterThan(roofNs);
+    }
+  });
+
+  it('a memory-bound GEMM speeds up with HBM bandwidth, a compute-bound one with tensor rate', () => {
+    const decode = { m: 8, n: 8192, k: 8192 };
+    const base = gemm('h100-80gb', decode).summary.simulatedTimeNs;
+    const fastHbm = gemm('h100-80gb', decode, { 'memory.bandwidthBytesPerSecond': 6.7e12 }).summary.simulatedTimeNs;
+    expect(fastHbm).toBeLessThan(base * 0.8);
+    const big = { m: 8192, n: 8192, k: 8192 };
+    const b = gemm('h100-80gb', big).summary.simulatedTimeNs;
+    const fastHbmBig = gemm('h100-80gb', big, { 'memory.bandwidthBytesPerSecond': 6.7e12 }).summary.simulatedTimeNs;
+    const fastTensor = gemm('h100-80gb', big, { 'tensor.flopsPerSecond.fp16': 2 * 989e12 }).summary.simulatedTimeNs;
+    expect(fastHbmBig).toBeGreaterThan(b * 0.95);
+    // Not 0.5: shared-memory operand reads and memory then bind part of the time.
+    expect(fastTensor).toBeLessThan(b * 0.8);
+  });
+
+  it('traces one span per CTA on the SM tracks, never overlapping on a lane', () => {
+    const r = gemm('a100-80gb', { m: 2048, n: 2048, k: 1024, tile: '128x128x64', splitK: 1 }, {}, 'cta');
+    const spans = r.trace.traceEvents.filter((e) => e.ph === 'X' && e.cat === 'gemm' && e.tid !== undefined);
+    const ctaSpans = spans.filter((e) => String(e.name).startsWith('tile '));
+    expect(ctaSpans.length).toBe(16 * 16);
+    const byLane = new Map<string, { ts: number; dur: number }[]>();
+    for (const e of ctaSpans) {
+      const key = `${e.pid}/${e.tid}`;
+      if (!byLane.has(key)) byLane.set(key, []);
+      byLane.get(key)!.push({ ts: e.ts as number, dur: e.dur as number });
+    }
+    for (const lane of byLane.values()) {
+      lane.sort((a, b) => a.ts - b.ts);
+      for (let i = 1; i < lane.length; i++) expect(lane[i]!.ts).toBeGreaterThanOrEqual(lane[i - 1]!.ts + lane[i - 1]!.dur - 1e-6);
+    }
+  });
+
+  it('two streams overlap: together they finish sooner than one after the other', () => {
+    const ops = [
+      { type: 'gemm', name: 'a', m: 2048, n: 8192, k: 4096, stream: 0 },
+      { type: 'gemm', name: 'b', m: 16, n: 8192, k: 8192, stream: 1 },
+    ];
+    const run = (o: unknown[]) => runScenario(parseScenario({ name: 't', device: 'a100-80gb', traceDetail: 'none', workload: { ops: o } })).summary.simulatedTimeNs;
+    const both = run(ops);
+    const serial = run(ops.map((o) => ({ ...o, stream: 0 })));
+    expect(both).toBeLessThan(serial);
+  });
+});
