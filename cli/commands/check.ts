@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { checkSuite, type CheckReport } from '../../regress/check.ts';
+import { checkSuite, isFailure, type CheckReport } from '../../regress/check.ts';
 import { formatChange } from '../../regress/compare.ts';
 import { junitXml } from '../../regress/junit.ts';
 import { checkMarkdown } from '../../regress/markdown.ts';
@@ -7,7 +7,7 @@ import { parseMetric } from '../../regress/metrics.ts';
 import { formatComparison } from '../../regress/report-text.ts';
 import { formatShard, parseShard } from '../../regress/shard.ts';
 import { loadSuite } from '../../regress/suite.ts';
-import { parseTolerance } from '../../regress/tolerance.ts';
+import { formatTolerance, parseTolerance } from '../../regress/tolerance.ts';
 import { intOption, writeFileAtomic } from '../io.ts';
 import { progress } from '../progress.ts';
 
@@ -72,6 +72,10 @@ export function formatCheck(report: CheckReport): string {
   } else if (report.suite.orphanBaselines.length > 0) {
     lines.push('', `baselines with no scenario (removed by --update): ${report.suite.orphanBaselines.join(', ')}`);
   }
-  if (report.exitCode === 1) lines.push('', `FAILED: a number moved beyond ${metric.name} tolerance; if the change is intended, run tilewave check ${suite.dir} --update and commit the baselines`);
+  if (report.exitCode === 1) {
+    const failed = results.filter((r) => isFailure(r.status, report.failOnChange)).length;
+    const what = report.failOnChange ? 'changed (--fail-on-change)' : `regressed beyond the ${formatTolerance(tolerance)} tolerance`;
+    lines.push('', `FAILED: ${failed} of ${results.length} scenarios ${what}; if intended, run tilewave check ${suite.dir} --update and commit the baselines`);
+  }
   return lines.join('\n');
 }
