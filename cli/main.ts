@@ -5,6 +5,7 @@ import { registerCheck } from './commands/check.ts';
 import { registerCompare } from './commands/compare.ts';
 import { registerDevices } from './commands/devices.ts';
 import { registerGemm } from './commands/gemm.ts';
+import { registerLlm } from './commands/llm.ts';
 import { registerMerge } from './commands/merge.ts';
 import { registerRun } from './commands/run.ts';
 import { registerSweep } from './commands/sweep.ts';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerRun(program);
   registerGemm(program);
+  registerLlm(program);
   registerSweep(program);
   registerValidate(program);
   registerDevices(program);

@@ -103,7 +103,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       }
       waitFor.push(ev);
     }
-    const opTrack = detail === 'none' ? null : trace.track('gpu0', `stream ${op.stream}`, 'ops');
+    const opTrack = detail === 'none' ? null : trace.track('gpu0', op.track ?? `stream ${op.stream}`, 'ops');
     const done = sim.process(
       (function* () {
         for (const ev of waitFor) yield ev;

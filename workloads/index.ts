@@ -1,12 +1,18 @@
 import { z } from 'zod';
+import { AttentionOpSchema } from './attention.ts';
+import { ElementwiseOpSchema } from './elementwise.ts';
+import { GroupedGemmOpSchema } from './moe.ts';
 import { GemmOpSchema } from './ops.ts';
 
 export * from './ops.ts';
+export * from './attention.ts';
+export * from './elementwise.ts';
+export * from './moe.ts';
 
 /** Every op type a workload may hold (discriminated by `type`). */
-export const WorkloadOpSchema = z.discriminatedUnion('type', [GemmOpSchema], {
+export const WorkloadOpSchema = z.discriminatedUnion('type', [GemmOpSchema, AttentionOpSchema, ElementwiseOpSchema, GroupedGemmOpSchema], {
   error: (issue) =>
-    issue.code === 'invalid_union' ? 'expected an op with "type" one of: gemm' : undefined,
+    issue.code === 'invalid_union' ? 'expected an op with "type" one of: gemm, attention, elementwise, grouped_gemm' : undefined,
 });
 export type WorkloadOp = z.infer<typeof WorkloadOpSchema>;
 

@@ -8,8 +8,10 @@ const dim = (what: string) =>
   z.number({ error: `expected an integer >= 1 (${what})` }).int({ error: `expected an integer >= 1 (${what})` }).min(1, { error: `expected an integer >= 1 (${what})` }).max(2 ** 31, { error: `expected an integer <= 2^31 (${what})` });
 
 /** Fields every op has: a name (unique in a workload), the stream it runs on, what it waits for. */
-const common = {
+export const opCommon = {
   name: z.string().min(1).optional(),
+  /** Trace track for this op's spans (e.g. "layer 3"); defaults to its stream's track. */
+  track: z.string().min(1).optional(),
   /** Ops on one stream run in order; different streams may overlap on the device. */
   stream: z.number().int().min(0).default(0),
   /** Names of ops (on any stream) that must finish before this one starts. */
@@ -19,7 +21,7 @@ const common = {
 /** C[m,n] = A[m,k] · B[k,n], `batch` independent problems of that shape. */
 export const GemmOpSchema = z.strictObject({
   type: z.literal('gemm'),
-  ...common,
+  ...opCommon,
   m: dim('rows of A and C'),
   n: dim('columns of B and C'),
   k: dim('reduction dimension'),

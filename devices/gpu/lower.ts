@@ -1,18 +1,37 @@
 import type { WorkloadOp } from '../../workloads/index.ts';
+import { attentionShape, groupRows } from '../../workloads/index.ts';
+import { flash2Kernel, flashResources, flashTile, splitKvKernels, standardAttentionKernels } from './attention-kernel.ts';
+import { ELEMENTWISE_RESOURCES, elementwiseKernel } from './elementwise-kernel.ts';
 import type { GpuDevice } from './gpu-device.ts';
 import { gemmKernel, planGemm } from './gemm-kernel.ts';
 import type { Kernel } from './kernel.ts';
+import { groupedGemmKernel } from './moe-kernel.ts';
+import type { Dtype } from './spec.ts';
 
 /**
  * Lower one workload op to the kernels that run it on this GPU, in launch order. A new op type
  * gets a case here; an op this device cannot run is a clear error naming both.
  */
 export function lowerToKernels(gpu: GpuDevice, op: WorkloadOp, name: string): Kernel[] {
+  const occupancyOf = (r: Kernel['resources']) => gpu.occupancy(r);
   switch (op.type) {
     case 'gemm': {
-      const plan = planGemm(gpu.spec, op, (r) => gpu.occupancy(r));
+      const plan = planGemm(gpu.spec, op, occupancyOf);
       return [gemmKernel(gpu.spec, op, plan, name)];
     }
+    case 'attention': {
+      const s = attentionShape(op);
+      const dtype = op.dtype as Dtype;
+      if (s.impl === 'standard') return standardAttentionKernels(gpu.spec, s, dtype, name, occupancyOf);
+      if (s.impl === 'split-kv') return splitKvKernels(gpu.spec, s, dtype, name, occupancyOf);
+      const occupancy = occupancyOf(flashResources(flashTile(s.headDim), s.headDim, dtype));
+      if (occupancy < 1) throw new Error(`FlashAttention-2 tile for head dim ${s.headDim} does not fit one SM of ${gpu.spec.id}`);
+      return [flash2Kernel(gpu.spec, s, dtype, name, occupancy)];
+    }
+    case 'elementwise':
+      return [elementwiseKernel(gpu.spec, op, name, occupancyOf(ELEMENTWISE_RESOURCES))];
+    case 'grouped_gemm':
+      return [groupedGemmKernel(gpu.spec, op, groupRows(op), name, occupancyOf)];
     default:
       throw new Error(`op type "${(op as { type: string }).type}" is not supported on GPU device ${gpu.spec.id}`);
   }

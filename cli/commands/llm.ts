@@ -1,0 +1,130 @@
+import type { Command } from 'commander';
+import { applySets, parseScenario, runScenario, type RunResult } from '../../devices/scenario.ts';
+import type { TraceDetail } from '../../devices/gpu/gpu-device.ts';
+import { buildTransformerStep, opLayer, opRole, type StepOptionsInput, type TransformerStep } from '../../workloads/transformer/builder.ts';
+import { loadModel, modelIds, type ModelConfig } from '../../workloads/transformer/config.ts';
+import { emitRun } from '../emit.ts';
+import { formatDuration, table } from '../format.ts';
+import { collect, intOption, parseSets } from '../io.ts';
+import { UsageError } from '../errors.ts';
+
+/** Time of one op role (qkv, attn, mlp_up, ...) over the whole step, all layers counted. */
+export interface RoleTime {
+  role: string;
+  type: string;
+  count: number;
+  timeNs: number;
+  fraction: number;
+  flops: number;
+}
+
+export interface StepResult {
+  result: RunResult;
+  step: TransformerStep;
+  /** The whole step: simulated time, plus the repeated layers when one layer stands for all. */
+  stepTimeNs: number;
+  /** One decoder layer, first to last op. */
+  layerTimeNs: number;
+  breakdown: RoleTime[];
+}
+
+export interface SimulateStepOptions {
+  device: string;
+  sets?: [string, unknown][];
+  traceDetail?: TraceDetail | 'auto';
+}
+
+/** Build one step of `model` and simulate it on a device; per-role times cover every layer. */
+export function simulateStep(model: ModelConfig, options: StepOptionsInput, run: SimulateStepOptions): StepResult {
+  const step = buildTransformerStep(model, options);
+  const raw: Record<string, unknown> = {
+    name: `llm-${model.id}-${options.phase}-b${options.batch}-s${options.seq}${(options.tp ?? 1) > 1 ? `-tp${options.tp}` : ''}-${run.device}`,
+    device: run.device,
+    seed: options.seed ?? 1,
+    traceDetail: run.traceDetail ?? 'kernel',
+    workload: { ops: step.ops },
+  };
+  applySets(raw, run.sets ?? []);
+  const result = runScenario(parseScenario(raw, 'llm'));
+  const ops = result.summary.ops;
+  const layer0 = ops.filter((o) => opLayer(o.name) === 0);
+  const layerTimeNs = layer0.length === 0 ? 0 : layer0[layer0.length - 1]!.startNs + layer0[layer0.length - 1]!.durationNs - layer0[0]!.startNs;
+  const stepTimeNs = result.summary.simulatedTimeNs + (step.layerRepeat - 1) * layerTimeNs;
+  const roles = new Map<string, RoleTime>();
+  for (const o of ops) {
+    const layer = opLayer(o.name);
+    const weight = layer === null ? 1 : step.layerRepeat;
+    const role = opRole(o.name);
+    o.details = { ...(o.details ?? {}), role, ...(layer !== null ? { layer } : {}) };
+    const r = roles.get(role) ?? { role, type: o.type, count: 0, timeNs: 0, fraction: 0, flops: 0 };
+    r.count += weight;
+    r.timeNs += o.durationNs * weight;
+    r.flops += o.flops * weight;
+    roles.set(role, r);
+  }
+  const breakdown = [...roles.values()].sort((a, b) => b.timeNs - a.timeNs || a.role.localeCompare(b.role));
+  for (const r of breakdown) r.fraction = Math.round((r.timeNs / Math.max(1, stepTimeNs)) * 1e6) / 1e6;
+  (result.summary as unknown as Record<string, unknown>).llm = {
+    model: model.id,
+    phase: options.phase,
+    batch: options.batch,
+    seq: options.seq,
+    tp: options.tp ?? 1,
+    layers: model.layers,
+    layersSimulated: step.layersSimulated,
+    stepTimeNs,
+    layerTimeNs,
+    tokens: step.tokens,
+    analyticFlops: step.analytic.gemmFlops + step.analytic.attentionFlops,
+    timeByOpType: breakdown,
+    ...(step.routing.length > 0 ? { tokensPerExpert: step.routing } : {}),
+  };
+  return { result, step, stepTimeNs, layerTimeNs, breakdown };
+}
+
+export function formatBreakdown(s: StepResult): string {
+  const rows = s.breakdown.map((r) => [r.role, r.type, String(r.count), formatDuration(r.timeNs), `${(r.fraction * 100).toFixed(1)}%`, r.flops > 0 ? (r.flops / r.timeNs / 1e3).toFixed(1) : '']);
+  return [
+    `step time ${formatDuration(s.stepTimeNs)} (${s.step.layersSimulated} of ${s.step.layersSimulated * s.step.layerRepeat} layers simulated, layer ${formatDuration(s.layerTimeNs)}), ${s.step.tokens} tokens`,
+    table(['op type', 'kind', 'count', 'time', 'share', 'TFLOP/s'], rows),
+  ].join('\n');
+}
+
+function positiveIntOption(flag: string): (v: string) => number {
+  return intOption(flag, 1);
+}
+
+export function registerLlm(program: Command): void {
+  program
+    .command('llm')
+    .description('simulate one prefill or decode step of a transformer model on a device')
+    .requiredOption('--model <id>', `model preset (${modelIds().join(', ')})`)
+    .requiredOption('--device <id>', 'device preset (tilewave devices)')
+    .requiredOption('--phase <phase>', 'prefill | decode')
+    .requiredOption('--batch <b>', 'sequences in the batch', positiveIntOption('--batch'))
+    .requiredOption('--seq <s>', 'prefill: prompt tokens per sequence; decode: KV cache length', positiveIntOption('--seq'))
+    .option('--tp <t>', 'tensor-parallel degree (one GPU of t is simulated)', positiveIntOption('--tp'), 1)
+    .option('--dtype <dtype>', 'fp16 | bf16 | fp8', 'fp16')
+    .option('--layers <mode>', 'all: simulate every layer; one: simulate one and count it for all', 'all')
+    .option('--logits <which>', 'all tokens or the last token per sequence', 'all')
+    .option('--attention <impl>', 'auto | flash2 | standard', 'auto')
+    .option('--seed <n>', 'seed of the MoE routing draws', intOption('--seed', 0), 1)
+    .option('--set <path=value>', 'override a device-spec field (repeatable)', collect, [])
+    .option('--trace <file>', 'write the Chrome/Perfetto trace JSON')
+    .option('--summary <file>', 'write the summary JSON')
+    .option('--html <file>', 'write a self-contained HTML report')
+    .option('--trace-detail <level>', 'auto | cta | kernel | none', 'kernel')
+    .option('--json', 'print the summary as JSON on stdout')
+    .option('--timing', 'include host wall time and events/s in the summary')
+    .action(async (opts) => {
+      if (opts.phase !== 'prefill' && opts.phase !== 'decode') throw new UsageError(`--phase ${JSON.stringify(opts.phase)}: expected prefill or decode`);
+      const model = loadModel(opts.model);
+      const s = simulateStep(
+        model,
+        { phase: opts.phase, batch: opts.batch, seq: opts.seq, tp: opts.tp, dtype: opts.dtype, layers: opts.layers, logits: opts.logits, attention: opts.attention, seed: opts.seed },
+        { device: opts.device, sets: parseSets(opts.set), traceDetail: opts.traceDetail },
+      );
+      await emitRun(s.result, { ...opts, json: opts.json });
+      if (!opts.json) process.stdout.write(`\n${formatBreakdown(s)}\n`);
+    });
+}

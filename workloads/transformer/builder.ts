@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import { Rng } from '../../sim/rng.ts';
+import { InputError, parseWith } from '../../sim/validation.ts';
+import { attentionFlops } from '../attention.ts';
+import { routeTokens } from '../moe.ts';
+import type { WorkloadOp } from '../index.ts';
+import { OpDtypeSchema } from '../ops.ts';
+import { headDimOf, kvHeadsOf, layerParams, type ModelConfig } from './config.ts';
+
+export const StepOptionsSchema = z.strictObject({
+  phase: z.enum(['prefill', 'decode'], { error: 'expected prefill or decode' }),
+  /** Sequences in the batch. */
+  batch: z.number({ error: 'expected an integer >= 1' }).int({ error: 'expected an integer >= 1' }).min(1, { error: 'expected an integer >= 1' }),
+  /** Prefill: prompt tokens per sequence. Decode: tokens already in each sequence's KV cache. */
+  seq: z.number({ error: 'expected an integer >= 1' }).int({ error: 'expected an integer >= 1' }).min(1, { error: 'expected an integer >= 1' }),
+  /** Tensor-parallel degree: heads, KV heads, FFN and vocabulary split over this many GPUs (one is simulated). */
+  tp: z.number({ error: 'expected an integer >= 1' }).int({ error: 'expected an integer >= 1' }).min(1, { error: 'expected an integer >= 1' }).default(1),
+  dtype: OpDtypeSchema.default('fp16'),
+  /** all: every layer is simulated; one: the first layer is simulated and counted `layers` times. */
+  layers: z.enum(['all', 'one'], { error: 'expected all or one' }).default('all'),
+  /** Logits for every token (a full forward pass) or only each sequence's last token (generation). */
+  logits: z.enum(['all', 'last'], { error: 'expected all or last' }).default('all'),
+  attention: z.enum(['auto', 'flash2', 'standard'], { error: 'expected auto, flash2 or standard' }).default('auto'),
+  /** Seed of the MoE routing draws. */
+  seed: z.number().int().min(0).default(1),
+});
+export type StepOptions = z.infer<typeof StepOptionsSchema>;
+export type StepOptionsInput = z.input<typeof StepOptionsSchema>;
+
+export interface TransformerStep {
+  ops: WorkloadOp[];
+  /** Decoder layers simulated, and how many model layers each stands for. */
+  layersSimulated: number;
+  layerRepeat: number;
+  tokens: number;
+  /** Analytical FLOPs of the step on one GPU (all model layers): 2·active params·tokens and attention. */
+  analytic: { gemmFlops: number; attentionFlops: number; activeParams: number };
+  /** Tokens per expert of each simulated MoE layer. */
+  routing: number[][];
+}
+
+/** Role of each op in a layer: the part of its name after the dot (L3.qkv -> qkv). */
+export function opRole(name: string): string {
+  const dot = name.indexOf('.');
+  return dot < 0 ? name : name.slice(dot + 1);
+}
+
+/** The layer index of an op name (L3.qkv -> 3), or null for ops outside the layers. */
+export function opLayer(name: string): number | null {
+  const m = /^L(\d+)\./.exec(name);
+  return m === null ? null : Number(m[1]);
+}
+
+function divide(what: string, value: number, tp: number): number {
+  if (value % tp !== 0) throw new InputError(`--tp ${tp}: expected a divisor of the model's ${what} (${value})`);
+  return value / tp;
+}
+
+/**
+ * One inference step of a decoder-only transformer as an op graph on one GPU (of `tp`): prefill
+ * runs the prompt (causal attention over `seq` tokens per sequence), decode one new token per
+ * sequence against a KV cache of `seq` tokens. Ops run in order on one stream; each layer's ops
+ * are named `L<i>.<role>` and drawn on a track per layer. Tensor-parallel collectives are not
+ * part of the graph (a single-GPU model).
+ */
+export function buildTransformerStep(m: ModelConfig, input: StepOptionsInput): TransformerStep {
+  const o = parseWith(StepOptionsSchema, input, 'step');
+  const tp = o.tp;
+  const d = headDimOf(m);
+  const heads = divide('heads', m.heads, tp);
+  const kvAll = kvHeadsOf(m);
+  // Fewer KV heads than GPUs: each GPU keeps a replica of one KV head.
+  const kvHeads = kvAll >= tp ? divide('kvHeads', kvAll, tp) : 1;
+  const ffn = divide('ffnSize', m.ffnSize, tp);
+  const vocab = Math.ceil(m.vocabSize / tp);
+  const h = m.hiddenSize;
+  const tokens = o.phase === 'prefill' ? o.batch * o.seq : o.batch;
+  const seqQ = o.phase === 'prefill' ? o.seq : 1;
+  const dtype = o.dtype;
+  const impl = o.attention === 'auto' ? 'auto' : o.attention;
+  const layersSimulated = o.layers === 'all' ? m.layers : 1;
+  const ops: WorkloadOp[] = [];
+  const rng = new Rng(o.seed);
+  const routing: number[][] = [];
+  const gemm = (name: string, track: string, mm: number, n: number, k: number): void => {
+    ops.push({ type: 'gemm', name, track, stream: 0, after: [], m: mm, n, k, batch: 1, dtype });
+  };
+  const ew = (name: string, track: string, kind: Extract<WorkloadOp, { type: 'elementwise' }>['kind'], rows: number, cols: number): void => {
+    ops.push({ type: 'elementwise', name, track, stream: 0, after: [], kind, rows, cols, dtype });
+  };
+
+  ew('embed', 'embedding', 'copy', tokens, h);
+  for (let l = 0; l < layersSimulated; l++) {
+    const p = `L${l}.`;
+    const track = `layer ${l}`;
+    ew(`${p}attn_norm`, track, m.norm, tokens, h);
+    gemm(`${p}qkv`, track, tokens, (heads + 2 * kvHeads) * d, h);
+    if (m.rotary) ew(`${p}rope`, track, 'rotary', tokens, (heads + kvHeads) * d);
+    ops.push({
+      type: 'attention', name: `${p}attn`, track, stream: 0, after: [], impl, batch: o.batch, heads, kvHeads,
+      seqQ, seqKv: o.seq, headDim: d, causal: true, dtype,
+    });
+    gemm(`${p}o_proj`, track, tokens, h, heads * d);
+    ew(`${p}attn_add`, track, 'add', tokens, h);
+    ew(`${p}mlp_norm`, track, m.norm, tokens, h);
+    const up = (m.gatedMlp ? 2 : 1) * ffn;
+    const act = m.gatedMlp ? 'swiglu' : m.activation;
+    if (m.moe === undefined) {
+      gemm(`${p}mlp_up`, track, tokens, up, h);
+      ew(`${p}act`, track, act, tokens, ffn);
+      gemm(`${p}mlp_down`, track, tokens, h, ffn);
+    } else {
+      const e = m.moe;
+      gemm(`${p}router`, track, tokens, e.experts, h);
+      const counts = routeLayer(rng.fork(`layer${l}`), tokens, e.experts, e.topK, e.routing, e.skew);
+      routing.push(counts);
+      // Tokens gathered into expert order, the experts' FFNs as grouped GEMMs, scattered back.
+      ew(`${p}moe_permute`, track, 'copy', tokens * e.topK, h);
+      ops.push({ type: 'grouped_gemm', name: `${p}moe_up`, track, stream: 0, after: [], groupM: counts, n: up, k: h, dtype });
+      ew(`${p}act`, track, act, tokens * e.topK, ffn);
+      ops.push({ type: 'grouped_gemm', name: `${p}moe_down`, track, stream: 0, after: [], groupM: counts, n: h, k: ffn, dtype });
+      ew(`${p}moe_unpermute`, track, 'copy', tokens * e.topK, h);
+    }
+    ew(`${p}mlp_add`, track, 'add', tokens, h);
+  }
+  const logitRows = o.logits === 'all' ? tokens : o.batch;
+  ew('final_norm', 'head', m.norm, logitRows, h);
+  gemm('lm_head', 'head', logitRows, vocab, h);
+
+  const params = layerParams(m);
+  const attnPerLayer = attentionFlops({ batch: o.batch, heads, seqQ, seqKv: o.seq, headDim: d, causal: true });
+  return {
+    ops,
+    layersSimulated,
+    layerRepeat: m.layers / layersSimulated,
+    tokens,
+    analytic: {
+      gemmFlops: (2 * params.active * tokens * m.layers) / tp + 2 * h * vocab * logitRows,
+      attentionFlops: attnPerLayer * m.layers,
+      activeParams: params.active * m.layers + h * m.vocabSize,
+    },
+    routing,
+  };
+}
+
+/** Tokens per expert for one layer, drawn from the layer's own seeded stream. */
+function routeLayer(rng: Rng, tokens: number, experts: number, topK: number, routing: 'uniform' | 'skewed', skew: number): number[] {
+  // The stream's first draw seeds the routing, so each layer's draw is independent of the others'.
+  const seed = Math.floor(rng.next() * 2 ** 31);
+  return routeTokens({ tokens, experts, topK, distribution: routing, skew, seed });
+}
