@@ -403,11 +403,14 @@ class SplitKvCta implements CtaWork {
   }
 }
 
-/** Analytical DRAM bytes of split-KV decode: the KV cache and Q read once, O written, and with splits the fp32 partials written and read back. */
+/**
+ * Analytical DRAM bytes of split-KV decode: the KV cache read once, Q read by every split, O
+ * written, and with splits the fp32 partials (and log-sum-exps) written and read back.
+ */
 export function splitKvDramBytes(s: AttentionShape, dtype: Dtype, splits: number): number {
   const e = BYTES_PER_ELEMENT[dtype];
   const kv = 2 * s.batch * s.kvHeads * s.seqKv * s.headDim * e;
   const rows = s.batch * s.heads * s.seqQ;
   const partials = splits > 1 ? 2 * rows * splits * (s.headDim * 4 + 4) : 0;
-  return kv + rows * s.headDim * e + rows * s.headDim * e + partials;
+  return kv + splits * rows * s.headDim * e + rows * s.headDim * e + partials;
 }

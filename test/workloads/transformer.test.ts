@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { simulateStep } from '../../cli/commands/llm.ts';
+import { main } from '../../cli/main.ts';
+import { buildTransformerStep, opRole } from '../../workloads/transformer/builder.ts';
+import { layerParams, loadModel, modelIds } from '../../workloads/transformer/config.ts';
+import { WorkloadSchema } from '../../workloads/index.ts';
+
+describe('model presets', () => {
+  it('all parse and cite a source', () => {
+    expect(modelIds()).toEqual(expect.arrayContaining(['gpt3-2.7b', 'gpt3-175b', 'llama2-7b', 'llama2-70b', 'llama3-8b', 'llama3-70b', 'mixtral-8x7b']));
+    for (const id of modelIds()) expect(loadModel(id).sources.length).toBeGreaterThan(0);
+  });
+
+  it('parameter counts match the published sizes', () => {
+    const total = (id: string) => {
+      const m = loadModel(id);
+      return layerParams(m).total * m.layers + 2 * m.hiddenSize * m.vocabSize; // + embeddings and LM head
+    };
+    expect(total('llama2-7b') / 1e9).toBeCloseTo(6.74, 1);
+    expect(total('llama2-70b') / 1e9).toBeCloseTo(69.0, 0);
+    expect(total('gpt3-175b') / 1e9).toBeGreaterThan(173);
+    expect(total('gpt3-175b') / 1e9).toBeLessThan(176);
+    expect(total('mixtral-8x7b') / 1e9).toBeCloseTo(46.7, 0);
+  });
+});
+
+describe('transformer step builder', () => {
+  it('builds a valid op graph with one track per layer', () => {
+    const step = buildTransformerStep(loadModel('llama2-7b'), { phase: 'prefill', batch: 2, seq: 512 });
+    expect(() => WorkloadSchema.parse({ ops: step.ops })).not.toThrow();
+    const tracks = new Set(step.ops.map((o) => o.track));
+    expect(tracks.size).toBe(32 + 2);
+    const roles = step.ops.filter((o) => o.name?.startsWith('L0.')).map((o) => opRole(o.name!));
+    expect(roles).toEqual(['attn_norm', 'qkv', 'rope', 'attn', 'o_proj', 'attn_add', 'mlp_norm', 'mlp_up', 'act', 'mlp_down', 'mlp_add']);
+  });
+
+  it('simulated FLOPs equal 2 x params x tokens plus attention (dense, prefill)', () => {
+    const m = loadModel('llama2-7b');
+    const s = simulateStep(m, { phase: 'prefill', batch: 1, seq: 256, layers: 'one' }, { device: 'h100-80gb', traceDetail: 'none' });
+    const tokens = 256;
+    const params = layerParams(m).active * m.layers + m.hiddenSize * m.vocabSize;
+    const attention = m.layers * 4 * m.heads * ((256 * 257) / 2) * 128;
+    const simulated = s.breakdown.reduce((a, r) => a + r.flops, 0);
+    expect(simulated).toBeCloseTo(2 * params * tokens + attention, -3);
+    expect(s.step.analytic.gemmFlops + s.step.analytic.attentionFlops).toBeCloseTo(simulated, -3);
+  });
+
+  it('simulated FLOPs equal the active-parameter count for MoE (decode, all layers)', () => {
+    const m = loadModel('mixtral-8x7b');
+    const s = simulateStep(m, { phase: 'decode', batch: 8, seq: 1024 }, { device: 'h100-80gb', traceDetail: 'none' });
+    const simulated = s.result.summary.totals.flops;
+    const attention = m.layers * 4 * 8 * m.heads * 1024 * 128;
+    const params = layerParams(m).active * m.layers + m.hiddenSize * m.vocabSize;
+    expect(simulated).toBeCloseTo(2 * params * 8 + attention, -3);
+    for (const counts of s.step.routing) expect(counts.reduce((a, b) => a + b, 0)).toBe(8 * 2);
+  });
+
+  it('one simulated layer stands for all: step time close to simulating every layer', () => {
+    const m = loadModel('llama2-7b');
+    const opts = { phase: 'decode' as const, batch: 4, seq: 2048 };
+    const all = simulateStep(m, opts, { device: 'a100-80gb', traceDetail: 'none' });
+    const one = simulateStep(m, { ...opts, layers: 'one' }, { device: 'a100-80gb', traceDetail: 'none' });
+    expect(one.stepTimeNs / all.stepTimeNs).toBeGreaterThan(0.98);
+    expect(one.stepTimeNs / all.stepTimeNs).toBeLessThan(1.02);
+    expect(one.breakdown.find((r) => r.role === 'qkv')!.count).toBe(32);
+  });
+
+  it('is deterministic: same inputs and seed give identical summaries; a new seed re-routes', () => {
+    const m = loadModel('mixtral-8x7b');
+    const run = (seed: number) => simulateStep(m, { phase: 'prefill', batch: 1, seq: 256, layers: 'one', seed }, { device: 'h100-80gb', traceDetail: 'none' });
+    const a = run(3);
+    expect(JSON.stringify(run(3).result.summary)).toBe(JSON.stringify(a.result.summary));
+    expect(run(4).step.routing).not.toEqual(a.step.routing);
+  });
+
+  it('tensor parallelism must divide heads', () => {
+    expect(() => buildTransformerStep(loadModel('llama2-7b'), { phase: 'decode', batch: 1, seq: 16, tp: 3 })).toThrow(/--tp 3: expected a divisor of the model's heads \(32\)/);
+  });
+});
+
+describe('tilewave llm: bad input', () => {
+  let stderr = '';
+  afterEach(() => vi.restoreAllMocks());
+  const run = async (args: string[]) => {
+    stderr = '';
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    return main(['node', 'tilewave', 'llm', ...args]);
+  };
+  const base = ['--device', 'h100-80gb', '--phase', 'decode', '--batch', '1', '--seq', '128'];
+
+  it.each([
+    [['--model', 'nope', ...base], /--model "nope": not a known model; expected one of: .*llama2-7b/],
+    [['--model', 'llama2-7b', '--device', 'h100-80gb', '--phase', 'decode', '--batch', '-1', '--seq', '128'], /--batch "-1": expected an integer >= 1/],
+    [['--model', 'llama2-7b', '--device', 'h100-80gb', '--phase', 'train', '--batch', '1', '--seq', '128'], /--phase "train": expected prefill or decode/],
+    [['--model', 'llama2-7b', ...base, '--tp', '3'], /--tp 3: expected a divisor/],
+    [['--model', 'llama2-7b', '--device', 'tpu', '--phase', 'decode', '--batch', '1', '--seq', '128'], /device "tpu" is not a known preset/],
+  ])('%j exits 2 with one line', async (args, message) => {
+    expect(await run(args as string[])).toBe(2);
+    expect(stderr).toMatch(message as RegExp);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('runs a decode step', async () => {
+    expect(await run(['--model', 'llama2-7b', ...base, '--json'])).toBe(0);
+  });
+});
