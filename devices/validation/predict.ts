@@ -1,4 +1,4 @@
-import { GemmOpSchema, type WorkloadOp } from '../../workloads/index.ts';
+import { AttentionOpSchema, GemmOpSchema, type WorkloadOp } from '../../workloads/index.ts';
 import { simulateOpAlone } from '../gpu/simulate-op.ts';
 import type { GpuSpec } from '../gpu/spec.ts';
 import { presetIds, resolveDevice } from '../presets.ts';
@@ -10,7 +10,27 @@ import type { MeasuredRow } from './measured.ts';
  */
 export const ROW_OPS: Record<string, (row: MeasuredRow) => WorkloadOp> = {
   gemm: (row) => GemmOpSchema.parse({ type: 'gemm', m: row.m, n: row.n, k: row.k, dtype: row.dtype, batch: Number(row.extra.batch ?? 1) }),
+  // Attention rows (data/measured/flash-attention2.csv): shape in the extra columns, impl column optional.
+  attention: (row) => attentionRowOp(row),
+  'flash-attention2': (row) => attentionRowOp({ ...row, extra: { ...row.extra, impl: 'flash2' } }),
 };
+
+function attentionRowOp(row: MeasuredRow): WorkloadOp {
+  const x = row.extra;
+  const num = (v: string | undefined, fallback: number) => (v === undefined || v === '' ? fallback : Number(v));
+  return AttentionOpSchema.parse({
+    type: 'attention',
+    impl: x.impl || 'flash2',
+    batch: num(x.batch, 1),
+    heads: num(x.heads, 1),
+    kvHeads: num(x.kv_heads, num(x.heads, 1)),
+    seqQ: num(x.seq_q, row.m),
+    seqKv: num(x.seq_kv, row.n),
+    headDim: num(x.head_dim, row.k),
+    causal: x.causal === 'true' || x.causal === '1',
+    dtype: row.dtype,
+  });
+}
 
 export type Efficiency = Partial<GpuSpec['efficiency']>;
 
