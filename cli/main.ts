@@ -7,6 +7,7 @@ import { registerDevices } from './commands/devices.ts';
 import { registerGemm } from './commands/gemm.ts';
 import { registerLlm } from './commands/llm.ts';
 import { registerMerge } from './commands/merge.ts';
+import { registerRules } from './commands/rules.ts';
 import { registerRun } from './commands/run.ts';
 import { registerSweep } from './commands/sweep.ts';
 import { registerValidate } from './commands/validate.ts';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerGemm(program);
   registerLlm(program);
+  registerRules(program);
   registerSweep(program);
   registerValidate(program);
   registerDevices(program);

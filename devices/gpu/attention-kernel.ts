@@ -33,8 +33,9 @@ export function splitKvTile(headDim: number): FlashTile {
 export function flashResources(t: FlashTile, headDim: number, dtype: Dtype): CtaResources {
   const threads = t.warps * 32;
   // Q tile plus a K and a V tile in shared memory; the O accumulator and the S tile in registers (fp32).
-  const sharedMemoryBytes = (t.blockM + 2 * t.blockN) * headDim * BYTES_PER_ELEMENT[dtype];
-  const registersPerThread = Math.min(255, Math.ceil((t.blockM * headDim + t.blockM * t.blockN) / threads) + 64);
+  const d = kernelHeadDim(headDim);
+  const sharedMemoryBytes = (t.blockM + 2 * t.blockN) * d * BYTES_PER_ELEMENT[dtype];
+  const registersPerThread = Math.min(255, Math.ceil((t.blockM * d + t.blockM * t.blockN) / threads) + 64);
   return { threads, sharedMemoryBytes, registersPerThread };
 }
 
@@ -46,9 +47,18 @@ const SOFTMAX_FP32_OPS_PER_SCORE = 4;
 /** Per query row per K/V block: the max/sum update; the O rescale adds headDim multiplies. */
 const ROW_UPDATE_FP32_OPS = 2;
 
+/**
+ * FlashAttention-2 compiles kernels for head dimensions 32, 64, 96, ..., 256; others run on the
+ * next one up with the extra columns zero-padded (a head-dimension tile quantization).
+ */
+export function kernelHeadDim(headDim: number): number {
+  return Math.ceil(headDim / 32) * 32;
+}
+
 /** Score-tile SM time of one block of Q rows against `kvBlocks` K/V blocks, ns. */
-function flashStepNs(spec: GpuSpec, r: SmRates, t: FlashTile, headDim: number, dtype: Dtype, kvBlocks: number): number {
+function flashStepNs(spec: GpuSpec, r: SmRates, t: FlashTile, realHeadDim: number, dtype: Dtype, kvBlocks: number): number {
   if (kvBlocks <= 0) return 0;
+  const headDim = kernelHeadDim(realHeadDim);
   const scores = t.blockM * t.blockN * kvBlocks;
   // Padded tiles: the masked and out-of-range parts of a tile are computed anyway.
   const tensorNs = (4 * scores * headDim) / r.tensorFlopsPerNs;
@@ -64,7 +74,7 @@ function flashStepNs(spec: GpuSpec, r: SmRates, t: FlashTile, headDim: number, d
 
 /** Epilogue of a Q block: O /= rowsum (fp32) and the log-sum-exp (one log per row). */
 function epilogueNs(r: SmRates, t: FlashTile, headDim: number): number {
-  return vectorNs(r, t.blockM * headDim, t.blockM);
+  return vectorNs(r, t.blockM * kernelHeadDim(headDim), t.blockM);
 }
 
 /** Most L2 keys per K/V head: consecutive K/V blocks are grouped into at most this many chunks. */
@@ -129,7 +139,7 @@ export function flash2Kernel(spec: GpuSpec, s: AttentionShape, dtype: Dtype, nam
     resources: flashResources(g.tile, s.headDim, dtype),
     flops: attentionFlops(s),
     dtype,
-    config: { kernel: 'flash2', tile: `${g.tile.blockM}x${g.tile.blockN}`, warps: g.tile.warps, causal: s.causal, grid: `${g.qBlocks}x${s.batch}x${s.heads}` },
+    config: { kernel: 'flash2', tile: `${g.tile.blockM}x${g.tile.blockN}`, headDim: kernelHeadDim(s.headDim), warps: g.tile.warps, causal: s.causal, grid: `${g.qBlocks}x${s.batch}x${s.heads}` },
     details: { impl: 'flash2', kvHeads: s.kvHeads, headDim: s.headDim, seqQ: s.seqQ, seqKv: s.seqKv, headsPerL2Tile: pairTile },
     cta: (index: number): CtaWork => {
       const tile = Math.floor(index / (pairTile * g.qBlocks));
