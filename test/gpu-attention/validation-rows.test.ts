@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseMeasuredCsv } from '../../devices/validation/measured.ts';
+import { ROW_OPS, predictRow, skipReason } from '../../devices/validation/predict.ts';
+import { parseScenario, runScenario } from '../../devices/scenario.ts';
+
+describe('measured FlashAttention-2 rows', () => {
+  const { rows, skipped } = parseMeasuredCsv(readFileSync('data/measured/flash-attention2.csv', 'utf8'), 'flash-attention2.csv');
+
+  it('parse, map to the flash2 op and are all simulable', () => {
+    expect(skipped).toEqual([]);
+    expect(rows.length).toBeGreaterThanOrEqual(10);
+    for (const row of rows) expect(skipReason(row)).toBeNull();
+    const op = ROW_OPS.attention!(rows.find((r) => r.extra.kv_heads === '8')!);
+    expect(op).toMatchObject({ type: 'attention', impl: 'flash2', heads: 32, kvHeads: 8, headDim: 128 });
+  });
+
+  it('predictions are within 25% of the measured times', () => {
+    for (const row of rows) {
+      const p = predictRow(row);
+      expect(Math.abs(p.predictedUs / row.measuredUs - 1)).toBeLessThan(0.25);
+    }
+  });
+});
+
+describe('determinism', () => {
+  it('an attention + MoE scenario gives byte-identical traces run to run', () => {
+    const scenario = {
+      name: 'det', device: 'h100-80gb', seed: 5,
+      workload: { ops: [
+        { type: 'attention', name: 'fa', batch: 2, heads: 16, kvHeads: 4, seqQ: 1024, headDim: 128, causal: true },
+        { type: 'grouped_gemm', name: 'moe', routing: { tokens: 512, experts: 8, topK: 2, distribution: 'skewed', seed: 5 }, n: 1024, k: 1024 },
+        { type: 'attention', name: 'dec', batch: 4, heads: 16, kvHeads: 4, seqQ: 1, seqKv: 3000, headDim: 128 },
+      ] },
+    };
+    const a = runScenario(parseScenario(scenario));
+    const b = runScenario(parseScenario(scenario));
+    expect(JSON.stringify(b.trace)).toBe(JSON.stringify(a.trace));
+  });
+});
