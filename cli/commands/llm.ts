@@ -62,6 +62,7 @@ export function simulateStep(model: ModelConfig, options: StepOptionsInput, run:
     r.flops += o.flops * weight;
     roles.set(role, r);
   }
+  if ((run.traceDetail ?? 'kernel') !== 'none') addLayerTrack(result, ops);
   const breakdown = [...roles.values()].sort((a, b) => b.timeNs - a.timeNs || a.role.localeCompare(b.role));
   for (const r of breakdown) r.fraction = Math.round((r.timeNs / Math.max(1, stepTimeNs)) * 1e6) / 1e6;
   (result.summary as unknown as Record<string, unknown>).llm = {
@@ -80,6 +81,29 @@ export function simulateStep(model: ModelConfig, options: StepOptionsInput, run:
     ...(step.routing.length > 0 ? { tokensPerExpert: step.routing } : {}),
   };
   return { result, step, stepTimeNs, layerTimeNs, breakdown };
+}
+
+/** A "layers" track above the per-layer tracks: one span per decoder layer, first op to last. */
+function addLayerTrack(result: RunResult, ops: RunResult['summary']['ops']): void {
+  const layers = new Map<number, { startNs: number; endNs: number }>();
+  for (const o of ops) {
+    const l = opLayer(o.name);
+    if (l === null) continue;
+    const span = layers.get(l) ?? { startNs: o.startNs, endNs: o.startNs };
+    span.endNs = Math.max(span.endNs, o.startNs + o.durationNs);
+    layers.set(l, span);
+  }
+  if (layers.size === 0) return;
+  const events = result.trace.traceEvents as Record<string, unknown>[];
+  const pid = Number(events.find((e) => e.ph === 'M' && e.name === 'process_name')?.pid ?? 1);
+  const tid = Math.max(0, ...events.filter((e) => e.pid === pid).map((e) => Number(e.tid ?? 0))) + 1;
+  events.push({ ph: 'M', pid, tid, name: 'thread_name', args: { name: 'layers' } });
+  events.push({ ph: 'M', pid, tid, name: 'thread_sort_index', args: { sort_index: 0 } });
+  for (const [l, span] of [...layers].sort((a, b) => a[0] - b[0])) {
+    events.push({ ph: 'X', pid, tid, ts: span.startNs / 1e3, dur: (span.endNs - span.startNs) / 1e3, name: `layer ${l}`, cat: 'layer', args: { layer: l } });
+  }
+  const tw = (result.trace.otherData as { tilewave?: { tracks?: unknown[] } }).tilewave;
+  tw?.tracks?.push({ pid, tid, device: 'gpu0', unit: 'layers', group: 'ops' });
 }
 
 export function formatBreakdown(s: StepResult): string {
