@@ -17,6 +17,8 @@ export interface SweepBenchRow extends Record<string, string | number> {
   seconds: number;
   scenariosPerSecond: number;
   speedup: number;
+  /** Process CPU time (all threads) over wall time: the cores actually obtained; below `workers` on a busy machine. */
+  coresUsed: number;
 }
 
 /** A sweep of `points` GEMM shapes on A100: n from 128 in steps of 128 at m = k = 2048. */
@@ -30,12 +32,14 @@ export async function benchSweep(points = 96, workerCounts: number[] = [...new S
   let reference: unknown;
   for (const workers of workerCounts) {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const summaries = (await runScenarios(scenarios, { workers })).map(summaryOf);
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     if (reference === undefined) reference = summaries;
     else if (!isDeepStrictEqual(summaries, reference)) throw new Error(`sweep bench: results on ${workers} workers differ from ${workerCounts[0]} worker(s)`);
     const rate = scenarios.length / seconds;
-    rows.push({ workers, scenarios: scenarios.length, seconds: round(seconds, 3), scenariosPerSecond: round(rate, 1), speedup: round(rate / (rows[0]?.scenariosPerSecond ?? rate), 2) });
+    rows.push({ workers, scenarios: scenarios.length, seconds: round(seconds, 3), scenariosPerSecond: round(rate, 1), speedup: round(rate / (rows[0]?.scenariosPerSecond ?? rate), 2), coresUsed: round((cpu.user + cpu.system) / 1e6 / seconds, 2) });
   }
   return { rows };
 }
