@@ -19,8 +19,9 @@ export function formatComparison(results: readonly ScenarioComparison[], metric:
   const rows: string[][] = [];
   for (const r of results) {
     rows.push([r.scenario, metric.format(r.run.base), metric.format(r.run.new), formatChange(r.run), STATUS_TEXT[r.status]]);
-    // One op is the run itself: listing it again adds nothing.
-    if (r.ops.length === 1 && r.ops[0]!.presence === 'matched' && r.changes.length === 0) continue;
+    // A lone op spanning the whole run repeats the run's row: listing it again adds nothing.
+    const only = r.ops.length === 1 ? r.ops[0]!.delta : undefined;
+    if (only !== undefined && only.base === r.run.base && only.new === r.run.new && r.changes.length === 0) continue;
     for (const o of r.ops) {
       if (o.delta === undefined) rows.push([`  ${o.name}`, '-', '-', '', o.presence]);
       else rows.push([`  ${o.name}`, metric.format(o.delta.base), metric.format(o.delta.new), formatChange(o.delta), VERDICT_TEXT[o.delta.verdict]]);

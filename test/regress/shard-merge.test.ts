@@ -97,6 +97,15 @@ describe('parallel and sharded sweeps', () => {
     expect(r.stderr).toMatch(/not a mix/);
   });
 
+  it('reports progress as plain lines when stderr is not a terminal', async () => {
+    const r = await cli(...SWEEP.filter((a) => a !== '--quiet'), '--workers', '1', '--out', p('progress.csv'));
+    expect(r.code).toBe(0);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/^sweep: \d+\/13 \(\d+%\)$/);
+    expect(lines).toContain('sweep: 13/13 (100%)');
+    expect(lines.at(-1)).toBe(`wrote 13 points to ${p('progress.csv')}`);
+  });
+
   it('rejects a bad --shard with exit 2', async () => {
     const r = await cli(...SWEEP, '--shard', '4/3');
     expect(r.code).toBe(2);
