@@ -237,9 +237,12 @@ class GemmCta implements CtaWork {
     const firstIter = split * itersPerSplit;
     const itersHere = Math.max(0, Math.min(kIters, firstIter + itersPerSplit) - firstIter);
     const kHere = Math.max(0, Math.min(g.k, (firstIter + itersHere) * t.tileK) - firstIter * t.tileK);
-    this.stepIters = pipelineSteps(itersHere);
+    // Every split walks the same step structure (the longest split's): a split-K kernel takes as
+    // long as its longest split, and identical structures let the CTAs of a wave run as one cohort.
+    // A shorter last split loads only its real K (loads below), its few idle iterations are masked.
+    this.stepIters = pipelineSteps(itersPerSplit);
     this.steps = this.stepIters.length;
-    this.kPerIter = itersHere > 0 ? kHere / itersHere : 0;
+    this.kPerIter = itersPerSplit > 0 ? kHere / itersPerSplit : 0;
     this.bytes = BYTES_PER_ELEMENT[g.dtype];
     // CTAs of one wave sharing a panel: grouped raster puts R rows x C columns in flight.
     const wave = Math.min(plan.slots, g.gridM * g.gridN * plan.splitK * g.batch);

@@ -199,16 +199,22 @@ export class GpuDevice {
     }
     if (placed.length === 0) return;
     if (this.detail !== 'none') this.sampleCounter('SMs busy', { SMs: this.busySms });
-    let cohort: Cohort | null = null;
+    // Group by kernel and work, not only runs of neighbours: split-K and edge tiles interleave
+    // a few step structures, and each structure should still be one flow.
+    const cohorts: Cohort[] = [];
     for (const p of placed) {
-      if (cohort !== null && cohort.active === p.active && sameWork(cohort.work, p.work)) {
-        cohort.members.push(p);
-        continue;
+      let cohort: Cohort | undefined;
+      for (let i = cohorts.length - 1; i >= 0; i--) {
+        const c = cohorts[i]!;
+        if (c.active === p.active && sameWork(c.work, p.work)) {
+          cohort = c;
+          break;
+        }
       }
-      if (cohort !== null) this.sim.process(this.runCohort(cohort));
-      cohort = { active: p.active, members: [p], work: p.work };
+      if (cohort === undefined) cohorts.push({ active: p.active, members: [p], work: p.work });
+      else cohort.members.push(p);
     }
-    this.sim.process(this.runCohort(cohort!));
+    for (const cohort of cohorts) this.sim.process(this.runCohort(cohort));
   }
 
   /** Take the next queued CTA that fits on `sm`; null if none does. */
