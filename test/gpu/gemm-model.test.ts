@@ -43,7 +43,9 @@ describe('GPU model: bytes, bounds and what-ifs', () => {
   it('moves exactly the compulsory HBM bytes when everything fits in L2', () => {
     const m = 1024, n = 1024, k = 1024;
     const s = gemm('a100-80gb', { m, n, k }).summary;
-    expect(s.totals.dramBytes).toBe((m * k + k * n + m * n) * 2);
+    const compulsory = (m * k + k * n + m * n) * 2;
+    // Shares of cooperative fetches are fractions of a panel: exact up to float rounding.
+    expect(Math.abs(s.totals.dramBytes - compulsory) / compulsory).toBeLessThan(1e-9);
   });
 
   it('keeps HBM traffic between the compulsory bytes and no reuse at all for a large GEMM', () => {
