@@ -87,7 +87,7 @@ export async function checkSuite(suite: Suite, options: CheckOptions): Promise<C
   outcomes.forEach((o, j) => {
     const r = results[runnable[j]!]!;
     r.wallTimeMs = o.wallTimeMs;
-    if ('error' in o) Object.assign(r, { status: 'error', error: `scenario "${r.case.scenarioFile}": ${o.error}` });
+    if ('error' in o) Object.assign(r, { status: 'error', error: `scenario ${r.case.scenarioFile}: ${o.error.replace(/^scenario: /, '')}` });
     else r.summary = o.summary;
   });
 
