@@ -6,11 +6,12 @@
  * kernelOverheadNs, sharedMemoryFraction, l2ReuseFraction. The objective is the mean absolute log error of predicted vs
  * measured time (symmetric in over/under-prediction) plus the 90th percentile, on a calibration
  * split: the (n, k) weight shapes are sorted and every third one is held out, so the report shows
- * the error on shapes the fit never saw.
+ * the error on shapes the fit never saw. Presets whose `fittedTo` reads "inherited from <device>"
+ * (same architecture, no measurements) receive the fitted values too.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseMeasuredCsv, type MeasuredRow } from '../devices/validation/measured.ts';
-import { presetPath, resolveDevice } from '../devices/presets.ts';
+import { presetIds, presetPath, resolveDevice } from '../devices/presets.ts';
 import type { Efficiency, Prediction } from '../devices/validation/predict.ts';
 import { runPool } from '../cli/workers/pool.ts';
 
@@ -130,5 +131,14 @@ for (const device of devices) {
     };
     writeFileSync(path, `${JSON.stringify(json, null, 2)}\n`);
     console.log(`  wrote ${path}`);
+    // Presets of the same architecture without measurements of their own take these values.
+    for (const id of presetIds()) {
+      const other = presetPath(id);
+      const o = JSON.parse(readFileSync(other, 'utf8'));
+      if (id === device || !String(o.efficiency?.fittedTo ?? '').startsWith(`inherited from ${device}`)) continue;
+      o.efficiency = { ...json.efficiency, fittedTo: o.efficiency.fittedTo };
+      writeFileSync(other, `${JSON.stringify(o, null, 2)}\n`);
+      console.log(`  wrote ${other} (${o.efficiency.fittedTo})`);
+    }
   }
 }
