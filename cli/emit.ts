@@ -49,7 +49,7 @@ export function formatSummary(s: RunSummary, result?: RunResult): string {
   lines.push('');
   lines.push(
     table(
-      ['op', 'type', 'time', 'TFLOP/s', 'DRAM GB/s', 'config', 'CTAs', 'waves'],
+      ['op', 'type', 'time', 'TFLOP/s', 'DRAM GB/s', 'config', 'tiles', 'waves'],
       s.ops.map((o) => [
         o.name, o.type, formatDuration(o.durationNs), (o.achievedFlopsPerSecond / 1e12).toFixed(1),
         (o.achievedDramBytesPerSecond / 1e9).toFixed(0),

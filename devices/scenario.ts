@@ -180,7 +180,7 @@ function summariseOp(op: WorkloadOp, name: string, kernels: Kernel[], results: K
     achievedDramBytesPerSecond: durationNs > 0 ? (dramBytes / durationNs) * 1e9 : 0,
     config: main.config,
     waves: round(results[0]?.waves ?? 0, 4),
-    tiles: main.ctaCount,
+    tiles: main.tiles ?? main.ctaCount,
   };
   if (main.dtype !== undefined) summary.dtype = main.dtype;
   if (main.details !== undefined) summary.details = main.details;

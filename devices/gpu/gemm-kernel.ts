@@ -39,8 +39,9 @@ export const MAX_STEPS_PER_CTA = 4;
 const RASTER_GROUP_ROWS = 8;
 
 /**
- * Split-K: each split writes its fp32 partial tile and the reduction reads it back (4 + 4 bytes
- * per element). The workspace is small and read back at once, so this traffic stays in L2.
+ * Split-K: each split writes its fp32 partial tile to a workspace in global memory and the
+ * reduction reads it back (4 + 4 bytes per element). Split-K is chosen for skinny GEMMs whose
+ * weights stream through L2 many times over, which evicts the workspace: the traffic is HBM's.
  */
 const SPLIT_K_PARTIAL_BYTES = 8;
 
@@ -142,10 +143,12 @@ export function estimateGemmNs(spec: GpuSpec, op: GemmOp, tile: TileConfig, spli
   const hbmBytesPerNs = (spec.memory.bandwidthBytesPerSecond * spec.efficiency.dramFraction) / 1e9;
   const hbmNs = uniqueBytes / hbmBytesPerNs;
   const l2Ns = (concurrent * ctaBytes) / (spec.l2.bandwidthBytesPerSecond / 1e9);
-  const waveNs = Math.max(computeNs, pullNs, hbmNs, l2Ns) + spec.memory.latencyNs;
+  // A persistent kernel pays the memory latency once; a wave of fresh CTAs pays it every wave.
+  const latencyNs = spec.memory.latencyNs;
+  const waveNs = Math.max(computeNs, pullNs, hbmNs, l2Ns) + (spec.sm.persistentGemm ? 0 : latencyNs);
   const outNs = (g.m * g.n * g.batch * bytes) / hbmBytesPerNs;
-  const partialNs = splitK > 1 ? (g.m * g.n * g.batch * splitK * SPLIT_K_PARTIAL_BYTES) / (spec.l2.bandwidthBytesPerSecond / 1e9) : 0;
-  return waves * waveNs + outNs + partialNs;
+  const partialNs = splitK > 1 ? (g.m * g.n * g.batch * splitK * SPLIT_K_PARTIAL_BYTES) / hbmBytesPerNs : 0;
+  return waves * waveNs + outNs + partialNs + (spec.sm.persistentGemm ? latencyNs : 0);
 }
 
 /** Pick tile and split-K for `op` (or honour a forced tile/splitK). */
@@ -180,97 +183,204 @@ function parseTile(text: string): TileConfig {
   return known ?? { tileM, tileN, tileK, stages: 3, warps: tileM * tileN >= 128 * 256 ? 8 : 4 };
 }
 
-/** Lower a GEMM op to one kernel: CTAs in grouped raster order, each a pipelined walk over K. */
+/**
+ * Lower a GEMM op to one kernel: output tiles in grouped raster order, each a pipelined walk over
+ * K. One CTA per tile, or (persistent kernels) one CTA per slot looping over tiles s, s + slots, ...
+ */
 export function gemmKernel(spec: GpuSpec, op: GemmOp, plan: GemmPlan, name: string): Kernel {
   const g = geometry(op, plan.tile, plan.splitK);
   const t = plan.tile;
-  const bytes = BYTES_PER_ELEMENT[g.dtype];
   const kIters = Math.ceil(op.k / t.tileK);
   const perBatch = g.gridM * g.gridN * plan.splitK;
-  const ctaCount = perBatch * op.batch;
+  const tiles = perBatch * op.batch;
+  const persistent = spec.sm.persistentGemm;
+  const ctaCount = persistent ? Math.min(tiles, plan.slots) : tiles;
+  const layout: TileLayout = { spec, g, plan, perBatch, kIters, tiles };
   return {
     name,
     category: 'gemm',
     ctaCount,
+    tiles,
     resources: ctaResources(t, g.dtype),
     flops: gemmFlops(op),
     dtype: op.dtype,
-    config: { tile: tileName(t), splitK: plan.splitK, stages: t.stages, warps: t.warps, grid: `${g.gridM}x${g.gridN}x${plan.splitK * op.batch}` },
-    cta: (index: number): CtaWork => new GemmCta(spec, g, plan, index, perBatch, kIters),
+    config: { tile: tileName(t), splitK: plan.splitK, stages: t.stages, warps: t.warps, grid: `${g.gridM}x${g.gridN}x${plan.splitK * op.batch}`, ...(persistent ? { persistent: true } : {}) },
+    cta: (index: number): CtaWork => (persistent ? new PersistentGemmCta(layout, index, ctaCount) : new GemmCta(layout, index)),
   };
 }
 
-/** One CTA of a GEMM kernel: its tile, K range, pipelined steps and operand panels. */
+interface TileLayout {
+  spec: GpuSpec;
+  g: GemmGeometry;
+  plan: GemmPlan;
+  perBatch: number;
+  kIters: number;
+  tiles: number;
+}
+
+/** One output tile (one K split of it): where it is, its real extent and its operand panels. */
+interface GemmTile {
+  row: number;
+  col: number;
+  split: number;
+  batch: number;
+  rows: number;
+  cols: number;
+  /** Real K of this split, elements. */
+  k: number;
+  aKey: number;
+  bKey: number;
+}
+
+function tileAt(l: TileLayout, index: number): GemmTile {
+  const { g, plan } = l;
+  const t = plan.tile;
+  const batch = Math.floor(index / l.perBatch);
+  let rest = index % l.perBatch;
+  const split = rest % plan.splitK;
+  rest = Math.floor(rest / plan.splitK);
+  // Grouped raster: RASTER_GROUP_ROWS tile rows are walked column by column.
+  const groupSize = RASTER_GROUP_ROWS * g.gridN;
+  const group = Math.floor(rest / groupSize);
+  const firstRow = group * RASTER_GROUP_ROWS;
+  const rowsInGroup = Math.min(RASTER_GROUP_ROWS, g.gridM - firstRow);
+  const local = rest % groupSize;
+  const row = firstRow + (local % rowsInGroup);
+  const col = Math.floor(local / rowsInGroup);
+  const itersPerSplit = Math.ceil(l.kIters / plan.splitK);
+  const firstIter = split * itersPerSplit;
+  const itersHere = Math.max(0, Math.min(l.kIters, firstIter + itersPerSplit) - firstIter);
+  const k = Math.max(0, Math.min(g.k, (firstIter + itersHere) * t.tileK) - firstIter * t.tileK);
+  // L2 keys: (operand, batch, panel, K-chunk) packed into one integer below 2^32.
+  const chunks = MAX_STEPS_PER_CTA * plan.splitK;
+  const chunk0 = split * MAX_STEPS_PER_CTA;
+  return {
+    row, col, split, batch, k,
+    rows: Math.min(t.tileM, g.m - row * t.tileM),
+    cols: Math.min(t.tileN, g.n - col * t.tileN),
+    aKey: ((batch * g.gridM + row) * chunks + chunk0) * 2,
+    bKey: ((batch * g.gridN + col) * chunks + chunk0) * 2 + 1,
+  };
+}
+
+/** CTAs of one wave sharing a panel: grouped raster puts R rows x C columns in flight. */
+function panelSharers(l: TileLayout): { a: number; b: number } {
+  const { g, plan } = l;
+  const wave = Math.min(plan.slots, l.tiles);
+  const rowsInWave = Math.min(RASTER_GROUP_ROWS, g.gridM);
+  return {
+    a: Math.max(1, Math.min(g.gridN, Math.ceil(wave / (rowsInWave * plan.splitK)))),
+    b: Math.max(1, Math.min(rowsInWave, Math.ceil(wave / plan.splitK))),
+  };
+}
+
+/** Output bytes of a tile: its share of C, plus split-K partials written and read back. */
+function tileStoreBytes(l: TileLayout, tile: GemmTile): number {
+  const splitK = l.plan.splitK;
+  return (tile.rows * tile.cols * BYTES_PER_ELEMENT[l.g.dtype]) / splitK + (splitK > 1 ? tile.rows * tile.cols * SPLIT_K_PARTIAL_BYTES : 0);
+}
+
+/** One CTA computing one tile: fill, long overlapped middle steps, drain, then the epilogue. */
 class GemmCta implements CtaWork {
   readonly steps: number;
   readonly storeBytes: number;
-  readonly storeL2Bytes: number;
+  readonly storeL2Bytes = 0;
   readonly label: string;
   readonly args: CtaWork['args'];
   private readonly stepIters: number[];
   private readonly kPerIter: number;
-  private readonly rowsHere: number;
-  private readonly colsHere: number;
-  private readonly aKey: number;
-  private readonly bKey: number;
-  private readonly bytes: number;
-  private readonly aSharers: number;
-  private readonly bSharers: number;
+  private readonly tile: GemmTile;
+  private readonly sharers: { a: number; b: number };
 
-  constructor(private readonly spec: GpuSpec, private readonly g: GemmGeometry, plan: GemmPlan, index: number, perBatch: number, kIters: number) {
-    const t = plan.tile;
-    const batch = Math.floor(index / perBatch);
-    let rest = index % perBatch;
-    const split = rest % plan.splitK;
-    rest = Math.floor(rest / plan.splitK);
-    // Grouped raster: RASTER_GROUP_ROWS tile rows are walked column by column.
-    const groupSize = RASTER_GROUP_ROWS * g.gridN;
-    const group = Math.floor(rest / groupSize);
-    const firstRow = group * RASTER_GROUP_ROWS;
-    const rowsInGroup = Math.min(RASTER_GROUP_ROWS, g.gridM - firstRow);
-    const local = rest % groupSize;
-    const row = firstRow + (local % rowsInGroup);
-    const col = Math.floor(local / rowsInGroup);
-    this.rowsHere = Math.min(t.tileM, g.m - row * t.tileM);
-    this.colsHere = Math.min(t.tileN, g.n - col * t.tileN);
-    const itersPerSplit = Math.ceil(kIters / plan.splitK);
-    const firstIter = split * itersPerSplit;
-    const itersHere = Math.max(0, Math.min(kIters, firstIter + itersPerSplit) - firstIter);
-    const kHere = Math.max(0, Math.min(g.k, (firstIter + itersHere) * t.tileK) - firstIter * t.tileK);
+  constructor(private readonly l: TileLayout, index: number) {
+    const tile = tileAt(l, index);
+    this.tile = tile;
     // Every split walks the same step structure (the longest split's): a split-K kernel takes as
     // long as its longest split, and identical structures let the CTAs of a wave run as one cohort.
     // A shorter last split loads only its real K (loads below), its few idle iterations are masked.
+    const itersPerSplit = Math.ceil(l.kIters / l.plan.splitK);
     this.stepIters = pipelineSteps(itersPerSplit);
     this.steps = this.stepIters.length;
-    this.kPerIter = itersPerSplit > 0 ? kHere / itersPerSplit : 0;
-    this.bytes = BYTES_PER_ELEMENT[g.dtype];
-    // CTAs of one wave sharing a panel: grouped raster puts R rows x C columns in flight.
-    const wave = Math.min(plan.slots, g.gridM * g.gridN * plan.splitK * g.batch);
-    const rowsInWave = Math.min(RASTER_GROUP_ROWS, g.gridM);
-    this.aSharers = Math.max(1, Math.min(g.gridN, Math.ceil(wave / (rowsInWave * plan.splitK))));
-    this.bSharers = Math.max(1, Math.min(rowsInWave, Math.ceil(wave / plan.splitK)));
-    // L2 keys: (operand, batch, panel, K-chunk) packed into one integer below 2^32.
-    const chunks = MAX_STEPS_PER_CTA * plan.splitK;
-    const chunk0 = split * MAX_STEPS_PER_CTA;
-    this.aKey = ((batch * g.gridM + row) * chunks + chunk0) * 2;
-    this.bKey = ((batch * g.gridN + col) * chunks + chunk0) * 2 + 1;
-    // Split-K: fp32 partials through L2, and each split writes its share of the final tile.
-    this.storeL2Bytes = plan.splitK > 1 ? this.rowsHere * this.colsHere * SPLIT_K_PARTIAL_BYTES : 0;
-    this.storeBytes = (this.rowsHere * this.colsHere * this.bytes) / plan.splitK;
-    this.label = `tile ${row},${col}${plan.splitK > 1 ? ` k${split}` : ''}`;
-    this.args = { tile: `${row},${col}`, split, batch, rows: this.rowsHere, cols: this.colsHere, k: kHere, config: tileName(t) };
+    this.kPerIter = itersPerSplit > 0 ? tile.k / itersPerSplit : 0;
+    this.sharers = panelSharers(l);
+    this.storeBytes = tileStoreBytes(l, tile);
+    this.label = `tile ${tile.row},${tile.col}${l.plan.splitK > 1 ? ` k${tile.split}` : ''}`;
+    this.args = { tile: `${tile.row},${tile.col}`, split: tile.split, batch: tile.batch, rows: tile.rows, cols: tile.cols, k: tile.k, config: tileName(l.plan.tile) };
   }
 
   stepWorkNs(step: number): number {
-    return chunkWorkNs(this.spec, this.g, this.stepIters[step]! * this.g.tile.tileK);
+    return chunkWorkNs(this.l.spec, this.l.g, this.stepIters[step]! * this.l.g.tile.tileK);
   }
 
   loads(step: number): OperandLoad[] {
     // Predicated loads: only the real rows/columns of edge tiles are read.
     const k = this.stepIters[step]! * this.kPerIter;
+    const bytes = BYTES_PER_ELEMENT[this.l.g.dtype];
     return [
-      { key: this.aKey + step * 2, bytes: this.rowsHere * k * this.bytes, sharers: this.aSharers },
-      { key: this.bKey + step * 2, bytes: this.colsHere * k * this.bytes, sharers: this.bSharers },
+      { key: this.tile.aKey + step * 2, bytes: this.tile.rows * k * bytes, sharers: this.sharers.a },
+      { key: this.tile.bKey + step * 2, bytes: this.tile.cols * k * bytes, sharers: this.sharers.b },
     ];
+  }
+}
+
+/**
+ * A persistent CTA: tiles index, index + ctas, ... one after another, each K loop in the same
+ * steps as a one-tile CTA (so panels keep their L2 keys). Loads run ahead across tile boundaries
+ * and each tile's output is written while the next one computes: only the first fill and the last
+ * drain are exposed.
+ */
+class PersistentGemmCta implements CtaWork {
+  readonly steps: number;
+  readonly storeBytes = 0;
+  readonly storeL2Bytes = 0;
+  readonly label: string;
+  readonly args: CtaWork['args'];
+  private readonly tiles: GemmTile[] = [];
+  private readonly stepIters: number[];
+  private readonly itersPerSplit: number;
+  private readonly sharers: { a: number; b: number };
+
+  constructor(private readonly l: TileLayout, private readonly cta: number, ctas: number) {
+    const index = cta;
+    for (let t = index; t < l.tiles; t += ctas) this.tiles.push(tileAt(l, t));
+    this.itersPerSplit = Math.ceil(l.kIters / l.plan.splitK);
+    this.stepIters = pipelineSteps(this.itersPerSplit);
+    this.steps = this.tiles.length * this.stepIters.length;
+    this.sharers = panelSharers(l);
+    this.label = `CTA ${index}: ${this.tiles.length} tiles`;
+    const first = this.tiles[0]!;
+    this.args = { cta: index, tiles: this.tiles.length, firstTile: `${first.row},${first.col}`, config: tileName(l.plan.tile) };
+  }
+
+  stepWorkNs(step: number): number {
+    return chunkWorkNs(this.l.spec, this.l.g, this.stepIters[step % this.stepIters.length]! * this.l.g.tile.tileK);
+  }
+
+  loads(step: number): OperandLoad[] {
+    const per = this.stepIters.length;
+    const tile = this.tiles[Math.floor(step / per)]!;
+    const s = step % per;
+    const k = this.itersPerSplit > 0 ? (this.stepIters[s]! * tile.k) / this.itersPerSplit : 0;
+    const bytes = BYTES_PER_ELEMENT[this.l.g.dtype];
+    return [
+      { key: tile.aKey + s * 2, bytes: tile.rows * k * bytes, sharers: this.sharers.a },
+      { key: tile.bKey + s * 2, bytes: tile.cols * k * bytes, sharers: this.sharers.b },
+    ];
+  }
+
+  segmentEnd(step: number): { label: string; args: CtaWork['args'] } | null {
+    const per = this.stepIters.length;
+    if (step % per !== per - 1) return null;
+    const tile = this.tiles[Math.floor(step / per)]!;
+    return {
+      label: `tile ${tile.row},${tile.col}${this.l.plan.splitK > 1 ? ` k${tile.split}` : ''}`,
+      args: { tile: `${tile.row},${tile.col}`, split: tile.split, batch: tile.batch, rows: tile.rows, cols: tile.cols, k: tile.k, config: tileName(this.l.plan.tile), cta: this.cta },
+    };
+  }
+
+  stepStoreBytes(step: number): number {
+    const per = this.stepIters.length;
+    if (step % per !== per - 1) return 0;
+    return tileStoreBytes(this.l, this.tiles[Math.floor(step / per)]!);
   }
 }

@@ -159,7 +159,7 @@ export class GpuDevice {
     const result: KernelResult = {
       name: kernel.name, category: kernel.category, startNs, firstCtaNs: startNs, endNs: startNs,
       dramBytes: 0, l2Bytes: 0, ctaCount: kernel.ctaCount, ctasPerSm: occupancy,
-      waves: kernel.ctaCount / (occupancy * this.spec.sm.count),
+      waves: (kernel.tiles ?? kernel.ctaCount) / (occupancy * this.spec.sm.count),
     };
     const active: ActiveKernel = { kernel, next: 0, running: 0, result, done, opTrack, keyBase: this.kernelsLaunched++ * 2 ** 32, storesInFlight: 0 };
     this.sim.schedule(this.spec.efficiency.kernelOverheadNs, () => {
@@ -255,18 +255,38 @@ export class GpuDevice {
     const { work, active } = cohort;
     const w = cohort.members.length;
     const startNs = this.sim.now;
+    let segmentStartNs = startNs;
     // Loads stream ahead of compute (the kernel's multi-stage shared-memory pipeline). A step's
     // compute may start once its operands have begun to arrive (the previous step's load is done;
     // for the first step, its own: the pipeline fill) and cannot end before they have all arrived.
-    const loaded = this.chainLoads(cohort);
+    const { loaded, computed } = this.chainLoads(cohort);
     const computeCap = w === 1 ? this.smCap : { capBytesPerSecond: SM_WORK_UNITS_PER_SECOND, weight: w };
     for (let step = 0; step < work.steps; step++) {
       const gate = loaded[step === 0 ? 0 : step - 1]!;
       if (!gate.triggered) yield gate;
       const workNs = work.stepWorkNs(step);
       if (workNs > 0) yield this.compute.transfer(workNs * w, computeCap);
+      computed(step);
       const arrived = loaded[step]!;
       if (!arrived.triggered) yield arrived;
+      if (work.segmentEnd !== undefined && this.detail === 'cta') {
+        for (const m of cohort.members) {
+          const seg = m.work.segmentEnd!(step);
+          if (seg !== null && m.lane >= 0) {
+            this.trace.span(m.sm.laneTracks[m.lane]!, seg.label, segmentStartNs, this.sim.now - segmentStartNs, seg.args, active.kernel.category);
+          }
+        }
+        if (work.segmentEnd(step) !== null) segmentStartNs = this.sim.now;
+      }
+      if (work.stepStoreBytes !== undefined) {
+        let bytes = 0;
+        for (const m of cohort.members) bytes += m.work.stepStoreBytes!(step);
+        if (bytes > 0) {
+          this.hbmBytes += bytes;
+          active.result.dramBytes += bytes;
+          this.trackStore(active, this.hbm.transfer(bytes, this.pullFor(w)));
+        }
+      }
     }
     // The epilogue's stores are posted writes: the CTA retires once they are issued, and its SM
     // slot goes to the next CTA while they drain. The kernel ends when the last write lands.
@@ -287,7 +307,9 @@ export class GpuDevice {
     const r = active.kernel.resources;
     for (const m of cohort.members) {
       if (m.lane >= 0) {
-        this.trace.span(m.sm.laneTracks[m.lane]!, m.work.label, startNs, this.sim.now - startNs, m.work.args, active.kernel.category);
+        if (work.segmentEnd === undefined) {
+          this.trace.span(m.sm.laneTracks[m.lane]!, m.work.label, startNs, this.sim.now - startNs, m.work.args, active.kernel.category);
+        }
         m.sm.freeLanes.push(m.lane);
       }
       this.take(m.sm, r, -1);
@@ -316,36 +338,50 @@ export class GpuDevice {
   }
 
   /**
-   * Issue the steps' loads one after another; event s triggers when step s's operands are in.
+   * Issue the steps' loads one after another; loaded[s] triggers when step s's operands are in.
    * The next step's load is issued as soon as this one has streamed, while this one's data is
    * still in flight (a multi-stage pipeline keeps several loads outstanding), so the memory
-   * latency is paid once per pipeline, at the fill, not once per step.
+   * latency is paid once per pipeline, at the fill, not once per step. Shared memory holds a few
+   * stages only: load s + 1 also waits until step s - 1 has been computed (`computed(s - 1)`),
+   * so loads never run more than two steps ahead of the math.
    */
-  private chainLoads(cohort: Cohort): SimEvent<void>[] {
+  private chainLoads(cohort: Cohort): { loaded: SimEvent<void>[]; computed: (step: number) => void } {
     const steps = cohort.work.steps;
     const loaded: SimEvent<void>[] = new Array(steps);
     for (let i = 0; i < steps; i++) loaded[i] = new SimEvent<void>(this.sim);
-    let step = 0;
-    let latencyNs = 0;
-    const streamed = (): void => {
-      for (;;) {
-        const event = loaded[step]!;
-        if (latencyNs > 0) this.sim.schedule(latencyNs, () => event.succeedNow());
-        else event.succeedNow();
-        if (++step >= steps) return;
-        const next = this.issueLoads(cohort, step);
-        latencyNs = this.lastLoadLatencyNs;
-        if (next !== null) {
-          next.onTrigger(streamed);
-          return;
+    let next = 0; // next load to issue
+    let inFlight = false;
+    let lastComputed = -1;
+    const tryIssue = (): void => {
+      while (!inFlight && next < steps && lastComputed >= next - 2) {
+        const step = next++;
+        const load = this.issueLoads(cohort, step);
+        const latencyNs = this.lastLoadLatencyNs;
+        const streamed = (): void => {
+          const event = loaded[step]!;
+          if (latencyNs > 0) this.sim.schedule(latencyNs, () => event.succeedNow());
+          else event.succeedNow();
+        };
+        if (load === null) {
+          streamed();
+          continue;
         }
+        inFlight = true;
+        load.onTrigger(() => {
+          inFlight = false;
+          streamed();
+          tryIssue();
+        });
       }
     };
-    const first = this.issueLoads(cohort, 0);
-    latencyNs = this.lastLoadLatencyNs;
-    if (first === null) streamed();
-    else first.onTrigger(streamed);
-    return loaded;
+    tryIssue();
+    return {
+      loaded,
+      computed: (step: number) => {
+        lastComputed = step;
+        tryIssue();
+      },
+    };
   }
 
   /** Issue one step's operand reads of every member through the L2 panel cache. */

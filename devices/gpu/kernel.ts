@@ -33,6 +33,16 @@ export interface CtaWork {
   storeBytes: number;
   /** Epilogue bytes that stay in L2 (split-K partials, read back by the reduction). */
   storeL2Bytes: number;
+  /**
+   * DRAM bytes written (posted) once step `step` is done: a persistent CTA that loops over tiles
+   * writes each tile's output while it computes the next one.
+   */
+  stepStoreBytes?(step: number): number;
+  /**
+   * For CTAs that do several pieces of work in turn (a persistent CTA's tiles): the span to draw
+   * for the piece that ends with step `step`, or null. With it, the trace shows pieces, not CTAs.
+   */
+  segmentEnd?(step: number): { label: string; args?: TraceArgs } | null;
   /** Span label and args for the trace. */
   label: string;
   args?: TraceArgs;
@@ -44,6 +54,8 @@ export interface Kernel {
   /** Op family for colouring and summaries: gemm, attention, elementwise, ... */
   category: string;
   ctaCount: number;
+  /** Output tiles, when a CTA may compute several (persistent kernels); default ctaCount. */
+  tiles?: number;
   resources: CtaResources;
   cta(index: number): CtaWork;
   /** Useful FLOPs (no padding), for achieved FLOP/s. */

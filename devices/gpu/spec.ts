@@ -32,6 +32,11 @@ export const GpuSpecSchema = z.strictObject({
     sharedMemoryBytesPerClock: positive('shared memory bytes per clock per SM'),
     /** What one SM can pull from L2 per clock. */
     l2ToSmBytesPerClock: positive('L2-to-SM bytes per clock per SM'),
+    /**
+     * Hopper and later: GEMM libraries launch one CTA per slot that loops over output tiles, its
+     * asynchronous (TMA) loads fetching the next tile while the current one computes and writes.
+     */
+    persistentGemm: z.boolean().default(false),
   }),
   tensor: z.strictObject({
     /** Dense peak FLOP/s per dtype, whole chip (fp32 = SIMT CUDA-core rate). */

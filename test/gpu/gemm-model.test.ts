@@ -99,6 +99,20 @@ describe('GPU model: bytes, bounds and what-ifs', () => {
     }
   });
 
+  it('persistent kernels (H100): one CTA per slot loops over tiles; the trace still shows every tile', () => {
+    const r = gemm('h100-80gb', { m: 4096, n: 4096, k: 1024, tile: '128x256x64', splitK: 1 }, {}, 'cta');
+    const op = r.summary.ops[0]!;
+    expect(op.config?.persistent).toBe(true);
+    expect(op.tiles).toBe(32 * 16);
+    const tileSpans = r.trace.traceEvents.filter((e) => e.ph === 'X' && String(e.name).startsWith('tile '));
+    expect(tileSpans.length).toBe(32 * 16);
+    expect(new Set(tileSpans.map((e) => (e.args as Record<string, unknown> | undefined)?.cta)).size).toBe(132);
+    // Same work without persistence costs more: every CTA pays its own pipeline fill.
+    const fresh = gemm('h100-80gb', { m: 4096, n: 4096, k: 1024, tile: '128x256x64', splitK: 1 }, { 'sm.persistentGemm': false });
+    expect(fresh.summary.ops[0]!.config?.persistent).toBeUndefined();
+    expect(r.summary.simulatedTimeNs).toBeLessThan(fresh.summary.simulatedTimeNs);
+  });
+
   it('two streams overlap: together they finish sooner than one after the other', () => {
     const ops = [
       { type: 'gemm', name: 'a', m: 2048, n: 8192, k: 4096, stream: 0 },
