@@ -195,7 +195,8 @@ export function gemmKernel(spec: GpuSpec, op: GemmOp, plan: GemmPlan, name: stri
   const tiles = perBatch * op.batch;
   const persistent = spec.sm.persistentGemm;
   const ctaCount = persistent ? Math.min(tiles, plan.slots) : tiles;
-  const layout: TileLayout = { spec, g, plan, perBatch, kIters, tiles };
+  const partial = { spec, g, plan, perBatch, kIters, tiles };
+  const layout: TileLayout = { ...partial, sharers: panelSharers(partial) };
   return {
     name,
     category: 'gemm',
@@ -216,6 +217,8 @@ interface TileLayout {
   perBatch: number;
   kIters: number;
   tiles: number;
+  /** CTAs of a wave that read each A and each B panel (the same for every tile). */
+  sharers: { a: number; b: number };
 }
 
 /** One output tile (one K split of it): where it is, its real extent and its operand panels. */
@@ -264,7 +267,7 @@ function tileAt(l: TileLayout, index: number): GemmTile {
 }
 
 /** CTAs of one wave sharing a panel: grouped raster puts R rows x C columns in flight. */
-function panelSharers(l: TileLayout): { a: number; b: number } {
+function panelSharers(l: Omit<TileLayout, 'sharers'>): { a: number; b: number } {
   const { g, plan } = l;
   const wave = Math.min(plan.slots, l.tiles);
   const rowsInWave = Math.min(RASTER_GROUP_ROWS, g.gridM);
@@ -280,13 +283,36 @@ function tileStoreBytes(l: TileLayout, tile: GemmTile): number {
   return (tile.rows * tile.cols * BYTES_PER_ELEMENT[l.g.dtype]) / splitK + (splitK > 1 ? tile.rows * tile.cols * SPLIT_K_PARTIAL_BYTES : 0);
 }
 
+function tileLabel(l: TileLayout, tile: GemmTile): string {
+  return `tile ${tile.row},${tile.col}${l.plan.splitK > 1 ? ` k${tile.split}` : ''}`;
+}
+
+function tileArgs(l: TileLayout, tile: GemmTile): CtaWork['args'] {
+  return { tile: `${tile.row},${tile.col}`, split: tile.split, batch: tile.batch, rows: tile.rows, cols: tile.cols, k: tile.k, config: tileName(l.plan.tile) };
+}
+
+/**
+ * The A and B panel chunks of one step. The array is reused from call to call (the device
+ * consumes it at once): the hot path of big grids allocates nothing here.
+ */
+const LOADS: [OperandLoad, OperandLoad] = [{ key: 0, bytes: 0, sharers: 1 }, { key: 0, bytes: 0, sharers: 1 }];
+function operandLoads(l: TileLayout, tile: GemmTile, chunk: number, k: number, sharers: { a: number; b: number }): OperandLoad[] {
+  const bytes = BYTES_PER_ELEMENT[l.g.dtype];
+  const [a, b] = LOADS;
+  a.key = tile.aKey + chunk * 2;
+  a.bytes = tile.rows * k * bytes;
+  a.sharers = sharers.a;
+  b.key = tile.bKey + chunk * 2;
+  b.bytes = tile.cols * k * bytes;
+  b.sharers = sharers.b;
+  return LOADS;
+}
+
 /** One CTA computing one tile: fill, long overlapped middle steps, drain, then the epilogue. */
 class GemmCta implements CtaWork {
   readonly steps: number;
   readonly storeBytes: number;
   readonly storeL2Bytes = 0;
-  readonly label: string;
-  readonly args: CtaWork['args'];
   private readonly stepIters: number[];
   private readonly kPerIter: number;
   private readonly tile: GemmTile;
@@ -302,10 +328,17 @@ class GemmCta implements CtaWork {
     this.stepIters = pipelineSteps(itersPerSplit);
     this.steps = this.stepIters.length;
     this.kPerIter = itersPerSplit > 0 ? tile.k / itersPerSplit : 0;
-    this.sharers = panelSharers(l);
+    this.sharers = l.sharers;
     this.storeBytes = tileStoreBytes(l, tile);
-    this.label = `tile ${tile.row},${tile.col}${l.plan.splitK > 1 ? ` k${tile.split}` : ''}`;
-    this.args = { tile: `${tile.row},${tile.col}`, split: tile.split, batch: tile.batch, rows: tile.rows, cols: tile.cols, k: tile.k, config: tileName(l.plan.tile) };
+  }
+
+  // Label and args are built only when a trace asks for them: a big grid has millions of CTAs.
+  get label(): string {
+    return tileLabel(this.l, this.tile);
+  }
+
+  get args(): CtaWork['args'] {
+    return tileArgs(this.l, this.tile);
   }
 
   stepWorkNs(step: number): number {
@@ -315,11 +348,7 @@ class GemmCta implements CtaWork {
   loads(step: number): OperandLoad[] {
     // Predicated loads: only the real rows/columns of edge tiles are read.
     const k = this.stepIters[step]! * this.kPerIter;
-    const bytes = BYTES_PER_ELEMENT[this.l.g.dtype];
-    return [
-      { key: this.tile.aKey + step * 2, bytes: this.tile.rows * k * bytes, sharers: this.sharers.a },
-      { key: this.tile.bKey + step * 2, bytes: this.tile.cols * k * bytes, sharers: this.sharers.b },
-    ];
+    return operandLoads(this.l, this.tile, step, k, this.sharers);
   }
 }
 
@@ -333,8 +362,6 @@ class PersistentGemmCta implements CtaWork {
   readonly steps: number;
   readonly storeBytes = 0;
   readonly storeL2Bytes = 0;
-  readonly label: string;
-  readonly args: CtaWork['args'];
   private readonly tiles: GemmTile[] = [];
   private readonly stepIters: number[];
   private readonly itersPerSplit: number;
@@ -346,10 +373,16 @@ class PersistentGemmCta implements CtaWork {
     this.itersPerSplit = Math.ceil(l.kIters / l.plan.splitK);
     this.stepIters = pipelineSteps(this.itersPerSplit);
     this.steps = this.tiles.length * this.stepIters.length;
-    this.sharers = panelSharers(l);
-    this.label = `CTA ${index}: ${this.tiles.length} tiles`;
+    this.sharers = l.sharers;
+  }
+
+  get label(): string {
+    return `CTA ${this.cta}: ${this.tiles.length} tiles`;
+  }
+
+  get args(): CtaWork['args'] {
     const first = this.tiles[0]!;
-    this.args = { cta: index, tiles: this.tiles.length, firstTile: `${first.row},${first.col}`, config: tileName(l.plan.tile) };
+    return { cta: this.cta, tiles: this.tiles.length, firstTile: `${first.row},${first.col}`, config: tileName(this.l.plan.tile) };
   }
 
   stepWorkNs(step: number): number {
@@ -361,21 +394,14 @@ class PersistentGemmCta implements CtaWork {
     const tile = this.tiles[Math.floor(step / per)]!;
     const s = step % per;
     const k = this.itersPerSplit > 0 ? (this.stepIters[s]! * tile.k) / this.itersPerSplit : 0;
-    const bytes = BYTES_PER_ELEMENT[this.l.g.dtype];
-    return [
-      { key: tile.aKey + s * 2, bytes: tile.rows * k * bytes, sharers: this.sharers.a },
-      { key: tile.bKey + s * 2, bytes: tile.cols * k * bytes, sharers: this.sharers.b },
-    ];
+    return operandLoads(this.l, tile, s, k, this.sharers);
   }
 
   segmentEnd(step: number): { label: string; args: CtaWork['args'] } | null {
     const per = this.stepIters.length;
     if (step % per !== per - 1) return null;
     const tile = this.tiles[Math.floor(step / per)]!;
-    return {
-      label: `tile ${tile.row},${tile.col}${this.l.plan.splitK > 1 ? ` k${tile.split}` : ''}`,
-      args: { tile: `${tile.row},${tile.col}`, split: tile.split, batch: tile.batch, rows: tile.rows, cols: tile.cols, k: tile.k, config: tileName(this.l.plan.tile), cta: this.cta },
-    };
+    return { label: tileLabel(this.l, tile), args: { ...tileArgs(this.l, tile), cta: this.cta } };
   }
 
   stepStoreBytes(step: number): number {
