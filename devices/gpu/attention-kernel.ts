@@ -125,7 +125,7 @@ export function kvBlocksVisited(g: FlashGeometry, i: number): number {
  */
 export function flash2Kernel(spec: GpuSpec, s: AttentionShape, dtype: Dtype, name: string, occupancy: number): Kernel {
   const g = flashGeometry(s, dtype, spec.sm.count * occupancy);
-  const r = smRates(spec, dtype);
+  const r = smRates(spec, dtype, 'sync'); // FA2 / flash-decoding issue mma.sync
   const readers = chunkReaders(g);
   const pairs = s.batch * s.heads;
   const kvHeadBytes = 2 * s.seqKv * s.headDim * BYTES_PER_ELEMENT[dtype];
@@ -315,7 +315,7 @@ export function splitKvKernels(spec: GpuSpec, s: AttentionShape, dtype: Dtype, n
   const kvBlocks = Math.ceil(s.seqKv / tile.blockN);
   const splits = s.splits !== undefined ? Math.min(s.splits, kvBlocks) : chooseSplits(s.batch * s.kvHeads * mBlocks, slots, kvBlocks);
   const blocksPerSplit = Math.ceil(kvBlocks / splits);
-  const r = smRates(spec, dtype);
+  const r = smRates(spec, dtype, 'sync'); // FA2 / flash-decoding issue mma.sync
   const e = BYTES_PER_ELEMENT[dtype];
   const main: Kernel = {
     name: splits > 1 ? `${name}.split` : name,

@@ -41,6 +41,12 @@ export const GpuSpecSchema = z.strictObject({
   tensor: z.strictObject({
     /** Dense peak FLOP/s per dtype, whole chip (fp32 = SIMT CUDA-core rate). */
     flopsPerSecond: z.partialRecord(z.enum(DTYPES), positive('FLOP/s')),
+    /**
+     * Fraction of those rates that warp-synchronous mma.sync instructions reach (Ampere-style
+     * kernels such as FlashAttention-2): 1 where it is the native instruction (Ampere, Ada); about
+     * half on Hopper, whose full rate needs the asynchronous warpgroup wgmma.
+     */
+    syncMmaFraction: fraction('fraction of the tensor rate reached by mma.sync').default(1),
   }),
   vector: z.strictObject({
     /** Non-tensor fp32 FLOP/s (CUDA cores), whole chip: softmax, norms, activations. */

@@ -11,12 +11,18 @@ export interface SmRates {
   specialOpsPerNs: number;
 }
 
-export function smRates(spec: GpuSpec, dtype: string): SmRates {
+/**
+ * `instructions`: 'async' for kernels built on the architecture's full-rate tensor instructions
+ * (cuBLAS/CUTLASS GEMMs: wgmma on Hopper), 'sync' for kernels written with warp-synchronous
+ * mma.sync (FlashAttention-2 and flash-decoding), which reach only `tensor.syncMmaFraction` of it.
+ */
+export function smRates(spec: GpuSpec, dtype: string, instructions: 'async' | 'sync' = 'async'): SmRates {
   const peak = spec.tensor.flopsPerSecond[dtype as keyof GpuSpec['tensor']['flopsPerSecond']];
   if (peak === undefined) throw new Error(`device ${spec.id} has no tensor rate for dtype ${dtype}`);
   const perSm = 1e9 * spec.sm.count;
+  const sync = instructions === 'sync' ? spec.tensor.syncMmaFraction : 1;
   return {
-    tensorFlopsPerNs: (peak * spec.efficiency.tensorFraction) / perSm,
+    tensorFlopsPerNs: (peak * spec.efficiency.tensorFraction * sync) / perSm,
     fp32OpsPerNs: spec.vector.fp32FlopsPerSecond / perSm,
     specialOpsPerNs: spec.vector.specialFunctionOpsPerSecond / perSm,
   };
