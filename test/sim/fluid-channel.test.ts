@@ -126,4 +126,35 @@ describe('FluidChannel', () => {
     // n start events + at most one wake-up per finishing group.
     expect(sim.eventCount).toBeLessThanOrEqual(2 * n + 1);
   });
+
+  it('a weighted transfer behaves exactly like `weight` identical flows (cohorts)', () => {
+    // Mixed scenario: a capped cohort of 5 (as one weighted flow, or as 5 flows), an uncapped
+    // flow that starts later, and a small capped flow. Every finish time must agree.
+    const run = (weighted: boolean) => {
+      const sim = new Simulation();
+      const ch = new FluidChannel(sim, { name: 'hbm', bandwidthBytesPerSecond: 10 * GB, latencyNs: 5 });
+      const ends: number[] = [];
+      if (weighted) {
+        ch.transfer(5 * 3000, { capBytesPerSecond: 1.5 * GB, weight: 5 }).onTrigger((r) => ends.push(r.endNs));
+      } else {
+        for (let i = 0; i < 5; i++) ch.transfer(3000, { capBytesPerSecond: 1.5 * GB }).onTrigger((r) => (i === 0 ? ends.push(r.endNs) : undefined));
+      }
+      sim.schedule(300, () => ch.transfer(8000).onTrigger((r) => ends.push(r.endNs)));
+      sim.schedule(100, () => ch.transfer(500, { capBytesPerSecond: 0.5 * GB }).onTrigger((r) => ends.push(r.endNs)));
+      sim.run();
+      return { ends: ends.sort((a, b) => a - b), delivered: ch.bytesDelivered };
+    };
+    const a = run(true);
+    const b = run(false);
+    expect(a.ends.length).toBe(3);
+    a.ends.forEach((t, i) => expect(t).toBeCloseTo(b.ends[i]!, 6));
+    expect(a.delivered).toBe(b.delivered);
+  });
+
+  it('rejects a weight that is not a finite number > 0', () => {
+    const sim = new Simulation();
+    const ch = new FluidChannel(sim, { name: 'hbm', bandwidthBytesPerSecond: GB });
+    expect(() => ch.transfer(10, { weight: 0 })).toThrow(/weight/);
+    expect(() => ch.transfer(10, { weight: Number.NaN })).toThrow(/weight/);
+  });
 });
