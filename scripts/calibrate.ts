@@ -1,6 +1,6 @@
 /**
  * Fit each GPU preset's efficiency parameters to measured GEMM times, and write them into the
- * preset JSON. Rerunnable: `npx tsx scripts/calibrate.ts [--device ID] [--data FILE] [--dry-run]`.
+ * preset JSON. Rerunnable: `npx tsx scripts/calibrate.ts [--device ID] [--data FILE] [--objective mean|median] [--dry-run]`.
  *
  * Parameters (each physical, see devices/gpu/spec.ts): tensorFraction, dramFraction,
  * kernelOverheadNs, sharedMemoryFraction, l2ReuseFraction. The objective is the mean absolute log error of predicted vs
