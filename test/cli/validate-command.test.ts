@@ -1,0 +1,66 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { errorStats, sizeClass } from '../../devices/validation/measured.ts';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'tilewave.mjs');
+const tilewave = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+
+describe('error statistics', () => {
+  it('median, p90 and mean of absolute percentage errors', () => {
+    const s = errorStats([-10, 2, 4, -6, 8, 20, -1, 3, 5, 7]);
+    expect(s.count).toBe(10);
+    expect(s.meanAbsPctError).toBeCloseTo(6.6, 9);
+    expect(s.medianAbsPctError).toBeGreaterThanOrEqual(5);
+    expect(s.medianAbsPctError).toBeLessThanOrEqual(6);
+    expect(s.p90AbsPctError).toBeGreaterThanOrEqual(10);
+    expect(s.p90AbsPctError).toBeLessThanOrEqual(20);
+  });
+
+  it('size classes by m', () => {
+    expect(sizeClass(1)).not.toBe(sizeClass(512));
+    expect(sizeClass(512)).not.toBe(sizeClass(4096));
+    expect(sizeClass(64)).toBe(sizeClass(8));
+  });
+});
+
+describe('tilewave validate', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tw-validate-'));
+  const csv = join(dir, 'rows.csv');
+  writeFileSync(csv, [
+    'device,op,dtype,m,n,k,measured_us,source',
+    'a100-80gb,gemm,fp16,16,4096,4096,25.0,test',
+    'a100-80gb,gemm,fp16,2048,4096,4096,250.0,test',
+    'h100-80gb,gemm,fp16,4096,4096,4096,200.0,test',
+    'tpu-v9,gemm,fp16,16,16,16,1.0,unknown device',
+    'a100-80gb,conv,fp16,16,16,16,1.0,unknown op',
+    'a100-80gb,gemm,fp16,0,16,16,1.0,bad m',
+  ].join('\n'));
+
+  it('--json prints one object with overall and per-device stats; unknown devices and ops are skipped', () => {
+    const r = tilewave(['validate', csv, '--json', '--workers', '1', '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    for (const stats of [report.overall, report.devices['a100-80gb'], report.devices['h100-80gb']]) {
+      expect(Object.keys(stats)).toEqual(expect.arrayContaining(['count', 'medianAbsPctError', 'p90AbsPctError', 'meanAbsPctError']));
+      for (const v of [stats.medianAbsPctError, stats.p90AbsPctError, stats.meanAbsPctError]) expect(Number.isFinite(v)).toBe(true);
+    }
+    expect(report.overall.count).toBe(3);
+    expect(report.devices['a100-80gb'].count).toBe(2);
+    expect(report.devices['tpu-v9']).toBeUndefined();
+    expect(JSON.stringify(report.skipped)).toMatch(/tpu-v9/);
+    expect(JSON.stringify(report.skipped)).toMatch(/conv/);
+  });
+
+  it('a missing file or a file without the required columns is exit 2 with one line', () => {
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, 'a,b\n1,2\n');
+    for (const args of [['validate', join(dir, 'nope.csv')], ['validate', bad]]) {
+      const r = tilewave(args);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+});
