@@ -10,12 +10,12 @@ import { parseScenario, runScenario } from '../devices/scenario.ts';
 const devices = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['a100-80gb', 'h100-80gb'];
 const seqs = [512, 1024, 2048, 4096, 8192, 16384];
 
-function attention(device: string, seq: number, headDim: number, causal: boolean, impl: 'flash2' | 'standard') {
+function attention(device: string, seq: number, headDim: number, causal: boolean, impl: 'flash2' | 'standard', batch = 16384 / seq) {
   const heads = 2048 / headDim;
-  const op = { type: 'attention', impl, batch: 16384 / seq, heads, kvHeads: heads, seqQ: seq, seqKv: seq, headDim, causal };
+  const op = { type: 'attention', impl, batch, heads, kvHeads: heads, seqQ: seq, seqKv: seq, headDim, causal };
   const s = runScenario(parseScenario({ name: 'fa2', device, traceDetail: 'none', workload: { ops: [op] } })).summary;
   // FLOPs as the paper counts them: 4 * seq^2 * headDim * heads * batch, halved when causal.
-  const flops = (4 * seq * seq * headDim * heads * (16384 / seq)) / (causal ? 2 : 1);
+  const flops = (4 * seq * seq * headDim * heads * batch) / (causal ? 2 : 1);
   return { tflops: flops / s.simulatedTimeNs / 1e3, ns: s.simulatedTimeNs, dram: s.totals.dramBytes };
 }
 
@@ -39,4 +39,14 @@ for (const device of devices) {
     return `${(s.dram / f.dram).toFixed(1)}x / ${(s.ns / f.ns).toFixed(2)}x`;
   });
   console.log(`| ${device} | ${row.join(' | ')} |`);
+}
+
+console.log('\nflash vs standard time ratio for one sequence (batch 1, head dim 128), as the sequence grows');
+console.log(`| device | causal | ${seqs.join(' | ')} |`);
+console.log(`| --- | --- | ${seqs.map(() => '---').join(' | ')} |`);
+for (const device of devices) {
+  for (const causal of [false, true]) {
+    const row = seqs.map((n) => (attention(device, n, 128, causal, 'standard', 1).ns / attention(device, n, 128, causal, 'flash2', 1).ns).toFixed(2));
+    console.log(`| ${device} | ${causal ? 'yes' : 'no'} | ${row.join(' | ')} |`);
+  }
 }
