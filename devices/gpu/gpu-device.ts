@@ -273,7 +273,7 @@ export class GpuDevice {
         for (const m of cohort.members) {
           const seg = m.work.segmentEnd!(step);
           if (seg !== null && m.lane >= 0) {
-            this.trace.span(m.sm.laneTracks[m.lane]!, seg.label, segmentStartNs, this.sim.now - segmentStartNs, seg.args, active.kernel.category);
+            this.trace.span(m.sm.laneTracks[m.lane]!, seg.label, segmentStartNs, this.sim.now - segmentStartNs, { kernel: active.kernel.name, ...seg.args }, active.kernel.category);
           }
         }
         if (work.segmentEnd(step) !== null) segmentStartNs = this.sim.now;
@@ -308,7 +308,8 @@ export class GpuDevice {
     for (const m of cohort.members) {
       if (m.lane >= 0) {
         if (work.segmentEnd === undefined) {
-          this.trace.span(m.sm.laneTracks[m.lane]!, m.work.label, startNs, this.sim.now - startNs, m.work.args, active.kernel.category);
+          // The kernel's name in every CTA span: with several streams, a tooltip says whose tile it is.
+          this.trace.span(m.sm.laneTracks[m.lane]!, m.work.label, startNs, this.sim.now - startNs, { kernel: active.kernel.name, ...m.work.args }, active.kernel.category);
         }
         m.sm.freeLanes.push(m.lane);
       }
