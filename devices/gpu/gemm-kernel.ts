@@ -160,6 +160,10 @@ export function planGemm(spec: GpuSpec, op: GemmOp, occupancyOf: (r: CtaResource
   for (const tile of tiles) {
     const occupancy = occupancyOf(ctaResources(tile, dtype));
     if (occupancy < 1) continue;
+    // Kernel libraries keep their small-M kernels (64-row tiles) for small M, as in decode; a
+    // larger M gets 128- and 256-row tiles even when that pads rows (hence the measured steps in
+    // time every 128 rows).
+    if (tile.tileM < 128 && op.m > tile.tileM && op.tile === undefined) continue;
     const kIters = Math.ceil(op.k / tile.tileK);
     for (const splitK of splits) {
       // Each split needs at least two K iterations, or splitting only adds reduction traffic.
