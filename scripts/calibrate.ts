@@ -2,8 +2,8 @@
  * Fit each GPU preset's efficiency parameters to measured GEMM times, and write them into the
  * preset JSON. Rerunnable: `npx tsx scripts/calibrate.ts [--device ID] [--data FILE] [--objective mean|median] [--dry-run]`.
  *
- * Parameters (each physical, see devices/gpu/spec.ts): tensorFraction, dramFraction,
- * kernelOverheadNs, sharedMemoryFraction, l2ReuseFraction. The objective is the mean absolute log error of predicted vs
+ * Parameters (each physical, see devices/gpu/spec.ts): tensorFraction, powerFraction,
+ * dramFraction, kernelOverheadNs, sharedMemoryFraction, l2ReuseFraction. The objective is the mean absolute log error of predicted vs
  * measured time (symmetric in over/under-prediction) plus the 90th percentile, on a calibration
  * split: the (n, k) weight shapes are sorted and every third one is held out, so the report shows
  * the error on shapes the fit never saw. Presets whose `fittedTo` reads "inherited from <device>"
@@ -32,6 +32,7 @@ const stride = Number(flag('--stride') ?? 6);
 /** The fitted parameters, in this order, with their bounds and printed precision. */
 const PARAMS = [
   { name: 'tensorFraction', bounds: [0.3, 1], digits: 4 },
+  { name: 'powerFraction', bounds: [0.3, 1], digits: 4 },
   { name: 'dramFraction', bounds: [0.3, 1], digits: 4 },
   { name: 'kernelOverheadNs', bounds: [0, 20000], digits: 0 },
   { name: 'sharedMemoryFraction', bounds: [0.2, 1], digits: 4 },
@@ -110,6 +111,12 @@ for (const device of devices) {
   const spec = resolveDevice(device);
   const e = spec.efficiency;
   const start: Params = PARAMS.map((d) => e[d.name]);
+  // An unfitted power limit sits on its bound (1), where the simplex cannot move it: start below,
+  // with the per-SM rate raised to match.
+  if (e.powerFraction >= 1) {
+    start[PARAMS.findIndex((d) => d.name === 'powerFraction')] = 0.85;
+    start[0] = Math.min(0.98, e.tensorFraction / 0.85);
+  }
   let evals = 0;
   const objective = async (p: Params) => {
     evals++;

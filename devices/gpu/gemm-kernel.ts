@@ -132,7 +132,9 @@ export function estimateGemmNs(spec: GpuSpec, op: GemmOp, tile: TileConfig, spli
   const waves = Math.ceil(ctas / slots);
   const concurrent = Math.min(ctas, slots);
   const perSm = Math.min(occupancy, Math.ceil(concurrent / spec.sm.count));
-  const computeNs = chunkWorkNs(spec, g, g.kPerSplit) * perSm;
+  // Each CTA computes at most at one SM's rate; all together at most at the power-limited rate.
+  const computeRate = Math.min(1 / perSm, (spec.sm.count * spec.efficiency.powerFraction) / concurrent);
+  const computeNs = chunkWorkNs(spec, g, g.kPerSplit) / computeRate;
   const tm = Math.min(tile.tileM, g.m);
   const tn = Math.min(tile.tileN, g.n);
   const ctaBytes = (tm + tn) * g.kPerSplit * bytes;

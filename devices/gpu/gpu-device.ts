@@ -108,7 +108,9 @@ export class GpuDevice {
     this.l2Cache = new L2PanelCache(spec.l2.sizeBytes * spec.efficiency.l2ReuseFraction);
     this.smPullBytesPerSecond = spec.sm.l2ToSmBytesPerClock * spec.sm.clockHz;
     this.smPull = { capBytesPerSecond: this.smPullBytesPerSecond };
-    this.compute = new FluidChannel(sim, { name: `${deviceName}.sm`, bandwidthBytesPerSecond: SM_WORK_UNITS_PER_SECOND * spec.sm.count });
+    // The chip sustains only part of its SMs' full rate at once (power limit: clocks drop when
+    // every SM computes); a lone CTA still runs at a full SM's rate.
+    this.compute = new FluidChannel(sim, { name: `${deviceName}.sm`, bandwidthBytesPerSecond: SM_WORK_UNITS_PER_SECOND * spec.sm.count * spec.efficiency.powerFraction });
     this.sms = Array.from({ length: spec.sm.count }, (_, index) => ({
       index,
       blocks: 0,

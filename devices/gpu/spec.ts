@@ -75,6 +75,11 @@ export const GpuSpecSchema = z.strictObject({
   efficiency: z.strictObject({
     /** Achievable fraction of peak tensor rate under sustained load (power/clock limits, issue). */
     tensorFraction: fraction('fraction of peak tensor FLOP/s'),
+    /**
+     * Fraction of all SMs' full tensor rate the chip sustains at once under its power limit
+     * (clocks drop when every SM computes): 1 = no limit. A partly busy chip runs faster per SM.
+     */
+    powerFraction: fraction('fraction of the whole chip rate under the power limit').default(1),
     /** Achievable fraction of datasheet DRAM bandwidth. */
     dramFraction: fraction('fraction of datasheet DRAM bandwidth'),
     /** Fixed cost of one kernel as timed: launch plus timing overhead, ns. */

@@ -76,10 +76,12 @@ describe('GPU model: bytes, bounds and what-ifs', () => {
     const big = { m: 8192, n: 8192, k: 8192 };
     const b = gemm('h100-80gb', big).summary.simulatedTimeNs;
     const fastHbmBig = gemm('h100-80gb', big, { 'memory.bandwidthBytesPerSecond': 6.7e12 }).summary.simulatedTimeNs;
-    const fastTensor = gemm('h100-80gb', big, { 'tensor.flopsPerSecond.fp16': 2 * 989e12 }).summary.simulatedTimeNs;
+    // Twice the tensor rate and twice the shared-memory bandwidth that feeds it (otherwise the
+    // operand reads from shared memory become the limit).
+    const fastTensor = gemm('h100-80gb', big, { 'tensor.flopsPerSecond.fp16': 2 * 989e12, 'sm.sharedMemoryBytesPerClock': 256 }).summary.simulatedTimeNs;
     expect(fastHbmBig).toBeGreaterThan(b * 0.95);
-    // Not 0.5: shared-memory operand reads and memory then bind part of the time.
-    expect(fastTensor).toBeLessThan(b * 0.9);
+    // Not 0.5: memory then binds part of the time.
+    expect(fastTensor).toBeLessThan(b * 0.8);
   });
 
   it('traces one span per CTA on the SM tracks, never overlapping on a lane', () => {
