@@ -197,9 +197,9 @@ export function configsView(run: RunModel): HTMLElement | null {
     if (waves.length > 0) {
       const wMin = Math.min(...waves);
       const wMax = Math.max(...waves);
-      extra.push(el('span', { class: 'tw-chip tw-chip-waves', title: 'CTAs / (SMs × CTAs per SM): a fractional last wave leaves SMs idle' }, el('span', { class: 'tw-chip-k' }, 'waves'), ` ${wMin === wMax ? wMin.toFixed(2) : `${wMin.toFixed(2)}–${wMax.toFixed(2)}`}`));
+      extra.push(el('span', { class: 'tw-chip tw-chip-waves', title: 'tiles / (SMs × CTAs per SM): a fractional last wave leaves SMs idle' }, el('span', { class: 'tw-chip-k' }, 'waves'), ` ${wMin === wMax ? wMin.toFixed(2) : `${wMin.toFixed(2)}–${wMax.toFixed(2)}`}`));
     }
-    if (tiles.length > 0) extra.push(el('span', { class: 'tw-chip' }, el('span', { class: 'tw-chip-k' }, 'CTAs'), ` ${formatNumber(tiles.reduce((a, b) => a + b, 0) / tiles.length)}`));
+    if (tiles.length > 0) extra.push(el('span', { class: 'tw-chip' }, el('span', { class: 'tw-chip-k' }, 'tiles'), ` ${formatNumber(tiles.reduce((a, b) => a + b, 0) / tiles.length)}`));
     box.append(el('div', { class: 'tw-config-row' }, el('div', { class: 'tw-config-ops' }, el('strong', {}, op.type ?? 'op'), ` ${names}`), el('div', { class: 'tw-config-chips' }, ...chips, ...extra)));
   }
   return box;
@@ -223,7 +223,7 @@ export function opTable(run: RunModel, onOpClick?: (row: OpRow) => void): HTMLTa
     { key: 'bw', label: 'DRAM B/s', value: (r) => r.bytesPerSecond, render: (r) => (r.bytesPerSecond !== undefined ? formatByteRate(r.bytesPerSecond) : undefined), numeric: true },
     { key: 'ai', label: 'FLOP/B', value: (r) => r.intensity, render: (r) => (r.intensity !== undefined ? formatNumber(Number(r.intensity.toPrecision(4))) : undefined), numeric: true, title: 'arithmetic intensity: FLOPs per DRAM byte' },
     { key: 'config', label: 'Config', value: (r) => configText(r.op.config) || undefined, render: (r) => el('code', {}, configText(r.op.config)) },
-    { key: 'tiles', label: 'CTAs', value: (r) => r.op.tiles, render: (r) => (r.op.tiles !== undefined ? formatNumber(r.op.tiles) : undefined), numeric: true },
+    { key: 'tiles', label: 'tiles', value: (r) => r.op.tiles, render: (r) => (r.op.tiles !== undefined ? formatNumber(r.op.tiles) : undefined), numeric: true },
     { key: 'waves', label: 'Waves', value: (r) => r.op.waves, render: (r) => (r.op.waves !== undefined ? r.op.waves.toFixed(2) : undefined), numeric: true },
   ];
   return sortableTable(rows, columns, {
