@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 import type { RunResult } from '../devices/scenario.ts';
 import type { RunSummary } from '../sim/index.ts';
 import { formatDuration, formatPercent, formatSi, table } from './format.ts';
@@ -9,6 +10,20 @@ export interface EmitOptions {
   html?: string;
   json?: boolean;
   timing?: boolean;
+}
+
+/**
+ * The output flags every simulating command shares (run, gemm, llm); `traceDetail` is the
+ * command's default for --trace-detail (undefined: the scenario's own setting).
+ */
+export function addOutputOptions(command: Command, traceDetail?: string): Command {
+  return command
+    .option('--trace <file>', 'write the Chrome/Perfetto trace JSON')
+    .option('--summary <file>', 'write the summary JSON')
+    .option('--html <file>', 'write a self-contained HTML report')
+    .option('--trace-detail <level>', 'auto | cta | kernel | none', traceDetail)
+    .option('--json', 'print the summary as JSON on stdout')
+    .option('--timing', 'include host wall time and events/s in the summary (not byte-stable)');
 }
 
 /** The summary as written: host timing only when asked for (it differs run to run). */

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { applySets, parseScenario, runScenario } from '../../devices/scenario.ts';
-import { emitRun } from '../emit.ts';
+import { addOutputOptions, emitRun } from '../emit.ts';
 import { collect, intOption, parseSets } from '../io.ts';
 
 export function registerGemm(program: Command): void {
-  program
+  const command = program
     .command('gemm')
     .description('simulate one GEMM C[m,n] = A[m,k]·B[k,n] on a device')
     .requiredOption('--device <id>', 'device preset (tilewave devices)')
@@ -15,13 +15,8 @@ export function registerGemm(program: Command): void {
     .option('--dtype <dtype>', 'fp16 | bf16 | fp8 | tf32 | fp32', 'fp16')
     .option('--tile <MxNxK>', 'force a tile config instead of the heuristic')
     .option('--split-k <s>', 'force a split-K factor', intOption('--split-k', 1))
-    .option('--set <path=value>', 'override a device-spec field (repeatable)', collect, [])
-    .option('--trace <file>', 'write the Chrome/Perfetto trace JSON')
-    .option('--summary <file>', 'write the summary JSON')
-    .option('--html <file>', 'write a self-contained HTML report')
-    .option('--trace-detail <level>', 'auto | cta | kernel | none', 'auto')
-    .option('--json', 'print the summary as JSON on stdout')
-    .option('--timing', 'include host wall time and events/s in the summary')
+    .option('--set <path=value>', 'override a device-spec field (repeatable)', collect, []);
+  addOutputOptions(command, 'auto')
     .action(async (opts) => {
       const op: Record<string, unknown> = { type: 'gemm', name: 'gemm', m: opts.m, n: opts.n, k: opts.k, batch: opts.batch, dtype: opts.dtype };
       if (opts.tile !== undefined) op.tile = opts.tile;

@@ -3,7 +3,7 @@ import { applySets, parseScenario, runScenario, type RunResult } from '../../dev
 import type { TraceDetail } from '../../devices/gpu/gpu-device.ts';
 import { buildTransformerStep, opLayer, opRole, type StepOptionsInput, type TransformerStep } from '../../workloads/transformer/builder.ts';
 import { loadModel, modelIds, type ModelConfig } from '../../workloads/transformer/config.ts';
-import { emitRun } from '../emit.ts';
+import { addOutputOptions, emitRun } from '../emit.ts';
 import { formatDuration, table } from '../format.ts';
 import { collect, intOption, parseSets } from '../io.ts';
 import { UsageError } from '../errors.ts';
@@ -119,7 +119,7 @@ function positiveIntOption(flag: string): (v: string) => number {
 }
 
 export function registerLlm(program: Command): void {
-  program
+  const command = program
     .command('llm')
     .description('simulate one prefill or decode step of a transformer model on a device')
     .requiredOption('--model <id>', `model preset (${modelIds().join(', ')})`)
@@ -133,13 +133,8 @@ export function registerLlm(program: Command): void {
     .option('--logits <which>', 'all tokens or the last token per sequence', 'all')
     .option('--attention <impl>', 'auto | flash2 | standard', 'auto')
     .option('--seed <n>', 'seed of the MoE routing draws', intOption('--seed', 0), 1)
-    .option('--set <path=value>', 'override a device-spec field (repeatable)', collect, [])
-    .option('--trace <file>', 'write the Chrome/Perfetto trace JSON')
-    .option('--summary <file>', 'write the summary JSON')
-    .option('--html <file>', 'write a self-contained HTML report')
-    .option('--trace-detail <level>', 'auto | cta | kernel | none', 'kernel')
-    .option('--json', 'print the summary as JSON on stdout')
-    .option('--timing', 'include host wall time and events/s in the summary')
+    .option('--set <path=value>', 'override a device-spec field (repeatable)', collect, []);
+  addOutputOptions(command, 'kernel')
     .action(async (opts) => {
       if (opts.phase !== 'prefill' && opts.phase !== 'decode') throw new UsageError(`--phase ${JSON.stringify(opts.phase)}: expected prefill or decode`);
       const model = loadModel(opts.model);

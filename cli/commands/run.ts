@@ -1,22 +1,17 @@
 import type { Command } from 'commander';
 import { applySets, parseScenario, runScenario } from '../../devices/scenario.ts';
-import { emitRun } from '../emit.ts';
+import { addOutputOptions, emitRun } from '../emit.ts';
 import { UsageError } from '../errors.ts';
 import { collect, intOption, parseSets, readJsonFile } from '../io.ts';
 
 export function registerRun(program: Command): void {
-  program
+  const command = program
     .command('run')
     .description('simulate a scenario file (device + workload) and print its summary')
     .argument('<scenario>', 'scenario JSON file (see examples/)')
-    .option('--trace <file>', 'write the Chrome/Perfetto trace JSON')
-    .option('--summary <file>', 'write the summary JSON')
-    .option('--html <file>', 'write a self-contained HTML report')
     .option('--seed <n>', 'seed for all randomness (overrides the scenario)', intOption('--seed'))
-    .option('--set <path=value>', 'override a scenario field or device-spec field (repeatable)', collect, [])
-    .option('--trace-detail <level>', 'auto | cta | kernel | none')
-    .option('--json', 'print the summary as JSON on stdout')
-    .option('--timing', 'include host wall time and events/s in the summary (not byte-stable)')
+    .option('--set <path=value>', 'override a scenario field or device-spec field (repeatable)', collect, []);
+  addOutputOptions(command)
     .action(async (file: string, opts) => {
       const raw = readJsonFile(file, 'scenario');
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {

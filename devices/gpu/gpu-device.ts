@@ -48,6 +48,8 @@ interface Cohort {
   members: Placement[];
   /** The members' common step structure (taken from the first). */
   work: CtaWork;
+  /** Transfer options of the cohort's reads and writes: one SM's pull limit per member. */
+  pull: { capBytesPerSecond: number; weight: number };
 }
 
 /** Work units of the SM compute pool: 1 unit = 1 ns of one SM's time at full rate. */
@@ -71,15 +73,12 @@ export class GpuDevice {
   /** SM time of all SMs; a CTA's flow is capped at one SM's rate. */
   readonly compute: FluidChannel;
   private readonly sms: SmState[];
-  private readonly smCap = { capBytesPerSecond: SM_WORK_UNITS_PER_SECOND, weight: 1 };
   private dispatchPending = false;
   /** Latency of the load issueLoads last started: HBM if any bytes came from DRAM, else L2. */
   private lastLoadLatencyNs = 0;
   private readonly dispatchNow = (): void => this.dispatch();
   private readonly queue: ActiveKernel[] = [];
   private readonly smPullBytesPerSecond: number;
-  /** Transfer options of every SM read: one SM pulls at most this from L2/HBM. */
-  private readonly smPull: { capBytesPerSecond: number };
   private kernelsLaunched = 0;
   private busySms = 0;
   private hbmBytes = 0;
@@ -107,7 +106,6 @@ export class GpuDevice {
     });
     this.l2Cache = new L2PanelCache(spec.l2.sizeBytes * spec.efficiency.l2ReuseFraction);
     this.smPullBytesPerSecond = spec.sm.l2ToSmBytesPerClock * spec.sm.clockHz;
-    this.smPull = { capBytesPerSecond: this.smPullBytesPerSecond };
     // The chip sustains only part of its SMs' full rate at once (power limit: clocks drop when
     // every SM computes); a lone CTA still runs at a full SM's rate.
     this.compute = new FluidChannel(sim, { name: `${deviceName}.sm`, bandwidthBytesPerSecond: SM_WORK_UNITS_PER_SECOND * spec.sm.count * spec.efficiency.powerFraction });
@@ -213,10 +211,13 @@ export class GpuDevice {
           break;
         }
       }
-      if (cohort === undefined) cohorts.push({ active: p.active, members: [p], work: p.work });
+      if (cohort === undefined) cohorts.push({ active: p.active, members: [p], work: p.work, pull: { capBytesPerSecond: this.smPullBytesPerSecond, weight: 0 } });
       else cohort.members.push(p);
     }
-    for (const cohort of cohorts) this.sim.process(this.runCohort(cohort));
+    for (const cohort of cohorts) {
+      cohort.pull.weight = cohort.members.length;
+      this.sim.process(this.runCohort(cohort));
+    }
   }
 
   /** Take the next queued CTA that fits on `sm`; null if none does. */
@@ -262,7 +263,7 @@ export class GpuDevice {
     // compute may start once its operands have begun to arrive (the previous step's load is done;
     // for the first step, its own: the pipeline fill) and cannot end before they have all arrived.
     const { loaded, computed } = this.chainLoads(cohort);
-    const computeCap = w === 1 ? this.smCap : { capBytesPerSecond: SM_WORK_UNITS_PER_SECOND, weight: w };
+    const computeCap = { capBytesPerSecond: SM_WORK_UNITS_PER_SECOND, weight: w };
     for (let step = 0; step < work.steps; step++) {
       const gate = loaded[step === 0 ? 0 : step - 1]!;
       if (!gate.triggered) yield gate;
@@ -271,14 +272,15 @@ export class GpuDevice {
       computed(step);
       const arrived = loaded[step]!;
       if (!arrived.triggered) yield arrived;
-      if (work.segmentEnd !== undefined && this.detail === 'cta') {
+      // Members share the step structure, so the first one says where a segment ends.
+      if (work.segmentEnd !== undefined && this.detail === 'cta' && work.segmentEnd(step) !== null) {
         for (const m of cohort.members) {
-          const seg = m.work.segmentEnd!(step);
-          if (seg !== null && m.lane >= 0) {
+          const seg = m.work.segmentEnd!(step)!;
+          if (m.lane >= 0) {
             this.trace.span(m.sm.laneTracks[m.lane]!, seg.label, segmentStartNs, this.sim.now - segmentStartNs, { kernel: active.kernel.name, ...seg.args }, active.kernel.category);
           }
         }
-        if (work.segmentEnd(step) !== null) segmentStartNs = this.sim.now;
+        segmentStartNs = this.sim.now;
       }
       if (work.stepStoreBytes !== undefined) {
         let bytes = 0;
@@ -286,13 +288,13 @@ export class GpuDevice {
         if (bytes > 0) {
           this.hbmBytes += bytes;
           active.result.dramBytes += bytes;
-          this.trackStore(active, this.hbm.transfer(bytes, this.pullFor(w)));
+          this.trackStore(active, this.hbm.transfer(bytes, cohort.pull));
         }
       }
     }
     // The epilogue's stores are posted writes: the CTA retires once they are issued, and its SM
     // slot goes to the next CTA while they drain. The kernel ends when the last write lands.
-    const pull = this.pullFor(w);
+    const pull = cohort.pull;
     if (work.storeL2Bytes > 0) {
       const bytes = work.storeL2Bytes * w;
       this.l2Bytes += bytes;
@@ -336,9 +338,6 @@ export class GpuDevice {
     if (active.running === 0 && active.storesInFlight === 0 && active.next >= active.kernel.ctaCount) this.finishKernel(active);
   }
 
-  private pullFor(weight: number): { capBytesPerSecond: number; weight: number } {
-    return { capBytesPerSecond: this.smPullBytesPerSecond, weight };
-  }
 
   /**
    * Issue the steps' loads one after another; loaded[s] triggers when step s's operands are in.
@@ -406,7 +405,7 @@ export class GpuDevice {
         l2Bytes += load.bytes - fromDram;
       }
     }
-    const pull = this.pullFor(cohort.members.length);
+    const pull = cohort.pull;
     let dram: SimEvent<any> | null = null;
     let l2: SimEvent<any> | null = null;
     if (dramBytes > 0) {
