@@ -7,13 +7,8 @@ import { formatDuration, table } from '../format.ts';
 import { intOption, toJson } from '../io.ts';
 import { simulateStep } from './llm.ts';
 
-export interface RuleResult {
-  id: string;
-  rule: string;
-  field: string;
-  value: number;
-  ok: boolean;
-  friendly: number | null;
+/** A sizing rule as reported: the rule without the resized model, plus what resizing would buy. */
+export interface RuleResult extends Omit<SizingRule, 'resized'> {
   /** Step time with this one dimension resized, ns; null when nothing was resized. */
   resizedStepNs: number | null;
   /** Step time per FLOP relative to the model as it is (< 1: the resize makes each FLOP cheaper). */
