@@ -32,6 +32,9 @@ export const ELEMENTWISE_COSTS = {
   // Row softmax: max, exp, sum, scale.
   softmax: { inputs: 1, outputs: 1, fp32OpsPerElement: 4, specialOpsPerElement: 1, specialOpsPerRow: 0 },
   copy: { inputs: 1, outputs: 1, fp32OpsPerElement: 0, specialOpsPerElement: 0, specialOpsPerRow: 0 },
+  // Additive mask on a materialized score matrix (causal attention without fusion): the
+  // broadcast mask is small and stays in L2, so only the scores are read and written.
+  mask: { inputs: 1, outputs: 1, fp32OpsPerElement: 1, specialOpsPerElement: 0, specialOpsPerRow: 0 },
 } as const satisfies Record<string, ElementwiseCost>;
 
 export type ElementwiseKind = keyof typeof ELEMENTWISE_COSTS;

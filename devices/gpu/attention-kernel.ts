@@ -72,6 +72,17 @@ function flashStepNs(spec: GpuSpec, r: SmRates, t: FlashTile, realHeadDim: numbe
   return Math.max(tensorNs, smemNs) + vectorNs(r, fp32, special);
 }
 
+/**
+ * Power share of a flash CTA relative to a dense GEMM CTA (Kernel.powerIntensity): the share of a
+ * step the tensor cores are busy, times their issue rate relative to the full-rate instructions
+ * (mma.sync reaches syncMmaFraction of wgmma's rate on Hopper).
+ */
+export function flashPowerIntensity(spec: GpuSpec, r: SmRates, t: FlashTile, headDim: number, dtype: Dtype): number {
+  const stepNs = flashStepNs(spec, r, t, headDim, dtype, 1);
+  const tensorNs = (4 * t.blockM * t.blockN * kernelHeadDim(headDim)) / r.tensorFlopsPerNs;
+  return (spec.tensor.syncMmaFraction * tensorNs) / stepNs;
+}
+
 /** Epilogue of a Q block: O /= rowsum (fp32) and the log-sum-exp (one log per row). */
 function epilogueNs(r: SmRates, t: FlashTile, headDim: number): number {
   return vectorNs(r, t.blockM * kernelHeadDim(headDim), t.blockM);
@@ -138,6 +149,7 @@ export function flash2Kernel(spec: GpuSpec, s: AttentionShape, dtype: Dtype, nam
     ctaCount,
     resources: flashResources(g.tile, s.headDim, dtype),
     flops: attentionFlops(s),
+    powerIntensity: flashPowerIntensity(spec, r, g.tile, s.headDim, dtype),
     dtype,
     config: { kernel: 'flash2', tile: `${g.tile.blockM}x${g.tile.blockN}`, headDim: kernelHeadDim(s.headDim), warps: g.tile.warps, causal: s.causal, grid: `${g.qBlocks}x${s.batch}x${s.heads}` },
     details: { impl: 'flash2', kvHeads: s.kvHeads, headDim: s.headDim, seqQ: s.seqQ, seqKv: s.seqKv, headsPerL2Tile: pairTile },
@@ -257,7 +269,9 @@ export function flash2RequestedBytes(s: AttentionShape, dtype: Dtype): number {
 
 /**
  * Standard attention: S = Q K^T as a batched GEMM written to DRAM, a row softmax reading S and
- * writing P, and O = P V as a batched GEMM reading P. The score matrix makes the round trip.
+ * writing P, and O = P V as a batched GEMM reading P. The score matrix makes the round trip. With a
+ * causal mask the full S is still computed (the GEMM does not skip blocks) and a mask pass reads
+ * and writes it once more, as an unfused implementation does.
  */
 export function standardAttentionKernels(spec: GpuSpec, s: AttentionShape, dtype: Dtype, name: string, occupancyOf: (r: CtaResources) => number): Kernel[] {
   const heads = s.batch * s.heads;
@@ -268,8 +282,13 @@ export function standardAttentionKernels(spec: GpuSpec, s: AttentionShape, dtype
   const softmax = elementwiseKernel(spec, { kind: 'softmax', rows: heads * s.seqQ, cols: s.seqKv, dtype }, `${name}.softmax`, occupancyOf(ELEMENTWISE_RESOURCES), 'attention');
   const pvKernel = gemmKernel(spec, pv, planGemm(spec, pv, occupancyOf), `${name}.pv`);
   const details = { impl: 'standard', scoreBytes: heads * s.seqQ * s.seqKv * BYTES_PER_ELEMENT[dtype] };
+  // Causal: the whole score matrix is computed, then masked in a pass of its own.
+  const mask = s.causal
+    ? [elementwiseKernel(spec, { kind: 'mask', rows: heads * s.seqQ, cols: s.seqKv, dtype }, `${name}.mask`, occupancyOf(ELEMENTWISE_RESOURCES), 'attention')]
+    : [];
   return [
     { ...qkKernel, category: 'attention', flops: useful, details },
+    ...mask,
     softmax,
     { ...pvKernel, category: 'attention', flops: useful },
   ];
@@ -323,6 +342,7 @@ export function splitKvKernels(spec: GpuSpec, s: AttentionShape, dtype: Dtype, n
     ctaCount: mBlocks * splits * s.batch * s.kvHeads,
     resources,
     flops: attentionFlops(s),
+    powerIntensity: flashPowerIntensity(spec, r, tile, s.headDim, dtype),
     dtype,
     config: { kernel: 'split-kv', tile: `${tile.blockM}x${tile.blockN}`, splits, grid: `${mBlocks}x${splits}x${s.batch * s.kvHeads}` },
     details: { impl: 'split-kv', splits, kvHeads: s.kvHeads, headDim: s.headDim, seqQ: s.seqQ, seqKv: s.seqKv },

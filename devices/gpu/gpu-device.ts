@@ -56,6 +56,16 @@ interface Cohort {
 const SM_WORK_UNITS_PER_SECOND = 1e9;
 
 /**
+ * Share of the SM pool (capacity: SM count x powerFraction) a CTA takes per unit of its SM work.
+ * The pool then enforces both limits at once for a kernel alone on the chip: at most powerFraction /
+ * intensity SMs' worth of work by power, and never more than the SMs themselves (the floor at
+ * powerFraction). A dense GEMM (intensity 1) is power-limited; a light kernel is SM-limited.
+ */
+function poolShareOf(kernel: Kernel, powerFraction: number): number {
+  return Math.min(1, Math.max(kernel.powerIntensity ?? 1, powerFraction));
+}
+
+/**
  * The GPU model: SMs with CTA slots (limited by threads, registers, shared memory, blocks); SM
  * pipelines as a pool of SM-time in which each CTA runs at most at one SM's rate (co-resident
  * CTAs split their SM's time); HBM and L2 as fluid channels with a per-SM pull limit; an L2 panel
@@ -263,12 +273,15 @@ export class GpuDevice {
     // compute may start once its operands have begun to arrive (the previous step's load is done;
     // for the first step, its own: the pipeline fill) and cannot end before they have all arrived.
     const { loaded, computed } = this.chainLoads(cohort);
-    const computeCap = { capBytesPerSecond: SM_WORK_UNITS_PER_SECOND, weight: w };
+    // SM work goes through the power-limited pool in units of power: a CTA at full speed uses
+    // `intensity` of it, so a light kernel reaches full speed within the limit.
+    const intensity = poolShareOf(active.kernel, this.spec.efficiency.powerFraction);
+    const computeCap = { capBytesPerSecond: SM_WORK_UNITS_PER_SECOND * intensity, weight: w };
     for (let step = 0; step < work.steps; step++) {
       const gate = loaded[step === 0 ? 0 : step - 1]!;
       if (!gate.triggered) yield gate;
       const workNs = work.stepWorkNs(step);
-      if (workNs > 0) yield this.compute.transfer(workNs * w, computeCap);
+      if (workNs > 0) yield this.compute.transfer(workNs * w * intensity, computeCap);
       computed(step);
       const arrived = loaded[step]!;
       if (!arrived.triggered) yield arrived;

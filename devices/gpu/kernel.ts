@@ -60,6 +60,13 @@ export interface Kernel {
   cta(index: number): CtaWork;
   /** Useful FLOPs (no padding), for achieved FLOP/s. */
   flops: number;
+  /**
+   * Power a CTA draws while it runs at a full SM's rate, as a share of what a dense GEMM CTA
+   * (tensor cores at their full achievable rate) draws: 1 by default. The chip's power limit
+   * (efficiency.powerFraction) caps the sum, so kernels that keep the tensor cores less busy
+   * (mma.sync, softmax between the matmuls) are throttled less than a GEMM, or not at all.
+   */
+  powerIntensity?: number;
   dtype?: string;
   /** Kernel choice, recorded in the trace and summary. */
   config: Record<string, string | number | boolean>;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { flash2DramBytes, flash2RequestedBytes, chooseSplits, splitKvDramBytes } from '../../devices/gpu/attention-kernel.ts';
 import { simulateOpAlone } from '../../devices/gpu/simulate-op.ts';
 import { resolveDevice } from '../../devices/presets.ts';
-import { WorkloadOpSchema, attentionFlops, attentionShape, type AttentionOp } from '../../workloads/index.ts';
+import { GemmOpSchema, WorkloadOpSchema, attentionFlops, attentionShape, type AttentionOp } from '../../workloads/index.ts';
 
 const h100 = resolveDevice('h100-80gb');
 const a100 = resolveDevice('a100-80gb');
@@ -70,6 +70,15 @@ describe('FlashAttention-2 forward', () => {
     expect(WorkloadOpSchema.safeParse({ type: 'attention', heads: 32, kvHeads: 5, seqQ: 64, headDim: 64 }).success).toBe(false);
   });
 
+  it('is charged for power by how busy it keeps the tensor cores: under the limit where a GEMM is throttled', () => {
+    const unlimited = { ...h100, efficiency: { ...h100.efficiency, powerFraction: 1 } };
+    const limited = { ...h100, efficiency: { ...h100.efficiency, powerFraction: 0.8 } };
+    const fa = attention({ impl: 'flash2', batch: 4, heads: 16, seqQ: 4096, headDim: 128 });
+    expect(run(fa, limited).timeNs / run(fa, unlimited).timeNs).toBeCloseTo(1, 3);
+    const gemm = (spec: typeof h100) => simulateOpAlone(spec, GemmOpSchema.parse({ type: 'gemm', m: 8192, n: 8192, k: 8192 })).timeNs;
+    expect(gemm(limited) / gemm(unlimited)).toBeGreaterThan(1.15);
+  });
+
   it('reaches a lower fraction of peak than GEMM because softmax runs on the non-tensor units', () => {
     const op = attention({ impl: 'flash2', batch: 4, heads: 16, seqQ: 4096, headDim: 128 });
     const tflops = attentionFlops(attentionShape(op)) / run(op, a100).timeNs / 1e3;
@@ -92,6 +101,17 @@ describe('standard attention vs flash', () => {
     expect(r.kernels[2]!.dramBytes).toBeGreaterThanOrEqual(scoreBytes);
     // At least Q, K, V, O once plus S written, read, P written, read: 4 N^2 terms flash never moves.
     expect(r.dram).toBeGreaterThanOrEqual(4 * 8 * 1024 * 64 * 2 + 4 * scoreBytes);
+  });
+
+  it('causal: computes the whole score matrix and masks it in one more pass over S', () => {
+    const fields = { impl: 'standard' as const, batch: 1, heads: 8, seqQ: 1024, headDim: 64 };
+    const plain = run(attention(fields));
+    const causal = run(attention({ ...fields, causal: true }));
+    const scoreBytes = 8 * 1024 * 1024 * 2;
+    expect(causal.kernels.map((k) => k.name)).toEqual(['attention.qk', 'attention.mask', 'attention.softmax', 'attention.pv']);
+    expect(causal.kernels[1]!.dramBytes).toBe(2 * scoreBytes);
+    expect(causal.dram - plain.dram).toBe(2 * scoreBytes);
+    expect(causal.timeNs).toBeGreaterThan(plain.timeNs);
   });
 
   it('the standard/flash traffic and time ratios grow with sequence length', () => {

@@ -23,6 +23,30 @@ describe('measured FlashAttention-2 rows', () => {
   });
 });
 
+describe('published FlashAttention-2 rows on H100 (FlashAttention-3 paper, Fig. 5)', () => {
+  const { rows, skipped } = parseMeasuredCsv(readFileSync('data/measured/flash-attention2-h100.csv', 'utf8'), 'flash-attention2-h100.csv');
+
+  it('cover 512..16k, head dims 64 and 128, causal and not, all as flash2 on h100-80gb', () => {
+    expect(skipped).toEqual([]);
+    expect(new Set(rows.map((r) => r.extra.seq_q))).toEqual(new Set(['512', '1024', '2048', '4096', '8192', '16384']));
+    expect(new Set(rows.map((r) => `${r.extra.head_dim}/${r.extra.causal}`))).toEqual(new Set(['64/false', '128/false', '128/true']));
+    for (const row of rows) {
+      expect(skipReason(row)).toBeNull();
+      expect(ROW_OPS[row.op]!(row)).toMatchObject({ type: 'attention', impl: 'flash2', dtype: 'bf16' });
+      // 16k tokens per run, hidden size 2048.
+      expect(Number(row.extra.batch) * Number(row.extra.seq_q)).toBe(16384);
+      expect(Number(row.extra.heads) * Number(row.extra.head_dim)).toBe(2048);
+    }
+  });
+
+  it('predictions are within 25% of the published times', () => {
+    for (const row of rows) {
+      const p = predictRow(row);
+      expect(Math.abs(p.predictedUs / row.measuredUs - 1)).toBeLessThan(0.25);
+    }
+  });
+});
+
 describe('determinism', () => {
   it('an attention + MoE scenario gives byte-identical traces run to run', () => {
     const scenario = {
