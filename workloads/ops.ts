@@ -4,6 +4,9 @@ import { z } from 'zod';
 export const OpDtypeSchema = z.enum(['fp16', 'bf16', 'fp8', 'tf32', 'fp32'], { error: 'expected one of fp16, bf16, fp8, tf32, fp32' });
 export type OpDtype = z.infer<typeof OpDtypeSchema>;
 
+/** Bytes per element of each op dtype. */
+export const DTYPE_BYTES: Record<OpDtype, number> = { fp16: 2, bf16: 2, fp8: 1, tf32: 4, fp32: 4 };
+
 const dim = (what: string) =>
   z.number({ error: `expected an integer >= 1 (${what})` }).int({ error: `expected an integer >= 1 (${what})` }).min(1, { error: `expected an integer >= 1 (${what})` }).max(2 ** 31, { error: `expected an integer <= 2^31 (${what})` });
 

@@ -79,6 +79,7 @@ function poolShareOf(kernel: Kernel, powerFraction: number): number {
 export class GpuDevice {
   readonly hbm: FluidChannel;
   readonly l2: FluidChannel;
+  readonly link: FluidChannel | null;
   readonly l2Cache: L2PanelCache;
   /** SM time of all SMs; a CTA's flow is capped at one SM's rate. */
   readonly compute: FluidChannel;
@@ -113,6 +114,12 @@ export class GpuDevice {
     this.l2 = new FluidChannel(sim, {
       name: `${deviceName}.l2`,
       bandwidthBytesPerSecond: spec.l2.bandwidthBytesPerSecond,
+    });
+    // One direction of the device's link (peers of a collective send as much as they receive).
+    this.link = spec.interconnect === undefined ? null : new FluidChannel(sim, {
+      name: `${deviceName}.link`,
+      bandwidthBytesPerSecond: spec.interconnect.bandwidthBytesPerSecond / 2,
+      latencyNs: spec.interconnect.latencyNs,
     });
     this.l2Cache = new L2PanelCache(spec.l2.sizeBytes * spec.efficiency.l2ReuseFraction);
     this.smPullBytesPerSecond = spec.sm.l2ToSmBytesPerClock * spec.sm.clockHz;
@@ -303,6 +310,12 @@ export class GpuDevice {
           active.result.dramBytes += bytes;
           this.trackStore(active, this.hbm.transfer(bytes, cohort.pull));
         }
+      }
+      // A collective's step sends over the link while its HBM traffic (posted above) streams.
+      if (work.linkBytes !== undefined && this.link !== null) {
+        let bytes = 0;
+        for (const m of cohort.members) bytes += m.work.linkBytes!(step);
+        if (bytes > 0) yield this.link.transfer(bytes);
       }
     }
     // The epilogue's stores are posted writes: the CTA retires once they are issued, and its SM

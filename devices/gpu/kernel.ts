@@ -43,6 +43,11 @@ export interface CtaWork {
    * for the piece that ends with step `step`, or null. With it, the trace shows pieces, not CTAs.
    */
   segmentEnd?(step: number): { label: string; args?: TraceArgs } | null;
+  /**
+   * Bytes sent over the device-to-device link once step `step` is computed (collectives); the
+   * step ends when they have arrived.
+   */
+  linkBytes?(step: number): number;
   /** Span label and args for the trace. */
   label: string;
   args?: TraceArgs;

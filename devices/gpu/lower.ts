@@ -1,6 +1,7 @@
 import type { WorkloadOp } from '../../workloads/index.ts';
 import { attentionShape, groupRows } from '../../workloads/index.ts';
 import { flash2Kernel, flashResources, flashTile, splitKvKernels, standardAttentionKernels } from './attention-kernel.ts';
+import { allReduceKernel } from './collective-kernel.ts';
 import { ELEMENTWISE_RESOURCES, elementwiseKernel } from './elementwise-kernel.ts';
 import type { GpuDevice } from './gpu-device.ts';
 import { gemmKernel, planGemm } from './gemm-kernel.ts';
@@ -30,6 +31,8 @@ export function lowerToKernels(gpu: GpuDevice, op: WorkloadOp, name: string): Ke
     }
     case 'elementwise':
       return [elementwiseKernel(gpu.spec, op, name, occupancyOf(ELEMENTWISE_RESOURCES))];
+    case 'allreduce':
+      return [allReduceKernel(gpu.spec, op, name)];
     case 'grouped_gemm':
       return [groupedGemmKernel(gpu.spec, op, groupRows(op), name, occupancyOf)];
     default:

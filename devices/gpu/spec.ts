@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { DTYPE_BYTES } from '../../workloads/ops.ts';
 
 /** Data types with a tensor-core (or SIMT, for fp32) rate in the spec. */
 export const DTYPES = ['fp16', 'bf16', 'fp8', 'tf32', 'fp32'] as const;
 export type Dtype = (typeof DTYPES)[number];
 
-export const BYTES_PER_ELEMENT: Record<Dtype, number> = { fp16: 2, bf16: 2, fp8: 1, tf32: 4, fp32: 4 };
+export const BYTES_PER_ELEMENT: Record<Dtype, number> = DTYPE_BYTES;
 
 const positive = (what: string) => z.number({ error: `expected a number (${what})` }).positive({ error: `expected a number > 0 (${what})` }).finite();
 const positiveInt = (what: string) => z.number({ error: `expected an integer (${what})` }).int({ error: `expected an integer (${what})` }).positive({ error: `expected an integer > 0 (${what})` });

@@ -73,6 +73,23 @@ describe('transformer step builder', () => {
     expect(run(4).step.routing).not.toEqual(a.step.routing);
   });
 
+  it('tensor parallelism all-reduces the attention and MLP outputs of every layer over the tp GPUs', () => {
+    const m = loadModel('llama2-70b');
+    const opts = { phase: 'decode' as const, batch: 8, seq: 1024, layers: 'one' as const };
+    const single = buildTransformerStep(m, opts);
+    expect(single.ops.some((op) => op.type === 'allreduce')).toBe(false);
+    const tp = buildTransformerStep(m, { ...opts, tp: 8 });
+    const reduces = tp.ops.filter((op) => op.type === 'allreduce');
+    expect(reduces.map((op) => opRole(op.name!))).toEqual(['attn_allreduce', 'mlp_allreduce']);
+    for (const op of reduces) expect(op).toMatchObject({ ranks: 8, bytes: 8 * 8192 * 2 });
+    // Each one comes right after the projection whose partial sums it adds.
+    const roles = tp.ops.map((op) => opRole(op.name!));
+    expect(roles[roles.indexOf('attn_allreduce') - 1]).toBe('o_proj');
+    expect(roles[roles.indexOf('mlp_allreduce') - 1]).toBe('mlp_down');
+    const run = simulateStep(m, { ...opts, tp: 8 }, { device: 'h100-80gb', traceDetail: 'none' });
+    expect(run.breakdown.find((r) => r.role === 'mlp_allreduce')!.count).toBe(80);
+  });
+
   it('tensor parallelism must divide heads', () => {
     expect(() => buildTransformerStep(loadModel('llama2-7b'), { phase: 'decode', batch: 1, seq: 16, tp: 3 })).toThrow(/--tp 3: expected a divisor of the model's heads \(32\)/);
   });

@@ -4,7 +4,7 @@ import { InputError, parseWith } from '../../sim/validation.ts';
 import { attentionFlops } from '../attention.ts';
 import { routeTokens } from '../moe.ts';
 import type { WorkloadOp } from '../index.ts';
-import { OpDtypeSchema } from '../ops.ts';
+import { DTYPE_BYTES, OpDtypeSchema } from '../ops.ts';
 import { headDimOf, kvHeadsOf, layerParams, type ModelConfig } from './config.ts';
 
 export const StepOptionsSchema = z.strictObject({
@@ -60,8 +60,9 @@ function divide(what: string, value: number, tp: number): number {
  * One inference step of a decoder-only transformer as an op graph on one GPU (of `tp`): prefill
  * runs the prompt (causal attention over `seq` tokens per sequence), decode one new token per
  * sequence against a KV cache of `seq` tokens. Ops run in order on one stream; each layer's ops
- * are named `L<i>.<role>` and drawn on a track per layer. Tensor-parallel collectives are not
- * part of the graph (a single-GPU model).
+ * are named `L<i>.<role>` and drawn on a track per layer. With tp > 1 (Megatron-style tensor
+ * parallelism) the attention output and MLP down projections produce partial sums, each all-reduced
+ * over the tp GPUs before the residual add.
  */
 export function buildTransformerStep(m: ModelConfig, input: StepOptionsInput): TransformerStep {
   const o = parseWith(StepOptionsSchema, input, 'step');
@@ -89,6 +90,11 @@ export function buildTransformerStep(m: ModelConfig, input: StepOptionsInput): T
     ops.push({ type: 'elementwise', name, track, stream: 0, after: [], kind, rows, cols, dtype });
   };
 
+  const elementBytes = DTYPE_BYTES[dtype];
+  const allReduce = (name: string, track: string): void => {
+    if (tp > 1) ops.push({ type: 'allreduce', name, track, stream: 0, after: [], bytes: tokens * h * elementBytes, ranks: tp, dtype });
+  };
+
   ew('embed', 'embedding', 'copy', tokens, h);
   for (let l = 0; l < layersSimulated; l++) {
     const p = `L${l}.`;
@@ -101,6 +107,7 @@ export function buildTransformerStep(m: ModelConfig, input: StepOptionsInput): T
       seqQ, seqKv: o.seq, headDim: d, causal: true, dtype,
     });
     gemm(`${p}o_proj`, track, tokens, h, heads * d);
+    allReduce(`${p}attn_allreduce`, track);
     ew(`${p}attn_add`, track, 'add', tokens, h);
     ew(`${p}mlp_norm`, track, m.norm, tokens, h);
     const up = (m.gatedMlp ? 2 : 1) * ffn;
@@ -121,6 +128,7 @@ export function buildTransformerStep(m: ModelConfig, input: StepOptionsInput): T
       ops.push({ type: 'grouped_gemm', name: `${p}moe_down`, track, stream: 0, after: [], groupM: counts, n: h, k: ffn, dtype });
       ew(`${p}moe_unpermute`, track, 'copy', tokens * e.topK, h);
     }
+    allReduce(`${p}mlp_allreduce`, track);
     ew(`${p}mlp_add`, track, 'add', tokens, h);
   }
   const logitRows = o.logits === 'all' ? tokens : o.batch;
