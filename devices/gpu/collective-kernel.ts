@@ -19,7 +19,7 @@ const MIN_CHANNEL_BYTES = 64 * 1024;
  */
 export function allReduceKernel(spec: GpuSpec, op: AllReduceOp, name: string): Kernel {
   if (spec.interconnect === undefined) {
-    throw new Error(`op ${name}: an all-reduce needs a device-to-device link, and device ${spec.id} has no "interconnect" in its spec`);
+    throw new Error(`an all-reduce needs a device-to-device link, and device ${spec.id} has no "interconnect" in its spec`);
   }
   const p = op.ranks;
   const channels = Math.max(1, Math.min(MAX_CHANNELS, Math.floor(op.bytes / MIN_CHANNEL_BYTES)));
