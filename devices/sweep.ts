@@ -62,7 +62,7 @@ export function gemmSweepPoints(args: GemmSweepArgs): { parameter: string; point
   return { parameter, points };
 }
 
-export const SWEEP_CSV_COLUMNS = ['parameter', 'value', 'device', 'dtype', 'm', 'n', 'k', 'batch', 'time_us', 'tflops', 'dram_gbps', 'tile', 'split_k', 'ctas', 'waves'] as const;
+export const SWEEP_CSV_COLUMNS = ['parameter', 'value', 'device', 'dtype', 'm', 'n', 'k', 'batch', 'time_us', 'tflops', 'dram_gbps', 'tile', 'split_k', 'tail_split', 'ctas', 'waves'] as const;
 
 /** One CSV row of a sweep from a run summary (numbers rounded so output is stable and readable). */
 export function sweepRow(point: SweepPoint, summary: RunSummary): Record<(typeof SWEEP_CSV_COLUMNS)[number], string | number> {
@@ -82,6 +82,7 @@ export function sweepRow(point: SweepPoint, summary: RunSummary): Record<(typeof
     dram_gbps: Math.round(op.achievedDramBytesPerSecond / 1e6) / 1000,
     tile: String(op.config?.tile ?? ''),
     split_k: Number(op.config?.splitK ?? 1),
+    tail_split: Number(op.config?.tailSplit ?? 1),
     ctas: op.tiles ?? 0,
     waves: op.waves ?? 0,
   };

@@ -33,6 +33,8 @@ export const GemmOpSchema = z.strictObject({
   /** Force a kernel config instead of the heuristic's choice, e.g. "128x256x64" (split-K via splitK). */
   tile: z.string().regex(/^\d+x\d+x\d+$/, { error: 'expected a tile like "128x256x64"' }).optional(),
   splitK: z.number().int().min(1).optional(),
+  /** Force the split of the last partial wave's tiles (1: none); only with splitK 1. */
+  tailSplit: z.number().int().min(1).optional(),
 });
 export type GemmOp = z.infer<typeof GemmOpSchema>;
 

@@ -15,12 +15,14 @@ export function registerGemm(program: Command): void {
     .option('--dtype <dtype>', 'fp16 | bf16 | fp8 | tf32 | fp32', 'fp16')
     .option('--tile <MxNxK>', 'force a tile config instead of the heuristic')
     .option('--split-k <s>', 'force a split-K factor', intOption('--split-k', 1))
+    .option('--tail-split <s>', 'force the split of the last partial wave\'s tiles (1: none)', intOption('--tail-split', 1))
     .option('--set <path=value>', 'override a device-spec field (repeatable)', collect, []);
   addOutputOptions(command, 'auto')
     .action(async (opts) => {
       const op: Record<string, unknown> = { type: 'gemm', name: 'gemm', m: opts.m, n: opts.n, k: opts.k, batch: opts.batch, dtype: opts.dtype };
       if (opts.tile !== undefined) op.tile = opts.tile;
       if (opts.splitK !== undefined) op.splitK = opts.splitK;
+      if (opts.tailSplit !== undefined) op.tailSplit = opts.tailSplit;
       const raw: Record<string, unknown> = {
         name: `gemm-${opts.m}x${opts.n}x${opts.k}-${opts.dtype}-${opts.device}`,
         device: opts.device,

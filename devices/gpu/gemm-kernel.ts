@@ -65,6 +65,12 @@ export interface GemmPlan {
   /** CTAs of this config that fit on the whole GPU at once. */
   slots: number;
   splitK: number;
+  /**
+   * Split-K of the last, partial wave only (1: none). Full waves run one CTA per tile; the
+   * leftover tiles are each split `tailSplit` ways so that they fill the GPU (the data-parallel +
+   * split-K hybrid of stream-K schedulers). Only with splitK = 1.
+   */
+  tailSplit: number;
   gridM: number;
   gridN: number;
   ctaCount: number;
@@ -120,37 +126,81 @@ function chunkWorkNs(spec: GpuSpec, g: GemmGeometry, kChunk: number): number {
   return Math.max(tensorNs, smemNs);
 }
 
+/** Tiles a kernel of this geometry computes (all batches, all K splits). */
+function tileCount(g: GemmGeometry): number {
+  return g.gridM * g.gridN * g.splitK * g.batch;
+}
+
+/**
+ * Time of one wave of `concurrent` CTAs (of `slots` that fit at once), each walking `kPerCta` of
+ * K, with `splitK` CTAs per output tile: per-CTA compute, its pull from L2, the wave's unique
+ * panel bytes from DRAM and all CTAs' bytes through L2, whichever binds.
+ */
+function waveEstimateNs(spec: GpuSpec, g: GemmGeometry, concurrent: number, occupancy: number, kPerCta: number, splitK: number): number {
+  const tile = g.tile;
+  const bytes = BYTES_PER_ELEMENT[g.dtype];
+  const perSm = Math.min(occupancy, Math.ceil(concurrent / spec.sm.count));
+  // Each CTA computes at most at one SM's rate; all together at most at the power-limited rate.
+  const computeRate = Math.min(1 / perSm, (spec.sm.count * spec.efficiency.powerFraction) / concurrent);
+  const computeNs = chunkWorkNs(spec, g, kPerCta) / computeRate;
+  const tm = Math.min(tile.tileM, g.m);
+  const tn = Math.min(tile.tileN, g.n);
+  const ctaBytes = (tm + tn) * kPerCta * bytes;
+  const pullNs = (ctaBytes * perSm) / (spec.sm.l2ToSmBytesPerClock * spec.sm.clockHz / 1e9);
+  const rows = Math.min(g.gridM, RASTER_GROUP_ROWS);
+  const cols = Math.min(g.gridN, Math.ceil(concurrent / (rows * splitK)));
+  const uniqueBytes = (rows * tm + cols * tn) * kPerCta * splitK * bytes;
+  const hbmNs = uniqueBytes / hbmBytesPerNs(spec);
+  const l2Ns = (concurrent * ctaBytes) / (spec.l2.bandwidthBytesPerSecond / 1e9);
+  // A persistent kernel pays the memory latency once; a wave of fresh CTAs pays it every wave.
+  return Math.max(computeNs, pullNs, hbmNs, l2Ns) + (spec.sm.persistentGemm ? 0 : spec.memory.latencyNs);
+}
+
+function hbmBytesPerNs(spec: GpuSpec): number {
+  return (spec.memory.bandwidthBytesPerSecond * spec.efficiency.dramFraction) / 1e9;
+}
+
+/** Tiles left over for the last, partial wave (0 when the tiles fill whole waves). */
+function tailTiles(tiles: number, slots: number): number {
+  return tiles > slots ? tiles % slots : 0;
+}
+
 /**
  * The kernel-choice heuristic (part of the model, like cuBLAS's): an analytical estimate of each
  * candidate's time from waves, per-CTA work, and the memory a wave must move; the fastest wins.
  */
-export function estimateGemmNs(spec: GpuSpec, op: GemmOp, tile: TileConfig, splitK: number, occupancy: number): number {
+export function estimateGemmNs(spec: GpuSpec, op: GemmOp, tile: TileConfig, splitK: number, occupancy: number, tailSplit = 1): number {
   const g = geometry(op, tile, splitK);
   const bytes = BYTES_PER_ELEMENT[g.dtype];
-  const ctas = g.gridM * g.gridN * splitK * g.batch;
+  const ctas = tileCount(g);
   const slots = spec.sm.count * occupancy;
-  const waves = Math.ceil(ctas / slots);
-  const concurrent = Math.min(ctas, slots);
-  const perSm = Math.min(occupancy, Math.ceil(concurrent / spec.sm.count));
-  // Each CTA computes at most at one SM's rate; all together at most at the power-limited rate.
-  const computeRate = Math.min(1 / perSm, (spec.sm.count * spec.efficiency.powerFraction) / concurrent);
-  const computeNs = chunkWorkNs(spec, g, g.kPerSplit) / computeRate;
-  const tm = Math.min(tile.tileM, g.m);
-  const tn = Math.min(tile.tileN, g.n);
-  const ctaBytes = (tm + tn) * g.kPerSplit * bytes;
-  const pullNs = (ctaBytes * perSm) / (spec.sm.l2ToSmBytesPerClock * spec.sm.clockHz / 1e9);
-  const rows = Math.min(g.gridM, RASTER_GROUP_ROWS);
-  const cols = Math.min(g.gridN, Math.ceil(concurrent / (rows * splitK)));
-  const uniqueBytes = (rows * tm + cols * tn) * g.kPerSplit * splitK * bytes;
-  const hbmBytesPerNs = (spec.memory.bandwidthBytesPerSecond * spec.efficiency.dramFraction) / 1e9;
-  const hbmNs = uniqueBytes / hbmBytesPerNs;
-  const l2Ns = (concurrent * ctaBytes) / (spec.l2.bandwidthBytesPerSecond / 1e9);
-  // A persistent kernel pays the memory latency once; a wave of fresh CTAs pays it every wave.
-  const latencyNs = spec.memory.latencyNs;
-  const waveNs = Math.max(computeNs, pullNs, hbmNs, l2Ns) + (spec.sm.persistentGemm ? 0 : latencyNs);
-  const outNs = (g.m * g.n * g.batch * bytes) / hbmBytesPerNs;
-  const partialNs = splitK > 1 ? (g.m * g.n * g.batch * splitK * SPLIT_K_PARTIAL_BYTES) / hbmBytesPerNs : 0;
-  return waves * waveNs + outNs + partialNs + (spec.sm.persistentGemm ? latencyNs : 0);
+  const tail = tailSplit > 1 ? tailTiles(ctas, slots) : 0;
+  const fullWaves = tail > 0 ? Math.floor(ctas / slots) : Math.ceil(ctas / slots);
+  let ns = fullWaves * waveEstimateNs(spec, g, Math.min(ctas, slots), occupancy, g.kPerSplit, splitK);
+  if (tail > 0) {
+    const kPerPiece = Math.ceil(Math.ceil(op.k / tile.tileK) / tailSplit) * tile.tileK;
+    ns += waveEstimateNs(spec, g, tail * tailSplit, occupancy, kPerPiece, tailSplit);
+    ns += (tail * tile.tileM * tile.tileN * tailSplit * SPLIT_K_PARTIAL_BYTES) / hbmBytesPerNs(spec);
+  }
+  const outNs = (g.m * g.n * g.batch * bytes) / hbmBytesPerNs(spec);
+  const partialNs = splitK > 1 ? (g.m * g.n * g.batch * splitK * SPLIT_K_PARTIAL_BYTES) / hbmBytesPerNs(spec) : 0;
+  return ns + outNs + partialNs + (spec.sm.persistentGemm ? spec.memory.latencyNs : 0);
+}
+
+/**
+ * Tail split factors worth trying (the leftover tiles, split, must still fit one wave). Only
+ * persistent kernels (Hopper's, whose tile scheduler hands out work items at run time, as the
+ * stream-K schedulers of CUTLASS 3 do) get them: a one-CTA-per-tile grid keeps its last wave.
+ */
+function tailSplitCandidates(spec: GpuSpec, op: GemmOp, tile: TileConfig, occupancy: number): number[] {
+  if (op.tailSplit !== undefined) return [op.tailSplit];
+  // Only persistent kernels have a tile scheduler that can hand the leftover tiles out in pieces.
+  if (!spec.sm.persistentGemm) return [1];
+  const g = geometry(op, tile, 1);
+  const slots = spec.sm.count * occupancy;
+  const tail = tailTiles(tileCount(g), slots);
+  const kIters = Math.ceil(op.k / tile.tileK);
+  return SPLIT_K_CANDIDATES.filter((s) => s === 1 || (tail > 0 && tail * s <= slots && kIters >= 2 * s));
 }
 
 /** Pick tile and split-K for `op` (or honour a forced tile/splitK). */
@@ -170,10 +220,13 @@ export function planGemm(spec: GpuSpec, op: GemmOp, occupancyOf: (r: CtaResource
     for (const splitK of splits) {
       // Each split needs at least two K iterations, or splitting only adds reduction traffic.
       if (splitK > 1 && kIters < 2 * splitK) continue;
-      const estimatedNs = estimateGemmNs(spec, op, tile, splitK, occupancy);
-      if (best === null || estimatedNs < best.estimatedNs) {
-        const g = geometry(op, tile, splitK);
-        best = { tile, slots: spec.sm.count * occupancy, splitK, gridM: g.gridM, gridN: g.gridN, ctaCount: g.gridM * g.gridN * splitK * op.batch, estimatedNs };
+      for (const tailSplit of splitK === 1 ? tailSplitCandidates(spec, op, tile, occupancy) : [1]) {
+        const estimatedNs = estimateGemmNs(spec, op, tile, splitK, occupancy, tailSplit);
+        if (best === null || estimatedNs < best.estimatedNs) {
+          const g = geometry(op, tile, splitK);
+          const tail = tailSplit > 1 ? tailTiles(tileCount(g), spec.sm.count * occupancy) : 0;
+          best = { tile, slots: spec.sm.count * occupancy, splitK, tailSplit: tail > 0 ? tailSplit : 1, gridM: g.gridM, gridN: g.gridN, ctaCount: tileCount(g) + tail * (tailSplit - 1), estimatedNs };
+        }
       }
     }
   }
@@ -191,7 +244,9 @@ function parseTile(text: string): TileConfig {
 
 /**
  * Lower a GEMM op to one kernel: output tiles in grouped raster order, each a pipelined walk over
- * K. One CTA per tile, or (persistent kernels) one CTA per slot looping over tiles s, s + slots, ...
+ * K. One CTA per work item, or (persistent kernels) one CTA per slot looping over items s, s +
+ * slots, ... An item is a tile (one K split of it), or with a tail split one piece of a leftover
+ * tile; the tail's pieces come last, so they make up the final wave.
  */
 export function gemmKernel(spec: GpuSpec, op: GemmOp, plan: GemmPlan, name: string): Kernel {
   const g = geometry(op, plan.tile, plan.splitK);
@@ -199,20 +254,26 @@ export function gemmKernel(spec: GpuSpec, op: GemmOp, plan: GemmPlan, name: stri
   const kIters = Math.ceil(op.k / t.tileK);
   const perBatch = g.gridM * g.gridN * plan.splitK;
   const tiles = perBatch * op.batch;
+  const tail = plan.tailSplit > 1 ? tailTiles(tiles, plan.slots) : 0;
+  const items = tiles + tail * (plan.tailSplit - 1);
   const persistent = spec.sm.persistentGemm;
-  const ctaCount = persistent ? Math.min(tiles, plan.slots) : tiles;
-  const partial = { spec, g, plan, perBatch, kIters, tiles };
-  const layout: TileLayout = { ...partial, sharers: panelSharers(partial) };
+  const ctaCount = persistent ? Math.min(items, plan.slots) : items;
+  const partial = { spec, g, plan, perBatch, kIters, tiles, fullTiles: tiles - tail };
+  const layout: TileLayout = { ...partial, sharers: panelSharers(partial), tailSharers: tailSharers(partial, tail) };
   return {
     name,
     category: 'gemm',
     ctaCount,
-    tiles,
+    tiles: items,
     resources: ctaResources(t, g.dtype),
     flops: gemmFlops(op),
     dtype: op.dtype,
-    config: { tile: tileName(t), splitK: plan.splitK, stages: t.stages, warps: t.warps, grid: `${g.gridM}x${g.gridN}x${plan.splitK * op.batch}`, ...(persistent ? { persistent: true } : {}) },
-    cta: (index: number): CtaWork => (persistent ? new PersistentGemmCta(layout, index, ctaCount) : new GemmCta(layout, index)),
+    config: {
+      tile: tileName(t), splitK: plan.splitK, stages: t.stages, warps: t.warps, grid: `${g.gridM}x${g.gridN}x${plan.splitK * op.batch}`,
+      ...(tail > 0 ? { tailSplit: plan.tailSplit, tailTiles: tail } : {}),
+      ...(persistent ? { persistent: true } : {}),
+    },
+    cta: (index: number): CtaWork => (persistent ? new PersistentGemmCta(layout, index, ctaCount, items) : new GemmCta(layout, itemAt(layout, index))),
   };
 }
 
@@ -223,8 +284,12 @@ interface TileLayout {
   perBatch: number;
   kIters: number;
   tiles: number;
+  /** Tiles computed whole (or in plan.splitK splits); the rest are split plan.tailSplit ways. */
+  fullTiles: number;
   /** CTAs of a wave that read each A and each B panel (the same for every tile). */
   sharers: { a: number; b: number };
+  /** The same for the pieces of the tail wave. */
+  tailSharers: { a: number; b: number };
 }
 
 /** One output tile (one K split of it): where it is, its real extent and its operand panels. */
@@ -232,22 +297,36 @@ interface GemmTile {
   row: number;
   col: number;
   split: number;
+  /** K splits of this tile (plan.splitK, or plan.tailSplit for a tail tile). */
+  splits: number;
   batch: number;
   rows: number;
   cols: number;
+  /** Loop iterations of each split (the longest split's: every split walks the same steps). */
+  iters: number;
   /** Real K of this split, elements. */
   k: number;
   aKey: number;
   bKey: number;
+  sharers: { a: number; b: number };
 }
 
-function tileAt(l: TileLayout, index: number): GemmTile {
+/** Tail pieces' L2 keys live above the tiles' keys (they cut K differently). */
+const TAIL_KEY_BASE = 2 ** 31;
+
+/** Work item `index`: a tile (split) of the full waves, or a piece of a tail tile. */
+function itemAt(l: TileLayout, index: number): GemmTile {
+  if (index < l.fullTiles) return tileAt(l, index, (index % l.perBatch) % l.plan.splitK, l.plan.splitK, 0, l.sharers);
+  const s = l.plan.tailSplit;
+  const piece = index - l.fullTiles;
+  return tileAt(l, l.fullTiles + Math.floor(piece / s), piece % s, s, TAIL_KEY_BASE, l.tailSharers);
+}
+
+function tileAt(l: TileLayout, index: number, split: number, splits: number, keyBase: number, sharers: GemmTile['sharers']): GemmTile {
   const { g, plan } = l;
   const t = plan.tile;
   const batch = Math.floor(index / l.perBatch);
-  let rest = index % l.perBatch;
-  const split = rest % plan.splitK;
-  rest = Math.floor(rest / plan.splitK);
+  const rest = Math.floor((index % l.perBatch) / plan.splitK);
   // Grouped raster: RASTER_GROUP_ROWS tile rows are walked column by column.
   const groupSize = RASTER_GROUP_ROWS * g.gridN;
   const group = Math.floor(rest / groupSize);
@@ -256,24 +335,24 @@ function tileAt(l: TileLayout, index: number): GemmTile {
   const local = rest % groupSize;
   const row = firstRow + (local % rowsInGroup);
   const col = Math.floor(local / rowsInGroup);
-  const itersPerSplit = Math.ceil(l.kIters / plan.splitK);
-  const firstIter = split * itersPerSplit;
-  const itersHere = Math.max(0, Math.min(l.kIters, firstIter + itersPerSplit) - firstIter);
+  const iters = Math.ceil(l.kIters / splits);
+  const firstIter = split * iters;
+  const itersHere = Math.max(0, Math.min(l.kIters, firstIter + iters) - firstIter);
   const k = Math.max(0, Math.min(g.k, (firstIter + itersHere) * t.tileK) - firstIter * t.tileK);
-  // L2 keys: (operand, batch, panel, K-chunk) packed into one integer below 2^32.
-  const chunks = MAX_STEPS_PER_CTA * plan.splitK;
+  // L2 keys: (operand, batch, panel, K-chunk) packed into one integer.
+  const chunks = MAX_STEPS_PER_CTA * splits;
   const chunk0 = split * MAX_STEPS_PER_CTA;
   return {
-    row, col, split, batch, k,
+    row, col, split, splits, batch, iters, k, sharers,
     rows: Math.min(t.tileM, g.m - row * t.tileM),
     cols: Math.min(t.tileN, g.n - col * t.tileN),
-    aKey: ((batch * g.gridM + row) * chunks + chunk0) * 2,
-    bKey: ((batch * g.gridN + col) * chunks + chunk0) * 2 + 1,
+    aKey: keyBase + ((batch * g.gridM + row) * chunks + chunk0) * 2,
+    bKey: keyBase + ((batch * g.gridN + col) * chunks + chunk0) * 2 + 1,
   };
 }
 
 /** CTAs of one wave sharing a panel: grouped raster puts R rows x C columns in flight. */
-function panelSharers(l: Omit<TileLayout, 'sharers'>): { a: number; b: number } {
+function panelSharers(l: Omit<TileLayout, 'sharers' | 'tailSharers'>): { a: number; b: number } {
   const { g, plan } = l;
   const wave = Math.min(plan.slots, l.tiles);
   const rowsInWave = Math.min(RASTER_GROUP_ROWS, g.gridM);
@@ -283,14 +362,22 @@ function panelSharers(l: Omit<TileLayout, 'sharers'>): { a: number; b: number } 
   };
 }
 
-/** Output bytes of a tile: its share of C, plus split-K partials written and read back. */
-function tileStoreBytes(l: TileLayout, tile: GemmTile): number {
-  const splitK = l.plan.splitK;
-  return (tile.rows * tile.cols * BYTES_PER_ELEMENT[l.g.dtype]) / splitK + (splitK > 1 ? tile.rows * tile.cols * SPLIT_K_PARTIAL_BYTES : 0);
+/** The same for the tail wave: `tail` leftover tiles, the last ones of the raster order. */
+function tailSharers(l: Omit<TileLayout, 'sharers' | 'tailSharers'>, tail: number): { a: number; b: number } {
+  const rowsInWave = Math.min(RASTER_GROUP_ROWS, l.g.gridM);
+  return {
+    a: Math.max(1, Math.min(l.g.gridN, Math.ceil(tail / rowsInWave))),
+    b: Math.max(1, Math.min(rowsInWave, tail)),
+  };
 }
 
-function tileLabel(l: TileLayout, tile: GemmTile): string {
-  return `tile ${tile.row},${tile.col}${l.plan.splitK > 1 ? ` k${tile.split}` : ''}`;
+/** Output bytes of a tile: its share of C, plus split-K partials written and read back. */
+function tileStoreBytes(l: TileLayout, tile: GemmTile): number {
+  return (tile.rows * tile.cols * BYTES_PER_ELEMENT[l.g.dtype]) / tile.splits + (tile.splits > 1 ? tile.rows * tile.cols * SPLIT_K_PARTIAL_BYTES : 0);
+}
+
+function tileLabel(tile: GemmTile): string {
+  return `tile ${tile.row},${tile.col}${tile.splits > 1 ? ` k${tile.split}` : ''}`;
 }
 
 function tileArgs(l: TileLayout, tile: GemmTile): CtaWork['args'] {
@@ -302,15 +389,15 @@ function tileArgs(l: TileLayout, tile: GemmTile): CtaWork['args'] {
  * consumes it at once): the hot path of big grids allocates nothing here.
  */
 const LOADS: [OperandLoad, OperandLoad] = [{ key: 0, bytes: 0, sharers: 1 }, { key: 0, bytes: 0, sharers: 1 }];
-function operandLoads(l: TileLayout, tile: GemmTile, chunk: number, k: number, sharers: { a: number; b: number }): OperandLoad[] {
+function operandLoads(l: TileLayout, tile: GemmTile, chunk: number, k: number): OperandLoad[] {
   const bytes = BYTES_PER_ELEMENT[l.g.dtype];
   const [a, b] = LOADS;
   a.key = tile.aKey + chunk * 2;
   a.bytes = tile.rows * k * bytes;
-  a.sharers = sharers.a;
+  a.sharers = tile.sharers.a;
   b.key = tile.bKey + chunk * 2;
   b.bytes = tile.cols * k * bytes;
-  b.sharers = sharers.b;
+  b.sharers = tile.sharers.b;
   return LOADS;
 }
 
@@ -321,26 +408,20 @@ class GemmCta implements CtaWork {
   readonly storeL2Bytes = 0;
   private readonly stepIters: number[];
   private readonly kPerIter: number;
-  private readonly tile: GemmTile;
-  private readonly sharers: { a: number; b: number };
 
-  constructor(private readonly l: TileLayout, index: number) {
-    const tile = tileAt(l, index);
-    this.tile = tile;
+  constructor(private readonly l: TileLayout, private readonly tile: GemmTile) {
     // Every split walks the same step structure (the longest split's): a split-K kernel takes as
     // long as its longest split, and identical structures let the CTAs of a wave run as one cohort.
     // A shorter last split loads only its real K (loads below), its few idle iterations are masked.
-    const itersPerSplit = Math.ceil(l.kIters / l.plan.splitK);
-    this.stepIters = pipelineSteps(itersPerSplit);
+    this.stepIters = pipelineSteps(tile.iters);
     this.steps = this.stepIters.length;
-    this.kPerIter = itersPerSplit > 0 ? tile.k / itersPerSplit : 0;
-    this.sharers = l.sharers;
+    this.kPerIter = tile.iters > 0 ? tile.k / tile.iters : 0;
     this.storeBytes = tileStoreBytes(l, tile);
   }
 
   // Label and args are built only when a trace asks for them: a big grid has millions of CTAs.
   get label(): string {
-    return tileLabel(this.l, this.tile);
+    return tileLabel(this.tile);
   }
 
   get args(): CtaWork['args'] {
@@ -354,13 +435,13 @@ class GemmCta implements CtaWork {
   loads(step: number): OperandLoad[] {
     // Predicated loads: only the real rows/columns of edge tiles are read.
     const k = this.stepIters[step]! * this.kPerIter;
-    return operandLoads(this.l, this.tile, step, k, this.sharers);
+    return operandLoads(this.l, this.tile, step, k);
   }
 }
 
 /**
- * A persistent CTA: tiles index, index + ctas, ... one after another, each K loop in the same
- * steps as a one-tile CTA (so panels keep their L2 keys). Loads run ahead across tile boundaries
+ * A persistent CTA: items index, index + ctas, ... one after another, each K loop in the same
+ * steps as a one-item CTA (so panels keep their L2 keys). Loads run ahead across tile boundaries
  * and each tile's output is written while the next one computes: only the first fill and the last
  * drain are exposed.
  */
@@ -369,17 +450,23 @@ class PersistentGemmCta implements CtaWork {
   readonly storeBytes = 0;
   readonly storeL2Bytes = 0;
   private readonly tiles: GemmTile[] = [];
-  private readonly stepIters: number[];
-  private readonly itersPerSplit: number;
-  private readonly sharers: { a: number; b: number };
+  /** Per step: which of this CTA's tiles, and which step of that tile's K loop. */
+  private readonly stepTile: number[] = [];
+  private readonly stepInTile: number[] = [];
+  private readonly stepIters: number[] = [];
 
-  constructor(private readonly l: TileLayout, private readonly cta: number, ctas: number) {
-    const index = cta;
-    for (let t = index; t < l.tiles; t += ctas) this.tiles.push(tileAt(l, t));
-    this.itersPerSplit = Math.ceil(l.kIters / l.plan.splitK);
-    this.stepIters = pipelineSteps(this.itersPerSplit);
-    this.steps = this.tiles.length * this.stepIters.length;
-    this.sharers = l.sharers;
+  constructor(private readonly l: TileLayout, private readonly cta: number, ctas: number, items: number) {
+    for (let i = cta; i < items; i += ctas) {
+      const tile = itemAt(l, i);
+      const iters = pipelineSteps(tile.iters);
+      iters.forEach((n, s) => {
+        this.stepTile.push(this.tiles.length);
+        this.stepInTile.push(s);
+        this.stepIters.push(n);
+      });
+      this.tiles.push(tile);
+    }
+    this.steps = this.stepIters.length;
   }
 
   get label(): string {
@@ -392,27 +479,27 @@ class PersistentGemmCta implements CtaWork {
   }
 
   stepWorkNs(step: number): number {
-    return chunkWorkNs(this.l.spec, this.l.g, this.stepIters[step % this.stepIters.length]! * this.l.g.tile.tileK);
+    return chunkWorkNs(this.l.spec, this.l.g, this.stepIters[step]! * this.l.g.tile.tileK);
   }
 
   loads(step: number): OperandLoad[] {
-    const per = this.stepIters.length;
-    const tile = this.tiles[Math.floor(step / per)]!;
-    const s = step % per;
-    const k = this.itersPerSplit > 0 ? (this.stepIters[s]! * tile.k) / this.itersPerSplit : 0;
-    return operandLoads(this.l, tile, s, k, this.sharers);
+    const tile = this.tiles[this.stepTile[step]!]!;
+    const k = tile.iters > 0 ? (this.stepIters[step]! * tile.k) / tile.iters : 0;
+    return operandLoads(this.l, tile, this.stepInTile[step]!, k);
+  }
+
+  private endsTile(step: number): boolean {
+    return step === this.steps - 1 || this.stepTile[step + 1] !== this.stepTile[step];
   }
 
   segmentEnd(step: number): { label: string; args: CtaWork['args'] } | null {
-    const per = this.stepIters.length;
-    if (step % per !== per - 1) return null;
-    const tile = this.tiles[Math.floor(step / per)]!;
-    return { label: tileLabel(this.l, tile), args: { ...tileArgs(this.l, tile), cta: this.cta } };
+    if (!this.endsTile(step)) return null;
+    const tile = this.tiles[this.stepTile[step]!]!;
+    return { label: tileLabel(tile), args: { ...tileArgs(this.l, tile), cta: this.cta } };
   }
 
   stepStoreBytes(step: number): number {
-    const per = this.stepIters.length;
-    if (step % per !== per - 1) return 0;
-    return tileStoreBytes(this.l, this.tiles[Math.floor(step / per)]!);
+    if (!this.endsTile(step)) return 0;
+    return tileStoreBytes(this.l, this.tiles[this.stepTile[step]!]!);
   }
 }

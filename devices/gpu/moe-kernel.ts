@@ -22,7 +22,7 @@ export function groupedGemmKernel(spec: GpuSpec, op: GroupedGemmOp, rows: readon
   const active = rows.filter((m) => m > 0);
   // The library picks one tile for the launch, for the average group.
   const meanRows = Math.max(1, Math.round(active.reduce((a, b) => a + b, 0) / Math.max(1, active.length)));
-  const plan = planGemm(spec, { type: 'gemm', stream: 0, after: [], m: meanRows, n: op.n, k: op.k, batch: Math.max(1, active.length), dtype: op.dtype, splitK: 1 }, occupancyOf);
+  const plan = planGemm(spec, { type: 'gemm', stream: 0, after: [], m: meanRows, n: op.n, k: op.k, batch: Math.max(1, active.length), dtype: op.dtype, splitK: 1, tailSplit: 1 }, occupancyOf);
   const tile = plan.tile;
   const gridN = Math.ceil(op.n / tile.tileN);
   const tiles: GroupTile[] = [];

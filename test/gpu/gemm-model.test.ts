@@ -14,7 +14,7 @@ describe('tiled GEMM on the GPU model: wave quantization', () => {
       const sms = resolveDevice(device).sm.count;
       const ns: number[] = [];
       for (let n = 1024; n <= 8192; n += 64) ns.push(n);
-      const tflops = ns.map((n) => gemm(device, { m: 8192, n, k: 8192, tile: '128x256x64', splitK: 1 }).summary.totals.achievedFlopsPerSecond);
+      const tflops = ns.map((n) => gemm(device, { m: 8192, n, k: 8192, tile: '128x256x64', splitK: 1, tailSplit: 1 }).summary.totals.achievedFlopsPerSecond);
       const waves = (n: number) => Math.ceil((64 * Math.ceil(n / 256)) / sms);
       const expected = ns.filter((n, i) => i > 0 && waves(n) > waves(ns[i - 1]!));
       const drops = ns.filter((_, i) => i > 0 && tflops[i]! < tflops[i - 1]! * 0.99);
@@ -102,7 +102,7 @@ describe('GPU model: bytes, bounds and what-ifs', () => {
   });
 
   it('persistent kernels (H100): one CTA per slot loops over tiles; the trace still shows every tile', () => {
-    const r = gemm('h100-80gb', { m: 4096, n: 4096, k: 1024, tile: '128x256x64', splitK: 1 }, {}, 'cta');
+    const r = gemm('h100-80gb', { m: 4096, n: 4096, k: 1024, tile: '128x256x64', splitK: 1, tailSplit: 1 }, {}, 'cta');
     const op = r.summary.ops[0]!;
     expect(op.config?.persistent).toBe(true);
     expect(op.tiles).toBe(32 * 16);
@@ -110,9 +110,32 @@ describe('GPU model: bytes, bounds and what-ifs', () => {
     expect(tileSpans.length).toBe(32 * 16);
     expect(new Set(tileSpans.map((e) => (e.args as Record<string, unknown> | undefined)?.cta)).size).toBe(132);
     // Same work without persistence costs more: every CTA pays its own pipeline fill.
-    const fresh = gemm('h100-80gb', { m: 4096, n: 4096, k: 1024, tile: '128x256x64', splitK: 1 }, { 'sm.persistentGemm': false });
+    const fresh = gemm('h100-80gb', { m: 4096, n: 4096, k: 1024, tile: '128x256x64', splitK: 1, tailSplit: 1 }, { 'sm.persistentGemm': false });
     expect(fresh.summary.ops[0]!.config?.persistent).toBeUndefined();
     expect(r.summary.simulatedTimeNs).toBeLessThan(fresh.summary.simulatedTimeNs);
+  });
+
+  it('tail split (persistent kernels): the leftover tiles of the last wave run in K pieces that fill the GPU', () => {
+    // 128x256 tiles of m = n = 4096 + 256: 34 x 17 = 578 tiles = 4 full waves of 132 + 50 left over.
+    const op = { m: 4352, n: 4352, k: 8192, tile: '128x256x64', splitK: 1 };
+    const plain = gemm('h100-80gb', { ...op, tailSplit: 1 }, {}, 'cta');
+    const split = gemm('h100-80gb', { ...op, tailSplit: 2 }, {}, 'cta');
+    const s = split.summary.ops[0]!;
+    expect(s.config?.tailSplit).toBe(2);
+    expect(s.config?.tailTiles).toBe(578 - 4 * 132);
+    expect(s.tiles).toBe(578 + 50);
+    // Every leftover tile is drawn as two K pieces; the full waves' tiles once each.
+    const spans = split.trace.traceEvents.filter((e) => e.ph === 'X' && String(e.name).startsWith('tile '));
+    expect(spans.filter((e) => / k[01]$/.test(String(e.name))).length).toBe(100);
+    expect(spans.length).toBe(628);
+    // Halving the tail's K loops shortens the last wave by more than the partials' extra traffic.
+    expect(split.summary.simulatedTimeNs).toBeLessThan(plain.summary.simulatedTimeNs);
+    // Same useful work either way; the split only adds the fp32 partials' traffic.
+    expect(s.flops).toBe(plain.summary.ops[0]!.flops);
+    expect(s.dramBytes).toBeGreaterThan(plain.summary.ops[0]!.dramBytes);
+    // Non-persistent kernels keep their last wave: the heuristic never tail-splits there.
+    const fresh = gemm('h100-80gb', { m: 4352, n: 4352, k: 8192 }, { 'sm.persistentGemm': false });
+    expect(fresh.summary.ops[0]!.config?.tailSplit).toBeUndefined();
   });
 
   it('two streams overlap: together they finish sooner than one after the other', () => {

@@ -40,7 +40,7 @@ describe('parallel and sharded sweeps', () => {
 
   it('writes byte-identical CSV on 1 and 2 workers', () => {
     const one = readFileSync(p('w1.csv'), 'utf8');
-    expect(one.split('\n')[0]).toBe('parameter,value,device,dtype,m,n,k,batch,time_us,tflops,dram_gbps,tile,split_k,ctas,waves');
+    expect(one.split('\n')[0]).toBe('parameter,value,device,dtype,m,n,k,batch,time_us,tflops,dram_gbps,tile,split_k,tail_split,ctas,waves');
     expect(one.trim().split('\n')).toHaveLength(14);
     expect(readFileSync(p('w2.csv'), 'utf8')).toBe(one);
   });
