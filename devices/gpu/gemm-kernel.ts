@@ -259,7 +259,7 @@ export function gemmKernel(spec: GpuSpec, op: GemmOp, plan: GemmPlan, name: stri
   const persistent = spec.sm.persistentGemm;
   const ctaCount = persistent ? Math.min(items, plan.slots) : items;
   const partial = { spec, g, plan, perBatch, kIters, tiles, fullTiles: tiles - tail };
-  const layout: TileLayout = { ...partial, sharers: panelSharers(partial), tailSharers: tailSharers(partial, tail) };
+  const layout: TileLayout = { ...partial, sharers: panelSharers(partial), tailSharers: tailSharers(partial, tail), workNsByIters: [] };
   return {
     name,
     category: 'gemm',
@@ -290,6 +290,14 @@ interface TileLayout {
   sharers: { a: number; b: number };
   /** The same for the pieces of the tail wave. */
   tailSharers: { a: number; b: number };
+  /** SM time of a step of n loop iterations, memoized (asked for on every step of every CTA). */
+  workNsByIters: number[];
+}
+
+function stepNs(l: TileLayout, iters: number): number {
+  let ns = l.workNsByIters[iters];
+  if (ns === undefined) l.workNsByIters[iters] = ns = chunkWorkNs(l.spec, l.g, iters * l.g.tile.tileK);
+  return ns;
 }
 
 /** One output tile (one K split of it): where it is, its real extent and its operand panels. */
@@ -352,7 +360,7 @@ function tileAt(l: TileLayout, index: number, split: number, splits: number, key
 }
 
 /** CTAs of one wave sharing a panel: grouped raster puts R rows x C columns in flight. */
-function panelSharers(l: Omit<TileLayout, 'sharers' | 'tailSharers'>): { a: number; b: number } {
+function panelSharers(l: Omit<TileLayout, 'sharers' | 'tailSharers' | 'workNsByIters'>): { a: number; b: number } {
   const { g, plan } = l;
   const wave = Math.min(plan.slots, l.tiles);
   const rowsInWave = Math.min(RASTER_GROUP_ROWS, g.gridM);
@@ -363,7 +371,7 @@ function panelSharers(l: Omit<TileLayout, 'sharers' | 'tailSharers'>): { a: numb
 }
 
 /** The same for the tail wave: `tail` leftover tiles, the last ones of the raster order. */
-function tailSharers(l: Omit<TileLayout, 'sharers' | 'tailSharers'>, tail: number): { a: number; b: number } {
+function tailSharers(l: Omit<TileLayout, 'sharers' | 'tailSharers' | 'workNsByIters'>, tail: number): { a: number; b: number } {
   const rowsInWave = Math.min(RASTER_GROUP_ROWS, l.g.gridM);
   return {
     a: Math.max(1, Math.min(l.g.gridN, Math.ceil(tail / rowsInWave))),
@@ -429,7 +437,7 @@ class GemmCta implements CtaWork {
   }
 
   stepWorkNs(step: number): number {
-    return chunkWorkNs(this.l.spec, this.l.g, this.stepIters[step]! * this.l.g.tile.tileK);
+    return stepNs(this.l, this.stepIters[step]!);
   }
 
   loads(step: number): OperandLoad[] {
@@ -479,7 +487,7 @@ class PersistentGemmCta implements CtaWork {
   }
 
   stepWorkNs(step: number): number {
-    return chunkWorkNs(this.l.spec, this.l.g, this.stepIters[step]! * this.l.g.tile.tileK);
+    return stepNs(this.l, this.stepIters[step]!);
   }
 
   loads(step: number): OperandLoad[] {

@@ -16,11 +16,18 @@
 interface Entry {
   /** L2 fill counter when this panel was last touched. */
   lastTouch: number;
+  /** Fill counter when the entry took its place in the map (its position in insertion order). */
+  placed: number;
   /** Sharers still to pay their part of the DRAM fetch. */
   owed: number;
 }
 
 export class L2PanelCache {
+  /**
+   * Entries in the order they were placed. A hit only updates `lastTouch` (no re-insertion: this
+   * is the hot path of big grids); pruning moves a stale-but-touched entry to the back when it
+   * reaches the front, so the front is always the entry with the oldest `placed`.
+   */
   private readonly entries = new Map<number, Entry>();
   private filledBytes = 0;
 
@@ -28,28 +35,20 @@ export class L2PanelCache {
 
   /** Read `bytes` of panel `key`; returns the part that comes from DRAM (the rest from L2). */
   access(key: number, bytes: number, sharers: number): number {
-    let entry = this.entries.get(key);
-    if (entry !== undefined && this.filledBytes - entry.lastTouch > this.capacityBytes) {
-      this.entries.delete(key);
-      entry = undefined;
-    }
-    let dramBytes = 0;
-    if (entry === undefined) {
+    const entry = this.entries.get(key);
+    if (entry === undefined || this.filledBytes - entry.lastTouch > this.capacityBytes) {
+      if (entry !== undefined) this.entries.delete(key);
       this.filledBytes += bytes;
-      entry = { lastTouch: this.filledBytes, owed: Math.max(0, sharers - 1) };
-      dramBytes = bytes / Math.max(1, sharers);
+      this.entries.set(key, { lastTouch: this.filledBytes, placed: this.filledBytes, owed: Math.max(0, sharers - 1) });
       this.prune();
-    } else {
-      if (entry.owed > 0) {
-        entry.owed--;
-        dramBytes = bytes / Math.max(1, sharers);
-      }
-      entry.lastTouch = this.filledBytes;
-      // Refresh: Map iteration order is insertion order, so the map stays in LRU order.
-      this.entries.delete(key);
+      return bytes / Math.max(1, sharers);
     }
-    this.entries.set(key, entry);
-    return dramBytes;
+    entry.lastTouch = this.filledBytes;
+    if (entry.owed > 0) {
+      entry.owed--;
+      return bytes / Math.max(1, sharers);
+    }
+    return 0;
   }
 
   clear(): void {
@@ -57,11 +56,19 @@ export class L2PanelCache {
     this.filledBytes = 0;
   }
 
-  /** Drop entries at the LRU end that can no longer hit (keeps the map small). */
+  /**
+   * Drop entries that can no longer hit (keeps the map small). Every entry behind the front was
+   * placed later and touched no earlier than it was placed, so once the front was placed within
+   * the capacity, nothing behind it has aged out.
+   */
   private prune(): void {
     for (const [key, entry] of this.entries) {
-      if (this.filledBytes - entry.lastTouch <= this.capacityBytes) break;
+      if (this.filledBytes - entry.placed <= this.capacityBytes) break;
       this.entries.delete(key);
+      if (this.filledBytes - entry.lastTouch <= this.capacityBytes) {
+        entry.placed = entry.lastTouch;
+        this.entries.set(key, entry);
+      }
     }
   }
 }
