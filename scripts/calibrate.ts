@@ -1,9 +1,10 @@
 /**
  * Fit each GPU preset's efficiency parameters to measured GEMM times, and write them into the
- * preset JSON. Rerunnable: `npx tsx scripts/calibrate.ts [--device ID] [--data FILE] [--objective mean|median] [--dry-run]`.
+ * preset JSON. Rerunnable: `npx tsx scripts/calibrate.ts [--device ID] [--data FILE] [--objective mean|median]
+ * [--hold NAME,...] [--iterations N] [--dry-run]` (`--hold`: keep those parameters at the preset's value).
  *
  * Parameters (each physical, see devices/gpu/spec.ts): tensorFraction, powerFraction,
- * dramFraction, kernelOverheadNs, sharedMemoryFraction, l2ReuseFraction. The objective is the mean absolute log error of predicted vs
+ * dramFraction, kernelOverheadNs, sharedMemoryFraction, l2ReuseFraction, overlapFraction. The objective is the mean absolute log error of predicted vs
  * measured time (symmetric in over/under-prediction) plus the 90th percentile, on a calibration
  * split: the (n, k) weight shapes are sorted and every third one is held out, so the report shows
  * the error on shapes the fit never saw. Presets whose `fittedTo` reads "inherited from <device>"
@@ -28,6 +29,8 @@ const dryRun = args.includes('--dry-run');
 const OBJECTIVE = flag('--objective') ?? 'mean';
 /** Use every `stride`-th calibration row (the objective is evaluated many times). */
 const stride = Number(flag('--stride') ?? 6);
+/** Parameters kept at the preset's value instead of fitted, e.g. `--hold overlapFraction`. */
+const holdNames = (flag('--hold') ?? '').split(',').filter((x) => x !== '');
 
 /** The fitted parameters, in this order, with their bounds and printed precision. */
 const PARAMS = [
@@ -37,8 +40,13 @@ const PARAMS = [
   { name: 'kernelOverheadNs', bounds: [0, 20000], digits: 0 },
   { name: 'sharedMemoryFraction', bounds: [0.2, 1], digits: 4 },
   { name: 'l2ReuseFraction', bounds: [0.02, 1], digits: 4 },
+  { name: 'overlapFraction', bounds: [0.3, 1], digits: 4 },
 ] as const;
 type Params = number[];
+for (const name of holdNames) {
+  if (!PARAMS.some((d) => d.name === name)) throw new Error(`--hold: unknown parameter "${name}" (expected one of ${PARAMS.map((d) => d.name).join(', ')})`);
+}
+const held = new Set(holdNames.map((name) => PARAMS.findIndex((d) => d.name === name)));
 const toEff = (p: Params): Efficiency => Object.fromEntries(PARAMS.map((d, i) => [d.name, p[i]!])) as Efficiency;
 const BOUNDS: [number, number][] = PARAMS.map((d) => [d.bounds[0], d.bounds[1]]);
 const clamp = (p: number[]): Params => p.map((x, i) => Math.min(BOUNDS[i]![1], Math.max(BOUNDS[i]![0], x))) as Params;
@@ -64,17 +72,20 @@ function stats(rows: MeasuredRow[], pred: number[]) {
 }
 
 /** Nelder-Mead in a scaled space (each parameter divided by its range). */
-async function nelderMead(f: (p: Params) => Promise<number>, start: Params, iterations: number): Promise<{ best: Params; value: number }> {
+async function nelderMead(f: (p: Params) => Promise<number>, start: Params, iterations: number, held: ReadonlySet<number>): Promise<{ best: Params; value: number }> {
   const scale = BOUNDS.map(([lo, hi]) => hi - lo);
   const toP = (x: number[]) => clamp(x.map((v, i) => v * scale[i]!));
   const x0 = start.map((v, i) => v / scale[i]!);
-  let simplex = [x0, ...x0.map((_, i) => x0.map((v, j) => (i === j ? v + 0.08 : v)))];
+  // One vertex per free parameter: a held one keeps its start value in every vertex, and so in
+  // every affine combination the method makes of them.
+  const free = x0.map((_, i) => i).filter((i) => !held.has(i));
+  let simplex = [x0, ...free.map((i) => x0.map((v, j) => (i === j ? v + 0.08 : v)))];
   let values = await Promise.all(simplex.map(async (x) => f(toP(x))));
   for (let it = 0; it < iterations; it++) {
     const order = values.map((_, i) => i).sort((a, b) => values[a]! - values[b]!);
     simplex = order.map((i) => simplex[i]!);
     values = order.map((i) => values[i]!);
-    const n = x0.length;
+    const n = simplex.length - 1;
     const centroid = x0.map((_, j) => simplex.slice(0, n).reduce((a, x) => a + x[j]!, 0) / n);
     const worst = simplex[n]!;
     const at = (t: number) => centroid.map((c, j) => c + t * (worst[j]! - c));
@@ -117,13 +128,16 @@ for (const device of devices) {
     start[PARAMS.findIndex((d) => d.name === 'powerFraction')] = 0.85;
     start[0] = Math.min(0.98, e.tensorFraction / 0.85);
   }
+  // Likewise perfect overlap (1, the default): start where the simplex can move both ways.
+  const overlapAt = PARAMS.findIndex((d) => d.name === 'overlapFraction');
+  if (e.overlapFraction >= 1 && !held.has(overlapAt)) start[overlapAt] = 0.8;
   let evals = 0;
   const objective = async (p: Params) => {
     evals++;
     return stats(sample, await predict(sample, toEff(p))).objective;
   };
   const t0 = performance.now();
-  const { best } = await nelderMead(objective, start, Number(flag('--iterations') ?? 40));
+  const { best } = await nelderMead(objective, start, Number(flag('--iterations') ?? 40), held);
   const fitS = stats(calibration, await predict(calibration, toEff(best)));
   const holdS = stats(heldOut, await predict(heldOut, toEff(best)));
   const fmt = (s: ReturnType<typeof stats>) => `median ${s.median.toFixed(1)}% p90 ${s.p90.toFixed(1)}% mean ${s.mean.toFixed(1)}%`;
@@ -136,7 +150,7 @@ for (const device of devices) {
     const json = JSON.parse(readFileSync(path, 'utf8'));
     json.efficiency = {
       ...Object.fromEntries(PARAMS.map((d, i) => [d.name, Number(best[i]!.toFixed(d.digits))])),
-      fittedTo: `${dataFile.split('/').pop()} ${device} rows, ${shapes.length - Math.floor(shapes.length / 3)} of ${shapes.length} (n,k) shapes (scripts/calibrate.ts)`,
+      fittedTo: `${dataFile.split('/').pop()} ${device} rows, ${shapes.length - Math.floor(shapes.length / 3)} of ${shapes.length} (n,k) shapes (scripts/calibrate.ts${holdNames.length > 0 ? ` --hold ${holdNames.join(',')}` : ''})`,
     };
     writeFileSync(path, `${JSON.stringify(json, null, 2)}\n`);
     console.log(`  wrote ${path}`);

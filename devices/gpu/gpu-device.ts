@@ -279,7 +279,8 @@ export class GpuDevice {
     // Loads stream ahead of compute (the kernel's multi-stage shared-memory pipeline). A step's
     // compute may start once its operands have begun to arrive (the previous step's load is done;
     // for the first step, its own: the pipeline fill) and cannot end before they have all arrived.
-    const { loaded, computed } = this.chainLoads(cohort);
+    const { loaded, computed, loadNs } = this.chainLoads(cohort);
+    const exposed = 1 - this.spec.efficiency.overlapFraction;
     // SM work goes through the power-limited pool in units of power: a CTA at full speed uses
     // `intensity` of it, so a light kernel reaches full speed within the limit.
     const intensity = poolShareOf(active.kernel, this.spec.efficiency.powerFraction);
@@ -288,10 +289,17 @@ export class GpuDevice {
       const gate = loaded[step === 0 ? 0 : step - 1]!;
       if (!gate.triggered) yield gate;
       const workNs = work.stepWorkNs(step);
+      const computeStartNs = this.sim.now;
       if (workNs > 0) yield this.compute.transfer(workNs * w * intensity, computeCap);
+      const computeNs = this.sim.now - computeStartNs;
       computed(step);
       const arrived = loaded[step]!;
       if (!arrived.triggered) yield arrived;
+      // Imperfect overlap: part of the shorter of this step's math and its loads is exposed.
+      if (exposed > 0 && step > 0) {
+        const stallNs = exposed * Math.min(computeNs, loadNs(step));
+        if (stallNs > 0) yield this.sim.timeout(stallNs);
+      }
       // Members share the step structure, so the first one says where a segment ends.
       if (work.segmentEnd !== undefined && this.detail === 'cta' && work.segmentEnd(step) !== null) {
         for (const m of cohort.members) {
@@ -373,9 +381,12 @@ export class GpuDevice {
    * stages only: load s + 1 also waits until step s - 1 has been computed (`computed(s - 1)`),
    * so loads never run more than two steps ahead of the math.
    */
-  private chainLoads(cohort: Cohort): { loaded: SimEvent<void>[]; computed: (step: number) => void } {
+  private chainLoads(cohort: Cohort): { loaded: SimEvent<void>[]; computed: (step: number) => void; loadNs: (step: number) => number } {
     const steps = cohort.work.steps;
     const loaded: SimEvent<void>[] = new Array(steps);
+    // Issue-to-arrival time of each step's loads (for the overlap model).
+    const issuedNs: number[] = new Array(steps).fill(0);
+    const arrivedNs: number[] = new Array(steps).fill(0);
     for (let i = 0; i < steps; i++) loaded[i] = new SimEvent<void>(this.sim);
     let next = 0; // next load to issue
     let inFlight = false;
@@ -383,10 +394,12 @@ export class GpuDevice {
     const tryIssue = (): void => {
       while (!inFlight && next < steps && lastComputed >= next - 2) {
         const step = next++;
+        issuedNs[step] = this.sim.now;
         const load = this.issueLoads(cohort, step);
         const latencyNs = this.lastLoadLatencyNs;
         const streamed = (): void => {
           const event = loaded[step]!;
+          arrivedNs[step] = this.sim.now + latencyNs;
           if (latencyNs > 0) this.sim.schedule(latencyNs, () => event.succeedNow());
           else event.succeedNow();
         };
@@ -409,6 +422,7 @@ export class GpuDevice {
         lastComputed = step;
         tryIssue();
       },
+      loadNs: (step: number) => arrivedNs[step]! - issuedNs[step]!,
     };
   }
 

@@ -90,6 +90,12 @@ export const GpuSpecSchema = z.strictObject({
      * conflicts, issue slots): what makes small warp tiles slower than large ones.
      */
     sharedMemoryFraction: fraction('fraction of shared-memory bandwidth'),
+    /**
+     * Fraction of the shorter of a pipeline step's math and its operand loads that the pipeline
+     * hides behind the longer one (1: perfect overlap). The rest is exposed, so kernels near the
+     * compute/memory ridge run slower than either roof (finite stages, barriers, issue slots).
+     */
+    overlapFraction: fraction('fraction of the shorter of math and loads hidden').default(1),
     /** Fraction of L2 capacity that holds reusable operand panels (the L2 hit model constant). */
     l2ReuseFraction: fraction('fraction of L2 capacity'),
     fittedTo: z.string(),

@@ -84,6 +84,28 @@ describe('GPU model: bytes, bounds and what-ifs', () => {
     expect(fastTensor).toBeLessThan(b * 0.8);
   });
 
+  it('imperfect overlap slows kernels at the compute/memory ridge most', () => {
+    // Same kernel (tile and splits forced) with perfect and with half overlap of math and loads:
+    // the exposed part is half the shorter of a step's math and its loads.
+    const slowdown = (m: number, tile: string, overrides: Record<string, unknown> = {}) => {
+      const op = { m, n: 8192, k: 8192, tile, splitK: 1, tailSplit: 1 };
+      const perfect = gemm('h100-80gb', op, { ...overrides, 'efficiency.overlapFraction': 1 }).summary.simulatedTimeNs;
+      const half = gemm('h100-80gb', op, { ...overrides, 'efficiency.overlapFraction': 0.5 }).summary.simulatedTimeNs;
+      expect(half).toBeGreaterThan(perfect);
+      return half / perfect;
+    };
+    // m = 16 on 64x64 tiles: weights stream from HBM, the math is small; m = 256 on 128x128
+    // tiles: HBM time and math about equal; m = 4096 with an L2 and L2-to-SM path 8x as fast:
+    // operands arrive long before they are needed.
+    const memoryBound = slowdown(16, '64x64x64');
+    const ridge = slowdown(256, '128x128x64');
+    const computeBound = slowdown(4096, '128x128x64', { 'sm.l2ToSmBytesPerClock': 512, 'l2.bandwidthBytesPerSecond': 1e14 });
+    expect(ridge).toBeGreaterThan(1.15);
+    expect(ridge).toBeLessThanOrEqual(1.5);
+    expect(memoryBound).toBeLessThan(ridge - 0.05);
+    expect(computeBound).toBeLessThan(ridge - 0.05);
+  });
+
   it('traces one span per CTA on the SM tracks, never overlapping on a lane', () => {
     const r = gemm('a100-80gb', { m: 2048, n: 2048, k: 1024, tile: '128x128x64', splitK: 1 }, {}, 'cta');
     const spans = r.trace.traceEvents.filter((e) => e.ph === 'X' && e.cat === 'gemm' && e.tid !== undefined);
