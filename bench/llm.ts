@@ -36,6 +36,9 @@ const CASES: Case[] = [
 
 export async function benchLlm(device = 'h100-80gb'): Promise<LlmBenchRow[]> {
   const rows: LlmBenchRow[] = [];
+  // Warm-up (untimed): one layer of each case, so the JIT and lazily loaded modules are not
+  // charged to the first case. A cold process adds about a second before its first step.
+  for (const c of CASES) simulateStep(loadModel(c.model), { ...c.step, layers: 'one' }, { device, traceDetail: 'none' });
   for (const c of CASES) {
     const model = loadModel(c.model);
     const t0 = performance.now();

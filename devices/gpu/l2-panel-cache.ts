@@ -29,6 +29,8 @@ export class L2PanelCache {
    * reaches the front, so the front is always the entry with the oldest `placed`.
    */
   private readonly entries = new Map<number, Entry>();
+  /** Entries dropped by pruning, reused for new panels (a decode step streams millions). */
+  private readonly spare: Entry[] = [];
   private filledBytes = 0;
 
   constructor(readonly capacityBytes: number) {}
@@ -39,7 +41,11 @@ export class L2PanelCache {
     if (entry === undefined || this.filledBytes - entry.lastTouch > this.capacityBytes) {
       if (entry !== undefined) this.entries.delete(key);
       this.filledBytes += bytes;
-      this.entries.set(key, { lastTouch: this.filledBytes, placed: this.filledBytes, owed: Math.max(0, sharers - 1) });
+      const fresh = entry ?? this.spare.pop() ?? { lastTouch: 0, placed: 0, owed: 0 };
+      fresh.lastTouch = this.filledBytes;
+      fresh.placed = this.filledBytes;
+      fresh.owed = Math.max(0, sharers - 1);
+      this.entries.set(key, fresh);
       this.prune();
       return bytes / Math.max(1, sharers);
     }
@@ -53,6 +59,7 @@ export class L2PanelCache {
 
   clear(): void {
     this.entries.clear();
+    this.spare.length = 0;
     this.filledBytes = 0;
   }
 
@@ -68,6 +75,8 @@ export class L2PanelCache {
       if (this.filledBytes - entry.lastTouch <= this.capacityBytes) {
         entry.placed = entry.lastTouch;
         this.entries.set(key, entry);
+      } else {
+        this.spare.push(entry);
       }
     }
   }
