@@ -33,8 +33,14 @@ export const GemmOpSchema = z.strictObject({
   /** Force a kernel config instead of the heuristic's choice, e.g. "128x256x64" (split-K via splitK). */
   tile: z.string().regex(/^\d+x\d+x\d+$/, { error: 'expected a tile like "128x256x64"' }).optional(),
   splitK: z.number().int().min(1).optional(),
-  /** Force the split of the last partial wave's tiles (1: none); only with splitK 1. */
+  /**
+   * Force the split of the last partial wave's tiles (1: none); only with splitK 1. It applies
+   * when the tiles leave a partial last wave after at least one full one.
+   */
   tailSplit: z.number().int().min(1).optional(),
+}).refine((op) => op.tailSplit === undefined || op.tailSplit === 1 || op.splitK === undefined || op.splitK === 1, {
+  error: 'expected tailSplit 1 when splitK > 1 (a tail split only cuts the tiles of an unsplit kernel)',
+  path: ['tailSplit'],
 });
 export type GemmOp = z.infer<typeof GemmOpSchema>;
 

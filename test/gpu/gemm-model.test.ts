@@ -155,6 +155,8 @@ describe('GPU model: bytes, bounds and what-ifs', () => {
     // Same useful work either way; the split only adds the fp32 partials' traffic.
     expect(s.flops).toBe(plain.summary.ops[0]!.flops);
     expect(s.dramBytes).toBeGreaterThan(plain.summary.ops[0]!.dramBytes);
+    // A tail split cuts the tiles of an unsplit kernel only.
+    expect(() => gemm('h100-80gb', { ...op, splitK: 2, tailSplit: 2 })).toThrow(/field "workload\.ops\.0\.tailSplit" = 2: expected tailSplit 1 when splitK > 1/);
     // Non-persistent kernels keep their last wave: the heuristic never tail-splits there.
     const fresh = gemm('h100-80gb', { m: 4352, n: 4352, k: 8192 }, { 'sm.persistentGemm': false });
     expect(fresh.summary.ops[0]!.config?.tailSplit).toBeUndefined();
