@@ -68,7 +68,7 @@ export function formatSummary(s: RunSummary, result?: RunResult): string {
       s.ops.map((o) => [
         o.name, o.type, formatDuration(o.durationNs), (o.achievedFlopsPerSecond / 1e12).toFixed(1),
         (o.achievedDramBytesPerSecond / 1e9).toFixed(0),
-        o.config ? `${o.config.tile ?? ''}${o.config.splitK && o.config.splitK !== 1 ? ` splitK=${o.config.splitK}` : ''}` : '',
+        o.config ? `${o.config.tile ?? ''}${o.config.splitK && o.config.splitK !== 1 ? ` splitK=${o.config.splitK}` : ''}${o.config.tailSplit ? ` tailSplit=${o.config.tailSplit}` : ''}` : '',
         String(o.tiles ?? ''), o.waves !== undefined ? o.waves.toFixed(2) : '',
       ]),
     ),

@@ -23,7 +23,9 @@ export interface OpSummary {
   achievedFlopsPerSecond: number;
   achievedDramBytesPerSecond: number;
   config?: Record<string, string | number | boolean>;
+  /** Work items / CTA slots of the whole GPU (fractional: a partial last wave). */
   waves?: number;
+  /** Work items of the op's kernels: output tiles, each K split (split-K, tail split) counted. */
   tiles?: number;
   /** Op-specific extras (e.g. layer index, expert token counts). */
   details?: Record<string, unknown>;

@@ -57,6 +57,6 @@ export function predictRow(row: MeasuredRow, efficiency: Efficiency = {}): Predi
   const { timeNs, configs } = simulateOpAlone(spec, op);
   return {
     predictedUs: timeNs / 1000,
-    config: configs.map((c) => `${c.tile ?? ''}${c.splitK && c.splitK !== 1 ? `/splitK${c.splitK}` : ''}`).join('+'),
+    config: configs.map((c) => `${c.tile ?? ''}${c.splitK && c.splitK !== 1 ? `/splitK${c.splitK}` : ''}${c.tailSplit ? `/tailSplit${c.tailSplit}` : ''}`).join('+'),
   };
 }
