@@ -152,8 +152,11 @@ function waveEstimateNs(spec: GpuSpec, g: GemmGeometry, concurrent: number, occu
   const uniqueBytes = (rows * tm + cols * tn) * kPerCta * splitK * bytes;
   const hbmNs = uniqueBytes / hbmBytesPerNs(spec);
   const l2Ns = (concurrent * ctaBytes) / (spec.l2.bandwidthBytesPerSecond / 1e9);
+  // The pipeline hides only part of the shorter of math and operand supply (overlapFraction).
+  const supplyNs = Math.max(pullNs, hbmNs, l2Ns);
+  const exposedNs = (1 - spec.efficiency.overlapFraction) * Math.min(computeNs, supplyNs);
   // A persistent kernel pays the memory latency once; a wave of fresh CTAs pays it every wave.
-  return Math.max(computeNs, pullNs, hbmNs, l2Ns) + (spec.sm.persistentGemm ? 0 : spec.memory.latencyNs);
+  return Math.max(computeNs, supplyNs) + exposedNs + (spec.sm.persistentGemm ? 0 : spec.memory.latencyNs);
 }
 
 function hbmBytesPerNs(spec: GpuSpec): number {
