@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { RunResult } from '../devices/scenario.ts';
+import { configLabel } from '../devices/gpu/kernel.ts';
 import type { RunSummary } from '../sim/index.ts';
 import { formatDuration, formatPercent, formatSi, table } from './format.ts';
 import { toJson, writeFileAtomic } from './io.ts';
@@ -68,7 +69,7 @@ export function formatSummary(s: RunSummary, result?: RunResult): string {
       s.ops.map((o) => [
         o.name, o.type, formatDuration(o.durationNs), (o.achievedFlopsPerSecond / 1e12).toFixed(1),
         (o.achievedDramBytesPerSecond / 1e9).toFixed(0),
-        o.config ? `${o.config.tile ?? ''}${o.config.splitK && o.config.splitK !== 1 ? ` splitK=${o.config.splitK}` : ''}${o.config.tailSplit ? ` tailSplit=${o.config.tailSplit}` : ''}` : '',
+        o.config ? configLabel(o.config) : '',
         String(o.tiles ?? ''), o.waves !== undefined ? o.waves.toFixed(2) : '',
       ]),
     ),

@@ -197,7 +197,6 @@ export function estimateGemmNs(spec: GpuSpec, op: GemmOp, tile: TileConfig, spli
  */
 function tailSplitCandidates(spec: GpuSpec, op: GemmOp, tile: TileConfig, occupancy: number): number[] {
   if (op.tailSplit !== undefined) return [op.tailSplit];
-  // Only persistent kernels have a tile scheduler that can hand the leftover tiles out in pieces.
   if (!spec.sm.persistentGemm) return [1];
   const g = geometry(op, tile, 1);
   const slots = spec.sm.count * occupancy;

@@ -92,3 +92,14 @@ export interface KernelResult {
   ctasPerSm: number;
   waves: number;
 }
+
+/**
+ * A kernel choice in one short label, for tables: the tile, then the K splits that differ from the
+ * default, e.g. "128x256x64 splitK=3" or "128x256x64 tailSplit=2".
+ */
+export function configLabel(config: Kernel['config']): string {
+  const parts = [String(config.tile ?? '')];
+  if (config.splitK !== undefined && config.splitK !== 1) parts.push(`splitK=${config.splitK}`);
+  if (config.tailSplit !== undefined) parts.push(`tailSplit=${config.tailSplit}`);
+  return parts.filter((p) => p !== '').join(' ');
+}

@@ -1,4 +1,5 @@
 import { AttentionOpSchema, GemmOpSchema, type WorkloadOp } from '../../workloads/index.ts';
+import { configLabel } from '../gpu/kernel.ts';
 import { simulateOpAlone } from '../gpu/simulate-op.ts';
 import type { GpuSpec } from '../gpu/spec.ts';
 import { presetIds, resolveDevice } from '../presets.ts';
@@ -57,6 +58,6 @@ export function predictRow(row: MeasuredRow, efficiency: Efficiency = {}): Predi
   const { timeNs, configs } = simulateOpAlone(spec, op);
   return {
     predictedUs: timeNs / 1000,
-    config: configs.map((c) => `${c.tile ?? ''}${c.splitK && c.splitK !== 1 ? `/splitK${c.splitK}` : ''}${c.tailSplit ? `/tailSplit${c.tailSplit}` : ''}`).join('+'),
+    config: configs.map(configLabel).filter((label) => label !== '').join(' + '),
   };
 }
