@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario, runScenario } from '../../devices/scenario.ts';
 import { resolveDevice } from '../../devices/presets.ts';
+import { configLabel } from '../../devices/gpu/kernel.ts';
 
 function gemm(device: string, op: Record<string, unknown>, overrides: Record<string, unknown> = {}, traceDetail = 'none') {
   return runScenario(parseScenario({ name: 't', device, deviceOverrides: overrides, traceDetail, workload: { ops: [{ type: 'gemm', ...op }] } }));
@@ -145,6 +146,7 @@ describe('GPU model: bytes, bounds and what-ifs', () => {
     const s = split.summary.ops[0]!;
     expect(s.config?.tailSplit).toBe(2);
     expect(s.config?.tailTiles).toBe(578 - 4 * 132);
+    expect(configLabel(s.config!)).toBe('128x256x64 tailSplit=2');
     expect(s.tiles).toBe(578 + 50);
     // Every leftover tile is drawn as two K pieces; the full waves' tiles once each.
     const spans = split.trace.traceEvents.filter((e) => e.ph === 'X' && String(e.name).startsWith('tile '));
