@@ -42,7 +42,7 @@ if (run('validate')) {
   if (existsSync(file)) {
     const { validateFile } = await import('../cli/commands/validate.ts');
     const t0 = performance.now();
-    const report = await validateFile(file, { quiet: true });
+    const { report } = await validateFile(file, { quiet: true });
     const seconds = (performance.now() - t0) / 1000;
     console.log('validate (whole measured GEMM file, all cores)');
     console.table([{ file: file.split('/').pop(), rows: report.overall.count, seconds: Math.round(seconds * 10) / 10, rowsPerSecond: Math.round(report.overall.count / seconds), medianAbsPctError: report.overall.medianAbsPctError, p90AbsPctError: report.overall.p90AbsPctError }]);

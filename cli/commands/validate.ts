@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { stringify } from 'csv-stringify/sync';
 import { parseMeasuredCsv, type ErrorStats, type SkippedRow } from '../../devices/validation/measured.ts';
 import { skipReason, type Prediction } from '../../devices/validation/predict.ts';
-import { buildReport, type ValidationReport } from '../../devices/validation/report.ts';
+import { ROW_CSV_COLUMNS, buildReport, predictionRecords, type ValidationReport } from '../../devices/validation/report.ts';
 import { UsageError } from '../errors.ts';
 import { table } from '../format.ts';
-import { intOption, toJson } from '../io.ts';
+import { intOption, toJson, writeFileAtomic } from '../io.ts';
 import { progress } from '../progress.ts';
 import { defaultWorkers, runPool } from '../workers/pool.ts';
 
@@ -20,15 +21,20 @@ export function registerValidate(program: Command): void {
     .option('--json', 'print the report as one JSON object')
     .option('--worst <n>', 'how many worst rows to list', intOption('--worst', 0), 10)
     .option('--workers <n>', 'worker threads (default: all cores)', intOption('--workers', 1))
+    .option('--rows <file>', 'also write every row (measured, predicted, signed error, config) as CSV')
     .option('--quiet', 'no progress output')
     .action(async (file: string, opts) => {
-      const report = await validateFile(file, opts);
+      const { report, records } = await validateFile(file, opts);
+      if (opts.rows) writeFileAtomic(opts.rows, stringify(records, { header: true, columns: [...ROW_CSV_COLUMNS] }));
       if (opts.json) process.stdout.write(toJson(report));
       else process.stdout.write(`${formatReport(report)}\n`);
     });
 }
 
-export async function validateFile(file: string, opts: { device?: string; worst?: number; workers?: number; quiet?: boolean }): Promise<ValidationReport> {
+export async function validateFile(
+  file: string,
+  opts: { device?: string; worst?: number; workers?: number; quiet?: boolean },
+): Promise<{ report: ValidationReport; records: ReturnType<typeof predictionRecords> }> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -53,7 +59,7 @@ export async function validateFile(file: string, opts: { device?: string; worst?
     onResult: () => bar.tick(),
   });
   bar.stop();
-  return buildReport(file, rows, predictions, skipped, opts.worst ?? 10);
+  return { report: buildReport(file, rows, predictions, skipped, opts.worst ?? 10), records: predictionRecords(rows, predictions) };
 }
 
 function statsRow(name: string, s: ErrorStats): string[] {

@@ -51,3 +51,24 @@ export function buildReport(file: string, rows: MeasuredRow[], predictions: Pred
     skipped: { count: skipped.length, reasons },
   };
 }
+
+/** Columns of the per-row CSV (`tilewave validate --rows FILE`), in order. */
+export const ROW_CSV_COLUMNS = ['line', 'device', 'op', 'dtype', 'm', 'n', 'k', 'measured_us', 'predicted_us', 'error_pct', 'config', 'source'] as const;
+
+/**
+ * One record per simulated row, for residual analysis outside tilewave (by shape, config, source).
+ * error_pct is signed: positive when the model is slower than the measurement.
+ */
+export function predictionRecords(rows: MeasuredRow[], predictions: Prediction[]): Record<(typeof ROW_CSV_COLUMNS)[number], string | number>[] {
+  return rows.map((r, i) => {
+    const p = predictions[i]!;
+    return {
+      line: r.line, device: r.device, op: r.op, dtype: r.dtype, m: r.m, n: r.n, k: r.k,
+      measured_us: r.measuredUs,
+      predicted_us: Math.round(p.predictedUs * 1000) / 1000,
+      error_pct: Math.round(((p.predictedUs - r.measuredUs) / r.measuredUs) * 1000) / 10,
+      config: p.config,
+      source: r.source,
+    };
+  });
+}

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -52,6 +52,22 @@ describe('tilewave validate', () => {
     expect(report.devices['tpu-v9']).toBeUndefined();
     expect(JSON.stringify(report.skipped)).toMatch(/tpu-v9/);
     expect(JSON.stringify(report.skipped)).toMatch(/conv/);
+  });
+
+  it('--rows writes every simulated row with its prediction and signed error', () => {
+    const out = join(dir, 'pred.csv');
+    const r = tilewave(['validate', csv, '--rows', out, '--workers', '1', '--quiet', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('line,device,op,dtype,m,n,k,measured_us,predicted_us,error_pct,config,source');
+    expect(lines).toHaveLength(1 + report.overall.count);
+    const worst = report.worst[0];
+    const row = lines.map((l) => l.split(',')).find((f) => Number(f[0]) === worst.line)!;
+    expect(Number(row[8])).toBeCloseTo(worst.predictedUs, 1);
+    expect(Number(row[9])).toBeCloseTo(worst.errorPct, 1);
+    expect(row[10]).toBe(worst.config);
+    expect(Number(row[8])).toBeGreaterThan(0);
   });
 
   it('a missing file or a file without the required columns is exit 2 with one line', () => {
