@@ -30,6 +30,20 @@ export const TILE_CANDIDATES: readonly TileConfig[] = [
   { tileM: 128, tileN: 128, tileK: 32, stages: 4, warps: 4 },
 ];
 
+/**
+ * Candidates for a dtype. 4-byte operands (tf32, fp32) also get each tile with half the K depth:
+ * the same shared-memory bytes per stage as the 2-byte tiles, which is how kernel libraries size
+ * their tf32 kernels, and what lets them fit the ~100 KB shared memory of GA102/AD104 SMs at all.
+ */
+export function tileCandidates(dtype: Dtype): readonly TileConfig[] {
+  if (BYTES_PER_ELEMENT[dtype] < 4) return TILE_CANDIDATES;
+  return WIDE_DTYPE_CANDIDATES;
+}
+
+const WIDE_DTYPE_CANDIDATES: readonly TileConfig[] = [...TILE_CANDIDATES, ...TILE_CANDIDATES.map((t) => ({ ...t, tileK: t.tileK / 2 }))].filter(
+  (t, i, all) => all.findIndex((u) => tileName(u) === tileName(t) && u.stages === t.stages && u.warps === t.warps) === i,
+);
+
 export const SPLIT_K_CANDIDATES: readonly number[] = [1, 2, 3, 4, 6, 8, 12, 16];
 
 /** Pipelined steps a CTA's K loop is simulated in (each step = several tileK iterations). */
@@ -208,7 +222,7 @@ function tailSplitCandidates(spec: GpuSpec, op: GemmOp, tile: TileConfig, occupa
 /** Pick tile and split-K for `op` (or honour a forced tile/splitK). */
 export function planGemm(spec: GpuSpec, op: GemmOp, occupancyOf: (r: CtaResources) => number): GemmPlan {
   const dtype = op.dtype as Dtype;
-  const tiles = op.tile === undefined ? TILE_CANDIDATES : [parseTile(op.tile)];
+  const tiles = op.tile === undefined ? tileCandidates(dtype) : [parseTile(op.tile, dtype)];
   const splits = op.splitK === undefined ? SPLIT_K_CANDIDATES : [op.splitK];
   let best: GemmPlan | null = null;
   for (const tile of tiles) {
@@ -238,9 +252,9 @@ export function planGemm(spec: GpuSpec, op: GemmOp, occupancyOf: (r: CtaResource
   return best;
 }
 
-function parseTile(text: string): TileConfig {
+function parseTile(text: string, dtype: Dtype): TileConfig {
   const [tileM, tileN, tileK] = text.split('x').map(Number) as [number, number, number];
-  const known = TILE_CANDIDATES.find((t) => t.tileM === tileM && t.tileN === tileN && t.tileK === tileK);
+  const known = tileCandidates(dtype).find((t) => t.tileM === tileM && t.tileN === tileN && t.tileK === tileK);
   return known ?? { tileM, tileN, tileK, stages: 3, warps: tileM * tileN >= 128 * 256 ? 8 : 4 };
 }
 

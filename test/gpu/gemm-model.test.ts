@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario, runScenario } from '../../devices/scenario.ts';
-import { resolveDevice } from '../../devices/presets.ts';
+import { presetIds, resolveDevice } from '../../devices/presets.ts';
 import { configLabel } from '../../devices/gpu/kernel.ts';
 
 function gemm(device: string, op: Record<string, unknown>, overrides: Record<string, unknown> = {}, traceDetail = 'none') {
@@ -66,6 +66,22 @@ describe('GPU model: bytes, bounds and what-ifs', () => {
       const bytes = (m * k + k * n + m * n) * 2;
       const roofNs = Math.max((flops / spec.tensor.flopsPerSecond.fp16!) * 1e9, (bytes / spec.memory.bandwidthBytesPerSecond) * 1e9);
       expect(r.summary.simulatedTimeNs).toBeGreaterThan(roofNs);
+    }
+  });
+
+  it('every preset runs a GEMM in every dtype it has a tensor rate for, within that dtype\'s roofs', () => {
+    const bytesOf: Record<string, number> = { fp8: 1, fp16: 2, bf16: 2, tf32: 4, fp32: 4 };
+    for (const device of presetIds()) {
+      const spec = resolveDevice(device);
+      if (spec.family !== 'gpu') continue;
+      for (const [dtype, peak] of Object.entries(spec.tensor.flopsPerSecond)) {
+        const [m, n, k] = [2048, 2048, 2048];
+        const r = gemm(device, { m, n, k, dtype });
+        const roofNs = Math.max((2 * m * n * k) / peak! * 1e9, ((m * k + k * n + m * n) * bytesOf[dtype]!) / spec.memory.bandwidthBytesPerSecond * 1e9);
+        expect(r.summary.simulatedTimeNs, `${device} ${dtype}`).toBeGreaterThan(roofNs);
+        // Not absurdly slow either: within 4x of the roof at this size.
+        expect(r.summary.simulatedTimeNs, `${device} ${dtype}`).toBeLessThan(4 * roofNs);
+      }
     }
   });
 
