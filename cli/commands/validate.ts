@@ -6,7 +6,8 @@ import { skipReason, type Prediction } from '../../devices/validation/predict.ts
 import { ROW_CSV_COLUMNS, buildReport, predictionRecords, type ValidationReport } from '../../devices/validation/report.ts';
 import { UsageError } from '../errors.ts';
 import { table } from '../format.ts';
-import { intOption, toJson, writeFileAtomic } from '../io.ts';
+import { collect, intOption, parseSets, toJson, writeFileAtomic } from '../io.ts';
+import { resolveDevice } from '../../devices/presets.ts';
 import { progress } from '../progress.ts';
 import { defaultWorkers, runPool } from '../workers/pool.ts';
 
@@ -21,6 +22,7 @@ export function registerValidate(program: Command): void {
     .option('--json', 'print the report as one JSON object')
     .option('--worst <n>', 'how many worst rows to list', intOption('--worst', 0), 10)
     .option('--workers <n>', 'worker threads (default: all cores)', intOption('--workers', 1))
+    .option('--set <path=value>', 'override a device-spec field on every device (repeatable): validate a what-if', collect, [])
     .option('--rows <file>', 'also write every row (measured, predicted, signed error, config) as CSV')
     .option('--quiet', 'no progress output')
     .action(async (file: string, opts) => {
@@ -33,8 +35,9 @@ export function registerValidate(program: Command): void {
 
 export async function validateFile(
   file: string,
-  opts: { device?: string; worst?: number; workers?: number; quiet?: boolean },
+  opts: { device?: string; worst?: number; workers?: number; quiet?: boolean; set?: string[] },
 ): Promise<{ report: ValidationReport; records: ReturnType<typeof predictionRecords> }> {
+  const overrides = Object.fromEntries(parseSets(opts.set ?? []));
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -52,14 +55,18 @@ export async function validateFile(
   if (opts.device !== undefined && rows.length === 0) {
     throw new UsageError(`measured data "${file}": no usable rows for --device ${opts.device}`);
   }
+  // Bad overrides fail here, once per device, naming the field (not in a worker, once per row).
+  for (const device of new Set(rows.map((r) => r.device))) resolveDevice(device, overrides);
   const bar = progress('validate', rows.length, opts.quiet ?? false);
-  const predictions = await runPool<{ row: (typeof rows)[number] }, Prediction>(WORKER, rows.map((row) => ({ row })), {
+  const predictions = await runPool<{ row: (typeof rows)[number]; overrides: Record<string, unknown> }, Prediction>(WORKER, rows.map((row) => ({ row, overrides })), {
     workers: opts.workers ?? defaultWorkers(),
     batchSize: 64,
     onResult: () => bar.tick(),
   });
   bar.stop();
-  return { report: buildReport(file, rows, predictions, skipped, opts.worst ?? 10), records: predictionRecords(rows, predictions) };
+  const report = buildReport(file, rows, predictions, skipped, opts.worst ?? 10);
+  if (Object.keys(overrides).length > 0) report.overrides = overrides;
+  return { report, records: predictionRecords(rows, predictions) };
 }
 
 function statsRow(name: string, s: ErrorStats): string[] {
@@ -68,7 +75,9 @@ function statsRow(name: string, s: ErrorStats): string[] {
 
 export function formatReport(r: ValidationReport): string {
   const head = ['', 'rows', 'median |err|', 'p90 |err|', 'mean |err|', 'mean err'];
-  const lines = [`validation against ${r.file}`, ''];
+  const lines = [`validation against ${r.file}`];
+  if (r.overrides !== undefined) lines.push(`with ${Object.entries(r.overrides).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}`);
+  lines.push('');
   lines.push(table(head, [...Object.entries(r.devices).map(([d, s]) => statsRow(d, s)), statsRow('overall', r.overall)]));
   lines.push('', 'by size class (m):');
   const classRows: string[][] = [];

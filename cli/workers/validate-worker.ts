@@ -3,4 +3,6 @@ import { serveTasks } from './serve.ts';
 import type { MeasuredRow } from '../../devices/validation/measured.ts';
 import { predictRow, type Efficiency, type Prediction } from '../../devices/validation/predict.ts';
 
-serveTasks((task: { row: MeasuredRow; efficiency?: Efficiency }): Prediction => predictRow(task.row, task.efficiency));
+serveTasks((task: { row: MeasuredRow; efficiency?: Efficiency; overrides?: Record<string, unknown> }): Prediction =>
+  predictRow(task.row, task.efficiency, task.overrides),
+);

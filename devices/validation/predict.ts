@@ -49,10 +49,14 @@ export interface Prediction {
   config: string;
 }
 
-/** Simulate one measured row on its device preset (with optional efficiency overrides). */
-export function predictRow(row: MeasuredRow, efficiency: Efficiency = {}): Prediction {
-  let base = specCache.get(row.device);
-  if (base === undefined) specCache.set(row.device, (base = resolveDevice(row.device)));
+/**
+ * Simulate one measured row on its device preset, with optional efficiency overrides (calibration)
+ * and dotted-path spec overrides (what-ifs: `validate --set l2.bandwidthBytesPerSecond=2e12`).
+ */
+export function predictRow(row: MeasuredRow, efficiency: Efficiency = {}, overrides: Record<string, unknown> = {}): Prediction {
+  const key = Object.keys(overrides).length === 0 ? row.device : `${row.device} ${JSON.stringify(overrides)}`;
+  let base = specCache.get(key);
+  if (base === undefined) specCache.set(key, (base = resolveDevice(row.device, overrides)));
   const spec: GpuSpec = Object.keys(efficiency).length === 0 ? base : { ...base, efficiency: { ...base.efficiency, ...efficiency } };
   const op = ROW_OPS[row.op]!(row);
   const { timeNs, configs } = simulateOpAlone(spec, op);

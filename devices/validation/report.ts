@@ -9,6 +9,8 @@ export interface ValidationReport {
   sizeClasses: Record<string, Record<string, ErrorStats>>;
   worst: { line: number; device: string; op: string; m: number; n: number; k: number; measuredUs: number; predictedUs: number; errorPct: number; config: string }[];
   skipped: { count: number; reasons: Record<string, number> };
+  /** Device-spec overrides the rows were simulated with (`validate --set`), when any. */
+  overrides?: Record<string, unknown>;
 }
 
 /** Aggregate predictions against measurements into the report `tilewave validate` prints. */

@@ -70,6 +70,24 @@ describe('tilewave validate', () => {
     expect(Number(row[8])).toBeGreaterThan(0);
   });
 
+  it('--set validates a what-if: half the HBM bandwidth slows the memory-bound row; a bad field is exit 2', () => {
+    const worstOf = (extra: string[]) => {
+      const r = tilewave(['validate', csv, '--device', 'a100-80gb', '--json', '--workers', '1', '--quiet', '--worst', '5', ...extra]);
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout);
+    };
+    const base = worstOf([]);
+    const slow = worstOf(['--set', 'memory.bandwidthBytesPerSecond=1.0e12']);
+    expect(slow.overrides).toEqual({ 'memory.bandwidthBytesPerSecond': 1e12 });
+    expect(base.overrides).toBeUndefined();
+    const decode = (rep: { worst: { m: number; predictedUs: number }[] }) => rep.worst.find((w) => w.m === 16)!.predictedUs;
+    expect(decode(slow)).toBeGreaterThan(1.5 * decode(base));
+    const bad = tilewave(['validate', csv, '--set', 'memory.bandwidthBytesPerSecond=-3']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/memory\.bandwidthBytesPerSecond/);
+  });
+
   it('a missing file or a file without the required columns is exit 2 with one line', () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'a,b\n1,2\n');
