@@ -234,8 +234,9 @@ export function planGemm(spec: GpuSpec, op: GemmOp, occupancyOf: (r: CtaResource
     if (tile.tileM < 128 && op.m > tile.tileM && op.tile === undefined) continue;
     const kIters = Math.ceil(op.k / tile.tileK);
     for (const splitK of splits) {
-      // Each split needs at least two K iterations, or splitting only adds reduction traffic.
-      if (splitK > 1 && kIters < 2 * splitK) continue;
+      // The heuristic gives each split at least two K iterations (else splitting only adds
+      // reduction traffic); a forced split-K needs one per split.
+      if (splitK > 1 && kIters < (op.splitK === undefined ? 2 : 1) * splitK) continue;
       for (const tailSplit of splitK === 1 ? tailSplitCandidates(spec, op, tile, occupancy) : [1]) {
         const estimatedNs = estimateGemmNs(spec, op, tile, splitK, occupancy, tailSplit);
         if (best === null || estimatedNs < best.estimatedNs) {
@@ -247,7 +248,18 @@ export function planGemm(spec: GpuSpec, op: GemmOp, occupancyOf: (r: CtaResource
     }
   }
   if (best === null) {
-    throw new Error(`no GEMM kernel config fits one SM of ${spec.id} (tile ${op.tile ?? 'any'}, dtype ${op.dtype})`);
+    if (op.splitK !== undefined && op.splitK > 1) {
+      const maxIters = Math.max(...tiles.map((t) => Math.ceil(op.k / t.tileK)));
+      throw new Error(`field "splitK" = ${op.splitK}: k = ${op.k} gives at most ${maxIters} K iterations (${tiles.length === 1 ? `tile ${op.tile}` : 'any tile'}); expected splitK <= ${maxIters}`);
+    }
+    if (op.tile !== undefined) {
+      const r = ctaResources(tiles[0]!, dtype);
+      throw new Error(
+        `field "tile" = "${op.tile}": in ${dtype} a CTA needs ${r.sharedMemoryBytes} B of shared memory and ${r.threads} threads x ${r.registersPerThread} registers; ` +
+          `an SM of ${spec.id} has ${spec.sm.sharedMemoryBytesPerSm} B and ${spec.sm.registersPerSm} registers (expected a smaller tile, or omit tile)`,
+      );
+    }
+    throw new Error(`no GEMM kernel config fits one SM of ${spec.id} (dtype ${op.dtype})`);
   }
   return best;
 }

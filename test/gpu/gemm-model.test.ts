@@ -180,6 +180,15 @@ describe('GPU model: bytes, bounds and what-ifs', () => {
     expect(fresh.summary.ops[0]!.config?.tailSplit).toBeUndefined();
   });
 
+  it('a forced kernel is honoured while it can run, and otherwise fails naming the field', () => {
+    // k = 256 is four 64-deep iterations: a forced split-K 4 runs (one iteration per split), 5 cannot.
+    const four = gemm('a100-80gb', { m: 64, n: 4096, k: 256, splitK: 4, tile: '64x64x64' });
+    expect(four.summary.ops[0]!.config?.splitK).toBe(4);
+    expect(() => gemm('a100-80gb', { m: 64, n: 4096, k: 256, splitK: 5, tile: '64x64x64' })).toThrow(/field "splitK" = 5: k = 256 gives at most 4 K iterations.*expected splitK <= 4/);
+    // 128x256x64 in tf32 needs 288 KB of shared memory: more than an H100 SM has.
+    expect(() => gemm('h100-80gb', { m: 256, n: 256, k: 256, dtype: 'tf32', tile: '128x256x64' })).toThrow(/field "tile" = "128x256x64": in tf32 a CTA needs 294912 B of shared memory/);
+  });
+
   it('two streams overlap: together they finish sooner than one after the other', () => {
     const ops = [
       { type: 'gemm', name: 'a', m: 2048, n: 8192, k: 4096, stream: 0 },
