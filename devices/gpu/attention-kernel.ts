@@ -17,17 +17,32 @@ export interface FlashTile {
  * (flash_fwd_launch_template.h): 4 warps, each owning Br/4 query rows (split-Q, no inter-warp
  * reduction); smaller K/V blocks as the head dimension grows, so the tiles fit shared memory.
  */
-export function flashTile(headDim: number): FlashTile {
-  if (headDim <= 64) return { blockM: 128, blockN: 128, warps: 4 };
-  if (headDim <= 128) return { blockM: 128, blockN: 64, warps: 4 };
-  if (headDim <= 256) return { blockM: 64, blockN: 64, warps: 4 };
+export function flashTile(spec: GpuSpec, headDim: number, dtype: Dtype): FlashTile {
+  if (headDim <= 64) return fitShared(spec, { blockM: 128, blockN: 128, warps: 4 }, headDim, dtype);
+  if (headDim <= 128) return fitShared(spec, { blockM: 128, blockN: 64, warps: 4 }, headDim, dtype);
+  if (headDim <= 256) return fitShared(spec, { blockM: 64, blockN: 64, warps: 4 }, headDim, dtype);
   throw new Error(`head dimension ${headDim} is above 256, which FlashAttention-2 does not support`);
 }
 
 /** The split-KV (flash-decoding) tile: 64 packed query rows, long K/V blocks. */
-export function splitKvTile(headDim: number): FlashTile {
+export function splitKvTile(spec: GpuSpec, headDim: number, dtype: Dtype): FlashTile {
   if (headDim > 256) throw new Error(`head dimension ${headDim} is above 256, which FlashAttention-2 does not support`);
-  return { blockM: 64, blockN: headDim <= 64 ? 256 : 128, warps: 4 };
+  return fitShared(spec, { blockM: 64, blockN: headDim <= 64 ? 256 : 128, warps: 4 }, headDim, dtype);
+}
+
+/**
+ * Smaller blocks where shared memory is smaller (as the library does for sm86/sm89 parts with
+ * ~100 KB per block): halve the K/V block, then the Q block, until the tiles fit.
+ */
+function fitShared(spec: GpuSpec, t: FlashTile, headDim: number, dtype: Dtype): FlashTile {
+  const limit = Math.min(spec.sm.maxSharedMemoryBytesPerBlock, spec.sm.sharedMemoryBytesPerSm);
+  let tile = t;
+  while (flashResources(tile, headDim, dtype).sharedMemoryBytes > limit) {
+    if (tile.blockN > 32) tile = { ...tile, blockN: tile.blockN / 2 };
+    else if (tile.blockM > 64) tile = { ...tile, blockM: tile.blockM / 2 };
+    else break; // does not fit even so: the caller reports it
+  }
+  return tile;
 }
 
 export function flashResources(t: FlashTile, headDim: number, dtype: Dtype): CtaResources {
@@ -105,8 +120,8 @@ export interface FlashGeometry {
   slots: number;
 }
 
-export function flashGeometry(s: AttentionShape, dtype: Dtype, slots: number): FlashGeometry {
-  const tile = flashTile(s.headDim);
+export function flashGeometry(spec: GpuSpec, s: AttentionShape, dtype: Dtype, slots: number): FlashGeometry {
+  const tile = flashTile(spec, s.headDim, dtype);
   const kvBlocks = Math.ceil(s.seqKv / tile.blockN);
   const blocksPerChunk = Math.max(1, Math.ceil(kvBlocks / MAX_KV_CHUNKS));
   return {
@@ -135,7 +150,7 @@ export function kvBlocksVisited(g: FlashGeometry, i: number): number {
  * ones fill the tail.
  */
 export function flash2Kernel(spec: GpuSpec, s: AttentionShape, dtype: Dtype, name: string, occupancy: number): Kernel {
-  const g = flashGeometry(s, dtype, spec.sm.count * occupancy);
+  const g = flashGeometry(spec, s, dtype, spec.sm.count * occupancy);
   const r = smRates(spec, dtype, 'sync'); // FA2 / flash-decoding issue mma.sync
   const readers = chunkReaders(g);
   const pairs = s.batch * s.heads;
@@ -259,9 +274,9 @@ export function flash2DramBytes(s: AttentionShape, dtype: Dtype): number {
  * Bytes FlashAttention-2 requests from the memory hierarchy (DRAM plus L2): the paper's HBM count
  * without an L2, Q once and each Q block's K/V range once (Tr passes over K and V).
  */
-export function flash2RequestedBytes(s: AttentionShape, dtype: Dtype): number {
+export function flash2RequestedBytes(spec: GpuSpec, s: AttentionShape, dtype: Dtype): number {
   const e = BYTES_PER_ELEMENT[dtype];
-  const g = flashGeometry(s, dtype, 1);
+  const g = flashGeometry(spec, s, dtype, 1);
   let kvRows = 0;
   for (let i = 0; i < g.qBlocks; i++) kvRows += Math.min(s.seqKv, kvBlocksVisited(g, i) * g.tile.blockN);
   return flash2DramBytes(s, dtype) - 2 * s.batch * s.kvHeads * s.seqKv * s.headDim * e + 2 * s.batch * s.heads * kvRows * s.headDim * e;
@@ -324,7 +339,7 @@ export function chooseSplits(blocksWithoutSplit: number, slots: number, kvBlocks
  * log-sum-exp. The KV cache is streamed once from DRAM.
  */
 export function splitKvKernels(spec: GpuSpec, s: AttentionShape, dtype: Dtype, name: string, occupancyOf: (r: CtaResources) => number): Kernel[] {
-  const tile = splitKvTile(s.headDim);
+  const tile = splitKvTile(spec, s.headDim, dtype);
   const resources = flashResources(tile, s.headDim, dtype);
   const occupancy = occupancyOf(resources);
   const slots = spec.sm.count * Math.max(1, occupancy);

@@ -25,8 +25,15 @@ export function lowerToKernels(gpu: GpuDevice, op: WorkloadOp, name: string): Ke
       const dtype = op.dtype as Dtype;
       if (s.impl === 'standard') return standardAttentionKernels(gpu.spec, s, dtype, name, occupancyOf);
       if (s.impl === 'split-kv') return splitKvKernels(gpu.spec, s, dtype, name, occupancyOf);
-      const occupancy = occupancyOf(flashResources(flashTile(s.headDim), s.headDim, dtype));
-      if (occupancy < 1) throw new Error(`FlashAttention-2 tile for head dim ${s.headDim} does not fit one SM of ${gpu.spec.id}`);
+      const tile = flashTile(gpu.spec, s.headDim, dtype);
+      const resources = flashResources(tile, s.headDim, dtype);
+      const occupancy = occupancyOf(resources);
+      if (occupancy < 1) {
+        throw new Error(
+          `FlashAttention-2 with head dim ${s.headDim} in ${dtype} needs ${resources.sharedMemoryBytes} B of shared memory even with ${tile.blockM}x${tile.blockN} blocks; ` +
+            `an SM of ${gpu.spec.id} has ${gpu.spec.sm.maxSharedMemoryBytesPerBlock} B per block (expected a smaller head dim or a 2-byte dtype)`,
+        );
+      }
       return [flash2Kernel(gpu.spec, s, dtype, name, occupancy)];
     }
     case 'elementwise':
