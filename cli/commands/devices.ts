@@ -21,11 +21,11 @@ export function registerDevices(program: Command): void {
       }
       process.stdout.write(
         `${table(
-          ['id', 'name', 'SMs', 'fp16 dense', 'memory', 'bandwidth', 'L2', 'calibration'],
+          ['id', 'name', 'SMs', 'fp16 dense', 'memory', 'bandwidth', 'L2', 'link', 'calibration'],
           specs.map((s) => [
             s.id, s.name, String(s.sm.count), formatSi(s.tensor.flopsPerSecond.fp16 ?? 0, 'FLOP/s'),
             `${formatSi(s.memory.capacityBytes, 'B')} ${s.memory.kind}`, formatSi(s.memory.bandwidthBytesPerSecond, 'B/s'),
-            formatSi(s.l2.sizeBytes, 'B'), s.efficiency.fittedTo,
+            formatSi(s.l2.sizeBytes, 'B'), s.interconnect ? formatSi(s.interconnect.bandwidthBytesPerSecond, 'B/s') : '-', s.efficiency.fittedTo,
           ]),
         )}\n`,
       );
