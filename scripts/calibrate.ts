@@ -1,7 +1,7 @@
 /**
  * Fit each GPU preset's efficiency parameters to measured GEMM times, and write them into the
  * preset JSON. Rerunnable: `npx tsx scripts/calibrate.ts [--device ID] [--data FILE] [--objective mean|median]
- * [--hold NAME,...] [--iterations N] [--dry-run]` (`--hold`: keep those parameters at the preset's value).
+ * [--dram-from-streaming] [--hold NAME,...] [--iterations N] [--dry-run]` (`--hold`: keep those parameters at the preset's value).
  *
  * Parameters (each physical, see devices/gpu/spec.ts): tensorFraction, powerFraction,
  * dramFraction, kernelOverheadNs, sharedMemoryFraction, l2ReuseFraction, overlapFraction. The objective is the mean absolute log error of predicted vs
@@ -29,6 +29,12 @@ const dryRun = args.includes('--dry-run');
 const OBJECTIVE = flag('--objective') ?? 'mean';
 /** Use every `stride`-th calibration row (the objective is evaluated many times). */
 const stride = Number(flag('--stride') ?? 6);
+/**
+ * Take dramFraction from the weight-streaming rows instead of the joint fit: the slope of time
+ * against weight bytes over the calibration rows with m <= 16 (GEMV-like kernels that only stream
+ * weights) is the bandwidth the device reaches; held at that value while the rest is fitted.
+ */
+const dramFromStreaming = args.includes('--dram-from-streaming');
 /** Parameters kept at the preset's value instead of fitted, e.g. `--hold overlapFraction`. */
 const holdNames = (flag('--hold') ?? '').split(',').filter((x) => x !== '');
 
@@ -50,6 +56,16 @@ const held = new Set(holdNames.map((name) => PARAMS.findIndex((d) => d.name === 
 const toEff = (p: Params): Efficiency => Object.fromEntries(PARAMS.map((d, i) => [d.name, p[i]!])) as Efficiency;
 const BOUNDS: [number, number][] = PARAMS.map((d) => [d.bounds[0], d.bounds[1]]);
 const clamp = (p: number[]): Params => p.map((x, i) => Math.min(BOUNDS[i]![1], Math.max(BOUNDS[i]![0], x))) as Params;
+
+/** Least-squares bandwidth of time = a + bytes / bandwidth over weight-streaming rows, bytes/s. */
+function streamingBandwidth(rows: MeasuredRow[]): number {
+  const pts = rows.filter((r) => r.m <= 16).map((r) => [(r.n * r.k + r.m * r.k + r.m * r.n) * 2, r.measuredUs * 1e-6] as const);
+  const mean = (f: (p: (typeof pts)[number]) => number) => pts.reduce((a, p) => a + f(p), 0) / pts.length;
+  const mx = mean((p) => p[0]);
+  const my = mean((p) => p[1]);
+  const slope = mean((p) => (p[0] - mx) * (p[1] - my)) / mean((p) => (p[0] - mx) ** 2);
+  return 1 / slope;
+}
 
 function isHeldOut(row: MeasuredRow, shapes: string[]): boolean {
   return shapes.indexOf(`${row.n}x${row.k}`) % 3 === 2;
@@ -122,6 +138,14 @@ for (const device of devices) {
   const spec = resolveDevice(device);
   const e = spec.efficiency;
   const start: Params = PARAMS.map((d) => e[d.name]);
+  const heldHere = new Set(held);
+  if (dramFromStreaming) {
+    const dramAt = PARAMS.findIndex((d) => d.name === 'dramFraction');
+    const bandwidth = streamingBandwidth(calibration);
+    start[dramAt] = Math.min(1, bandwidth / spec.memory.bandwidthBytesPerSecond);
+    heldHere.add(dramAt);
+    console.log(`${device}: weight streaming (m <= 16) reaches ${(bandwidth / 1e9).toFixed(0)} GB/s: dramFraction ${start[dramAt]!.toFixed(4)}`);
+  }
   // An unfitted power limit sits on its bound (1), where the simplex cannot move it: start below,
   // with the per-SM rate raised to match.
   if (e.powerFraction >= 1) {
@@ -137,7 +161,7 @@ for (const device of devices) {
     return stats(sample, await predict(sample, toEff(p))).objective;
   };
   const t0 = performance.now();
-  const { best } = await nelderMead(objective, start, Number(flag('--iterations') ?? 40), held);
+  const { best } = await nelderMead(objective, start, Number(flag('--iterations') ?? 40), heldHere);
   const fitS = stats(calibration, await predict(calibration, toEff(best)));
   const holdS = stats(heldOut, await predict(heldOut, toEff(best)));
   const fmt = (s: ReturnType<typeof stats>) => `median ${s.median.toFixed(1)}% p90 ${s.p90.toFixed(1)}% mean ${s.mean.toFixed(1)}%`;
@@ -150,7 +174,7 @@ for (const device of devices) {
     const json = JSON.parse(readFileSync(path, 'utf8'));
     json.efficiency = {
       ...Object.fromEntries(PARAMS.map((d, i) => [d.name, Number(best[i]!.toFixed(d.digits))])),
-      fittedTo: `${dataFile.split('/').pop()} ${device} rows, ${shapes.length - Math.floor(shapes.length / 3)} of ${shapes.length} (n,k) shapes (scripts/calibrate.ts${holdNames.length > 0 ? ` --hold ${holdNames.join(',')}` : ''})`,
+      fittedTo: `${dataFile.split('/').pop()} ${device} rows, ${shapes.length - Math.floor(shapes.length / 3)} of ${shapes.length} (n,k) shapes (scripts/calibrate.ts${dramFromStreaming ? ' --dram-from-streaming' : ''}${holdNames.length > 0 ? ` --hold ${holdNames.join(',')}` : ''})`,
     };
     writeFileSync(path, `${JSON.stringify(json, null, 2)}\n`);
     console.log(`  wrote ${path}`);
