@@ -35,6 +35,8 @@ export function loadPresetJson(id: string): Record<string, unknown> {
  */
 export function resolveDevice(id: string, overrides: Record<string, unknown> = {}): DeviceSpec {
   const raw = loadPresetJson(id);
-  for (const [path, value] of Object.entries(overrides)) setPath(raw, path, value);
+  // New keys are allowed here: the strict schema rejects unknown ones by name, and a field that
+  // a preset leaves at its default (efficiency.powerFraction) can still be set.
+  for (const [path, value] of Object.entries(overrides)) setPath(raw, path, value, true);
   return parseWith(GpuSpecSchema, raw, `device ${id}`);
 }

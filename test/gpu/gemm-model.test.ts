@@ -85,6 +85,13 @@ describe('GPU model: bytes, bounds and what-ifs', () => {
     }
   });
 
+  it('what-ifs can set a field the preset leaves at its default, and unknown fields fail by name', () => {
+    // The a100 preset does not spell out sm.persistentGemm (default false).
+    const r = gemm('a100-80gb', { m: 4096, n: 4096, k: 4096 }, { 'sm.persistentGemm': true });
+    expect(r.summary.ops[0]!.config?.persistent).toBe(true);
+    expect(() => gemm('a100-80gb', { m: 64, n: 64, k: 64 }, { 'l2.nonsense': 3 })).toThrow(/unknown field "l2\.nonsense"/);
+  });
+
   it('a memory-bound GEMM speeds up with HBM bandwidth, a compute-bound one with tensor rate', () => {
     const decode = { m: 8, n: 8192, k: 8192 };
     const base = gemm('h100-80gb', decode).summary.simulatedTimeNs;
