@@ -57,22 +57,22 @@ describe('FlashAttention-2 forward', () => {
     expect((rc.dram + rc.l2) / (rf.dram + rf.l2)).toBeLessThan(0.6);
   });
 
-  it('smaller K/V blocks where the tiles would not fit shared memory, same DRAM bytes', () => {
+  it('smaller K/V blocks where the tiles would not fit shared memory', () => {
     const a40 = resolveDevice('a40');
     const tile = (r: ReturnType<typeof run>) => String(r.configs[0]!.tile).split('x').map(Number) as [number, number];
+    const decode = { impl: 'split-kv', batch: 2, heads: 8, seqQ: 1, seqKv: 4096, headDim: 256, dtype: 'bf16' };
+    const prefill = { impl: 'flash2', batch: 2, heads: 8, seqQ: 1024, headDim: 256 };
     const cases = [
       // flash-decoding with head dim 256 on an A40 (~100 KB per block): 64 + 2 x 128 rows do not fit.
-      { op: attention({ impl: 'split-kv', batch: 2, heads: 8, seqQ: 1, seqKv: 4096, headDim: 256, dtype: 'bf16' }), base: h100, small: a40, bytes: 2, limit: a40.sm.maxSharedMemoryBytesPerBlock },
-      // FlashAttention-2 in tf32 with head dim 256 on an A100: twice the bytes of bf16.
-      { op: attention({ impl: 'flash2', batch: 2, heads: 8, seqQ: 1024, headDim: 256, dtype: 'bf16' }), base: a100, small: a100, bytes: 4, limit: a100.sm.maxSharedMemoryBytesPerBlock },
+      { big: run(attention(decode), h100), small: run(attention(decode), a40), bytes: 2, limit: a40.sm.maxSharedMemoryBytesPerBlock },
+      // FlashAttention-2 with head dim 256 on an A100: tf32 has twice the bytes of bf16.
+      { big: run(attention({ ...prefill, dtype: 'bf16' }), a100), small: run(attention({ ...prefill, dtype: 'tf32' }), a100), bytes: 4, limit: a100.sm.maxSharedMemoryBytesPerBlock },
     ];
     for (const c of cases) {
-      const big = run(c.op, c.base);
-      const small = run(c.bytes === 4 ? { ...c.op, dtype: 'tf32' } : c.op, c.small);
-      const [m, n] = tile(small);
-      expect(n).toBeLessThan(tile(big)[1]);
+      const [m, n] = tile(c.small);
+      expect(n).toBeLessThan(tile(c.big)[1]);
       expect((m + 2 * n) * 256 * c.bytes).toBeLessThanOrEqual(c.limit);
-      expect(Number.isFinite(small.timeNs) && small.timeNs > 0).toBe(true);
+      expect(Number.isFinite(c.small.timeNs) && c.small.timeNs > 0).toBe(true);
     }
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario, runScenario } from '../../devices/scenario.ts';
 import { presetIds, resolveDevice } from '../../devices/presets.ts';
+import { BYTES_PER_ELEMENT, type Dtype } from '../../devices/gpu/spec.ts';
 import { configLabel } from '../../devices/gpu/kernel.ts';
 
 function gemm(device: string, op: Record<string, unknown>, overrides: Record<string, unknown> = {}, traceDetail = 'none') {
@@ -70,14 +71,13 @@ describe('GPU model: bytes, bounds and what-ifs', () => {
   });
 
   it('every preset runs a GEMM in every dtype it has a tensor rate for, within that dtype\'s roofs', () => {
-    const bytesOf: Record<string, number> = { fp8: 1, fp16: 2, bf16: 2, tf32: 4, fp32: 4 };
     for (const device of presetIds()) {
       const spec = resolveDevice(device);
       if (spec.family !== 'gpu') continue;
-      for (const [dtype, peak] of Object.entries(spec.tensor.flopsPerSecond)) {
+      for (const [dtype, peak] of Object.entries(spec.tensor.flopsPerSecond) as [Dtype, number][]) {
         const [m, n, k] = [2048, 2048, 2048];
         const r = gemm(device, { m, n, k, dtype });
-        const roofNs = Math.max((2 * m * n * k) / peak! * 1e9, ((m * k + k * n + m * n) * bytesOf[dtype]!) / spec.memory.bandwidthBytesPerSecond * 1e9);
+        const roofNs = Math.max((2 * m * n * k) / peak! * 1e9, ((m * k + k * n + m * n) * BYTES_PER_ELEMENT[dtype]) / spec.memory.bandwidthBytesPerSecond * 1e9);
         expect(r.summary.simulatedTimeNs, `${device} ${dtype}`).toBeGreaterThan(roofNs);
         // Not absurdly slow either: within 4x of the roof at this size.
         expect(r.summary.simulatedTimeNs, `${device} ${dtype}`).toBeLessThan(4 * roofNs);

@@ -2,14 +2,13 @@ import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import { parseScenario, runScenario } from '../../devices/scenario.ts';
 import { presetIds, resolveDevice } from '../../devices/presets.ts';
+import { BYTES_PER_ELEMENT, type Dtype } from '../../devices/gpu/spec.ts';
 
 /**
  * Seeded random shapes over every preset and every dtype it has (log-uniform sizes from 1 to tens
  * of thousands, batches, GQA, causal): each must simulate to a finite time within the roofs. This
  * is what found tf32 GEMMs and head-dim-256 decode failing on ~100 KB-shared-memory SMs.
  */
-const BYTES: Record<string, number> = { fp8: 1, fp16: 2, bf16: 2, tf32: 4, fp32: 4 };
-
 function draw(seed: string) {
   const rng = seedrandom(seed);
   const pick = <T>(a: readonly T[]): T => a[Math.floor(rng() * a.length)]!;
@@ -28,12 +27,12 @@ describe('random shapes on every preset', () => {
       const device = pick(presetIds());
       const spec = resolveDevice(device);
       const rates = spec.tensor.flopsPerSecond as Record<string, number>;
-      const dtype = pick(Object.keys(rates));
+      const dtype = pick(Object.keys(rates)) as Dtype;
       const [m, n, k] = [logUniform(40000), logUniform(40000), logUniform(40000)];
       const batch = rng() < 0.2 ? 1 + Math.floor(rng() * 8) : 1;
       const label = `${device} ${dtype} ${m}x${n}x${k} batch ${batch}`;
       const t = run(device, { type: 'gemm', m, n, k, batch, dtype }).simulatedTimeNs;
-      const roofNs = Math.max(((2 * m * n * k * batch) / rates[dtype]!) * 1e9, ((batch * (m * k + k * n + m * n) * BYTES[dtype]!) / spec.memory.bandwidthBytesPerSecond) * 1e9);
+      const roofNs = Math.max(((2 * m * n * k * batch) / rates[dtype]!) * 1e9, ((batch * (m * k + k * n + m * n) * BYTES_PER_ELEMENT[dtype]) / spec.memory.bandwidthBytesPerSecond) * 1e9);
       expect(Number.isFinite(t), label).toBe(true);
       expect(t, label).toBeGreaterThan(roofNs);
       expect(t, label).toBeLessThan(20 * roofNs + 100_000);
