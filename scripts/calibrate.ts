@@ -47,6 +47,7 @@ const PARAMS = [
   { name: 'sharedMemoryFraction', bounds: [0.2, 1], digits: 4 },
   { name: 'l2ReuseFraction', bounds: [0.02, 1], digits: 4 },
   { name: 'overlapFraction', bounds: [0.3, 1], digits: 4 },
+  { name: 'dramPowerShare', bounds: [0, 0.6], digits: 4 },
 ] as const;
 type Params = number[];
 for (const name of holdNames) {
@@ -155,6 +156,8 @@ for (const device of devices) {
   // Likewise perfect overlap (1, the default): start where the simplex can move both ways.
   const overlapAt = PARAMS.findIndex((d) => d.name === 'overlapFraction');
   if (e.overlapFraction >= 1 && !held.has(overlapAt)) start[overlapAt] = 0.8;
+  const shareAt = PARAMS.findIndex((d) => d.name === 'dramPowerShare');
+  if (e.dramPowerShare <= 0 && !held.has(shareAt)) start[shareAt] = 0.15;
   let evals = 0;
   const objective = async (p: Params) => {
     evals++;

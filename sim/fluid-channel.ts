@@ -70,9 +70,8 @@ class RateClass {
  */
 export class FluidChannel {
   readonly name: string;
-  readonly bandwidthBytesPerSecond: BytesPerSecond;
   readonly latencyNs: TimeNs;
-  private readonly capacityBytesPerNs: number;
+  private capacityBytesPerNs: number;
   private readonly classes = new Map<number, RateClass>();
   /** Non-empty classes sorted by cap, ascending (water-filling order). */
   private active: RateClass[] = [];
@@ -92,11 +91,30 @@ export class FluidChannel {
       throw new RangeError(`FluidChannel ${options.name}: latencyNs must be a finite number >= 0, got ${latency}`);
     }
     this.name = options.name;
-    this.bandwidthBytesPerSecond = options.bandwidthBytesPerSecond;
     this.capacityBytesPerNs = options.bandwidthBytesPerSecond / NS_PER_SECOND;
     this.latencyNs = latency;
     this.lastUpdateNs = sim.now;
     this.onThroughputChange = options.onThroughputChange;
+  }
+
+  /** The channel's capacity now, bytes/s. */
+  get bandwidthBytesPerSecond(): BytesPerSecond {
+    return this.capacityBytesPerNs * NS_PER_SECOND;
+  }
+
+  /**
+   * Change the capacity from now on (e.g. SM time under a power budget that other traffic shares):
+   * bytes streamed so far keep their old rates, the rest are re-planned at the new one.
+   */
+  setBandwidth(bytesPerSecond: BytesPerSecond): void {
+    if (!(bytesPerSecond > 0) || !Number.isFinite(bytesPerSecond)) {
+      throw new RangeError(`FluidChannel ${this.name}: bandwidthBytesPerSecond must be a finite number > 0, got ${bytesPerSecond}`);
+    }
+    const capacity = bytesPerSecond / NS_PER_SECOND;
+    if (capacity === this.capacityBytesPerNs) return;
+    this.advance();
+    this.capacityBytesPerNs = capacity;
+    if (this.active.length > 0) this.replan();
   }
 
   get activeFlows(): number {

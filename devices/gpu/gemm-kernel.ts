@@ -155,8 +155,9 @@ function waveEstimateNs(spec: GpuSpec, g: GemmGeometry, concurrent: number, occu
   const bytes = BYTES_PER_ELEMENT[g.dtype];
   const perSm = Math.min(occupancy, Math.ceil(concurrent / spec.sm.count));
   // Each CTA computes at most at one SM's rate; all together at most at the power-limited rate.
-  const computeRate = Math.min(1 / perSm, (spec.sm.count * spec.efficiency.powerFraction) / concurrent);
-  const computeNs = chunkWorkNs(spec, g, kPerCta) / computeRate;
+  const powerRate = (spec.sm.count * spec.efficiency.powerFraction) / concurrent;
+  const workNs = chunkWorkNs(spec, g, kPerCta);
+  let computeNs = workNs / Math.min(1 / perSm, powerRate);
   const tm = Math.min(tile.tileM, g.m);
   const tn = Math.min(tile.tileN, g.n);
   const ctaBytes = (tm + tn) * kPerCta * bytes;
@@ -166,6 +167,12 @@ function waveEstimateNs(spec: GpuSpec, g: GemmGeometry, concurrent: number, occu
   const uniqueBytes = (rows * tm + cols * tn) * kPerCta * splitK * bytes;
   const hbmNs = uniqueBytes / hbmBytesPerNs(spec);
   const l2Ns = (concurrent * ctaBytes) / (spec.l2.bandwidthBytesPerSecond / 1e9);
+  // DRAM traffic takes its share of the power budget for the part of the wave it streams.
+  const share = spec.efficiency.dramPowerShare;
+  if (share > 0 && hbmNs > 0) {
+    const dramBusy = Math.min(1, hbmNs / Math.max(computeNs, pullNs, hbmNs, l2Ns));
+    computeNs = workNs / Math.min(1 / perSm, powerRate * (1 - share * dramBusy));
+  }
   // The pipeline hides only part of the shorter of math and operand supply (overlapFraction).
   const supplyNs = Math.max(pullNs, hbmNs, l2Ns);
   const exposedNs = (1 - spec.efficiency.overlapFraction) * Math.min(computeNs, supplyNs);

@@ -9,6 +9,8 @@ export const BYTES_PER_ELEMENT: Record<Dtype, number> = DTYPE_BYTES;
 
 const positive = (what: string) => z.number({ error: `expected a number (${what})` }).positive({ error: `expected a number > 0 (${what})` }).finite();
 const positiveInt = (what: string) => z.number({ error: `expected an integer (${what})` }).int({ error: `expected an integer (${what})` }).positive({ error: `expected an integer > 0 (${what})` });
+/** A share that may be zero (and must leave something over): [0, 1). */
+const share = (what: string) => z.number({ error: `expected a number in [0, 1) (${what})` }).gte(0, { error: `expected a number in [0, 1) (${what})` }).lt(1, { error: `expected a number in [0, 1) (${what})` });
 const fraction = (what: string) => z.number({ error: `expected a number in (0, 1] (${what})` }).gt(0, { error: `expected a number in (0, 1] (${what})` }).lte(1, { error: `expected a number in (0, 1] (${what})` });
 
 /**
@@ -81,6 +83,12 @@ export const GpuSpecSchema = z.strictObject({
      * (clocks drop when every SM computes): 1 = no limit. A partly busy chip runs faster per SM.
      */
     powerFraction: fraction('fraction of the whole chip rate under the power limit').default(1),
+    /**
+     * Share of the chip's power budget that DRAM traffic at full achievable bandwidth draws
+     * (HBM/GDDR I/O, memory controllers, the data's way through L2): while a kernel streams, the
+     * SMs get only the rest, so their clocks drop further. 0 = DRAM costs no compute power.
+     */
+    dramPowerShare: share('share of the power budget').default(0),
     /** Achievable fraction of datasheet DRAM bandwidth. */
     dramFraction: fraction('fraction of datasheet DRAM bandwidth'),
     /** Fixed cost of one kernel as timed: launch plus timing overhead, ns. */

@@ -108,6 +108,26 @@ describe('GPU model: bytes, bounds and what-ifs', () => {
     expect(fastTensor).toBeLessThan(b * 0.8);
   });
 
+  it('DRAM power share: the math slows while DRAM streams on a power-limited chip, most near the ridge', () => {
+    // Same kernel with and without DRAM drawing 30% of the power budget at full bandwidth.
+    const slowdown = (m: number, tile: string, overrides: Record<string, unknown> = {}) => {
+      const op = { m, n: 8192, k: 8192, tile, splitK: 1, tailSplit: 1 };
+      const base = gemm('h100-80gb', op, { ...overrides, 'efficiency.dramPowerShare': 0 }).summary.simulatedTimeNs;
+      const shared = gemm('h100-80gb', op, { ...overrides, 'efficiency.dramPowerShare': 0.3 }).summary.simulatedTimeNs;
+      return shared / base;
+    };
+    // Weight streaming: the SMs wait on DRAM, the power left to them is enough. At the ridge both
+    // are busy. A large GEMM with every operand kept in a huge L2: DRAM is nearly idle.
+    const memoryBound = slowdown(16, '64x64x64');
+    const ridge = slowdown(384, '128x256x64');
+    const fromL2 = slowdown(8192, '128x256x64', { 'l2.sizeBytes': 1e9, 'efficiency.l2ReuseFraction': 1 });
+    expect(ridge).toBeGreaterThan(1.05);
+    expect(ridge).toBeLessThan(1 / (1 - 0.3));
+    expect(memoryBound).toBeLessThan(ridge - 0.03);
+    expect(fromL2).toBeLessThan(ridge - 0.03);
+    expect(() => gemm('h100-80gb', { m: 64, n: 64, k: 64 }, { 'efficiency.dramPowerShare': 1 })).toThrow(/efficiency\.dramPowerShare.*expected a number in \[0, 1\)/);
+  });
+
   it('imperfect overlap slows kernels at the compute/memory ridge most', () => {
     // Same kernel (tile and splits forced) with perfect and with half overlap of math and loads:
     // the exposed part is half the shorter of a step's math and its loads.

@@ -157,4 +157,26 @@ describe('FluidChannel', () => {
     expect(() => ch.transfer(10, { weight: 0 })).toThrow(/weight/);
     expect(() => ch.transfer(10, { weight: Number.NaN })).toThrow(/weight/);
   });
+
+  it('setBandwidth mid-transfer: bytes streamed keep their rate, the rest go at the new one', () => {
+    // C = 1 B/ns; 1000 B from t=0; at t=400 C drops to 0.5 B/ns: 600 B left -> 1200 ns -> ends 1600.
+    // At t=1000 it returns to 1 B/ns with 300 B left -> ends 1300.
+    const sim = new Simulation();
+    const ch = new FluidChannel(sim, { name: 'pool', bandwidthBytesPerSecond: 1 * GB });
+    sim.schedule(400, () => ch.setBandwidth(0.5 * GB));
+    sim.schedule(1000, () => ch.setBandwidth(1 * GB));
+    const [r] = collect(sim, ch, [{ at: 0, bytes: 1000 }]);
+    expect(r!.endNs).toBeCloseTo(1300, 9);
+    expect(ch.bandwidthBytesPerSecond).toBe(1 * GB);
+  });
+
+  it('setBandwidth on an idle channel applies to the next transfer; bad values name the field', () => {
+    const sim = new Simulation();
+    const ch = new FluidChannel(sim, { name: 'pool', bandwidthBytesPerSecond: 1 * GB });
+    ch.setBandwidth(4 * GB);
+    const [r] = collect(sim, ch, [{ at: 0, bytes: 1000 }]);
+    expect(r!.endNs).toBeCloseTo(250, 9);
+    expect(() => ch.setBandwidth(0)).toThrow(/bandwidthBytesPerSecond must be a finite number > 0, got 0/);
+    expect(() => ch.setBandwidth(Number.NaN)).toThrow(/bandwidthBytesPerSecond/);
+  });
 });
