@@ -168,10 +168,11 @@ function waveEstimateNs(spec: GpuSpec, g: GemmGeometry, concurrent: number, occu
   const hbmNs = uniqueBytes / hbmBytesPerNs(spec);
   const l2Ns = (concurrent * ctaBytes) / (spec.l2.bandwidthBytesPerSecond / 1e9);
   // DRAM traffic takes its share of the power budget for the part of the wave it streams.
-  const share = spec.efficiency.dramPowerShare;
-  if (share > 0 && hbmNs > 0) {
+  const perTBps = spec.efficiency.dramPowerSharePerTBps ?? 0;
+  if (perTBps > 0 && hbmNs > 0) {
     const dramBusy = Math.min(1, hbmNs / Math.max(computeNs, pullNs, hbmNs, l2Ns));
-    computeNs = workNs / Math.min(1 / perSm, powerRate * (1 - share * dramBusy));
+    const dramTBps = (hbmBytesPerNs(spec) * dramBusy) / 1e3;
+    computeNs = workNs / Math.min(1 / perSm, powerRate * (1 - perTBps * dramTBps));
   }
   // The pipeline hides only part of the shorter of math and operand supply (overlapFraction).
   const supplyNs = Math.max(pullNs, hbmNs, l2Ns);

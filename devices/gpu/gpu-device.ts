@@ -107,18 +107,18 @@ export class GpuDevice {
     this.deviceName = deviceName;
     const hbmBytesPerSecond = spec.memory.bandwidthBytesPerSecond * spec.efficiency.dramFraction;
     const poolUnitsPerSecond = SM_WORK_UNITS_PER_SECOND * spec.sm.count * spec.efficiency.powerFraction;
-    const dramPowerShare = spec.efficiency.dramPowerShare;
+    const powerPerBytePerSecond = (spec.efficiency.dramPowerSharePerTBps ?? 0) / 1e12;
     this.hbm = new FluidChannel(sim, {
       name: `${deviceName}.hbm`,
       bandwidthBytesPerSecond: hbmBytesPerSecond,
       // Latency is added per load (chainLoads), not per transfer: see there.
       onThroughputChange:
-        detail === 'none' && dramPowerShare === 0
+        detail === 'none' && powerPerBytePerSecond === 0
           ? undefined
           : (bps, t) => {
               if (detail !== 'none') this.sampleHbm(bps, t);
               // DRAM traffic draws its share of the power budget; the SMs get what is left.
-              if (dramPowerShare > 0) this.compute.setBandwidth(poolUnitsPerSecond * (1 - dramPowerShare * Math.min(1, bps / hbmBytesPerSecond)));
+              if (powerPerBytePerSecond > 0) this.compute.setBandwidth(poolUnitsPerSecond * (1 - powerPerBytePerSecond * bps));
             },
     });
     this.l2 = new FluidChannel(sim, {
@@ -135,7 +135,7 @@ export class GpuDevice {
     this.smPullBytesPerSecond = spec.sm.l2ToSmBytesPerClock * spec.sm.clockHz;
     // The chip sustains only part of its SMs' full rate at once (power limit: clocks drop when
     // every SM computes); a lone CTA still runs at a full SM's rate.
-    // With efficiency.dramPowerShare, DRAM traffic takes its part of that budget while it flows.
+    // With efficiency.dramPowerSharePerTBps, DRAM traffic takes its part of that budget while it flows.
     this.compute = new FluidChannel(sim, { name: `${deviceName}.sm`, bandwidthBytesPerSecond: poolUnitsPerSecond });
     this.sms = Array.from({ length: spec.sm.count }, (_, index) => ({
       index,

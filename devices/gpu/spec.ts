@@ -9,8 +9,6 @@ export const BYTES_PER_ELEMENT: Record<Dtype, number> = DTYPE_BYTES;
 
 const positive = (what: string) => z.number({ error: `expected a number (${what})` }).positive({ error: `expected a number > 0 (${what})` }).finite();
 const positiveInt = (what: string) => z.number({ error: `expected an integer (${what})` }).int({ error: `expected an integer (${what})` }).positive({ error: `expected an integer > 0 (${what})` });
-/** A share that may be zero (and must leave something over): [0, 1). */
-const share = (what: string) => z.number({ error: `expected a number in [0, 1) (${what})` }).gte(0, { error: `expected a number in [0, 1) (${what})` }).lt(1, { error: `expected a number in [0, 1) (${what})` });
 const fraction = (what: string) => z.number({ error: `expected a number in (0, 1] (${what})` }).gt(0, { error: `expected a number in (0, 1] (${what})` }).lte(1, { error: `expected a number in (0, 1] (${what})` });
 
 /**
@@ -84,11 +82,12 @@ export const GpuSpecSchema = z.strictObject({
      */
     powerFraction: fraction('fraction of the whole chip rate under the power limit').default(1),
     /**
-     * Share of the chip's power budget that DRAM traffic at full achievable bandwidth draws
-     * (HBM/GDDR I/O, memory controllers, the data's way through L2): while a kernel streams, the
-     * SMs get only the rest, so their clocks drop further. 0 = DRAM costs no compute power.
+     * Share of the chip's power budget that each TB/s of DRAM traffic draws (HBM/GDDR I/O, memory
+     * controllers, the data's way through L2): while a kernel streams, the SMs get only the rest,
+     * so their clocks drop further. Per byte, not per unit of utilization, so a what-if with more
+     * bandwidth also draws more power when it uses it. 0 = DRAM costs no compute power.
      */
-    dramPowerShare: share('share of the power budget').default(0),
+    dramPowerSharePerTBps: z.number({ error: 'expected a number >= 0 (share of the power budget per TB/s of DRAM traffic)' }).nonnegative({ error: 'expected a number >= 0 (share of the power budget per TB/s of DRAM traffic)' }).finite().default(0),
     /** Achievable fraction of datasheet DRAM bandwidth. */
     dramFraction: fraction('fraction of datasheet DRAM bandwidth'),
     /** Fixed cost of one kernel as timed: launch plus timing overhead, ns. */
@@ -108,6 +107,18 @@ export const GpuSpecSchema = z.strictObject({
     l2ReuseFraction: fraction('fraction of L2 capacity'),
     fittedTo: z.string(),
   }),
+}).superRefine((spec, ctx) => {
+  // DRAM streaming at its full achievable rate must leave the SMs some power.
+  const tbps = (spec.memory.bandwidthBytesPerSecond * spec.efficiency.dramFraction) / 1e12;
+  const limit = 1 / tbps;
+  if (spec.efficiency.dramPowerSharePerTBps >= limit) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['efficiency', 'dramPowerSharePerTBps'],
+      input: spec.efficiency.dramPowerSharePerTBps,
+      message: `expected < ${Number(limit.toPrecision(4))} (DRAM at its full ${Number(tbps.toPrecision(4))} TB/s would take the whole power budget)`,
+    });
+  }
 });
 
 export type GpuSpec = z.infer<typeof GpuSpecSchema>;
