@@ -47,7 +47,7 @@ const PARAMS = [
   { name: 'sharedMemoryFraction', bounds: [0.2, 1], digits: 4 },
   { name: 'l2ReuseFraction', bounds: [0.02, 1], digits: 4 },
   { name: 'overlapFraction', bounds: [0.3, 1], digits: 4 },
-  { name: 'dramPowerSharePerTBps', bounds: [0, 0.3], digits: 4 },
+  { name: 'dramPicojoulesPerByte', bounds: [0, 200], digits: 1 },
 ] as const;
 type Params = number[];
 for (const name of holdNames) {
@@ -156,9 +156,13 @@ for (const device of devices) {
   // Likewise perfect overlap (1, the default): start where the simplex can move both ways.
   const overlapAt = PARAMS.findIndex((d) => d.name === 'overlapFraction');
   if (e.overlapFraction >= 1 && !held.has(overlapAt)) start[overlapAt] = 0.8;
-  // No DRAM power yet (0, on its bound): start where DRAM at full bandwidth draws ~15%.
-  const shareAt = PARAMS.findIndex((d) => d.name === 'dramPowerSharePerTBps');
-  if (e.dramPowerSharePerTBps <= 0 && !held.has(shareAt)) start[shareAt] = Math.min(0.25, 0.15 / ((spec.memory.bandwidthBytesPerSecond * start[PARAMS.findIndex((d) => d.name === 'dramFraction')]!) / 1e12));
+  // No DRAM energy yet (0, on its bound): start where DRAM at full bandwidth draws ~15% of the
+  // board power (a preset without a board power keeps 0).
+  const energyAt = PARAMS.findIndex((d) => d.name === 'dramPicojoulesPerByte');
+  if (spec.powerWatts === undefined) heldHere.add(energyAt);
+  else if (e.dramPicojoulesPerByte <= 0 && !held.has(energyAt)) {
+    start[energyAt] = (0.15 * spec.powerWatts) / (spec.memory.bandwidthBytesPerSecond * start[PARAMS.findIndex((d) => d.name === 'dramFraction')]! * 1e-12);
+  }
   let evals = 0;
   const objective = async (p: Params) => {
     evals++;

@@ -1,7 +1,7 @@
 import type { GemmOp } from '../../workloads/ops.ts';
 import { gemmFlops } from '../../workloads/ops.ts';
 import type { CtaResources, CtaWork, Kernel, OperandLoad } from './kernel.ts';
-import { BYTES_PER_ELEMENT, type Dtype, type GpuSpec } from './spec.ts';
+import { BYTES_PER_ELEMENT, dramPowerShare, type Dtype, type GpuSpec } from './spec.ts';
 
 /** A CUTLASS-style tile configuration: CTA tile, pipeline depth and warp count. */
 export interface TileConfig {
@@ -168,11 +168,10 @@ function waveEstimateNs(spec: GpuSpec, g: GemmGeometry, concurrent: number, occu
   const hbmNs = uniqueBytes / hbmBytesPerNs(spec);
   const l2Ns = (concurrent * ctaBytes) / (spec.l2.bandwidthBytesPerSecond / 1e9);
   // DRAM traffic takes its share of the power budget for the part of the wave it streams.
-  const perTBps = spec.efficiency.dramPowerSharePerTBps ?? 0;
-  if (perTBps > 0 && hbmNs > 0) {
+  const sharePerBytePerSecond = dramPowerShare(spec);
+  if (sharePerBytePerSecond > 0 && hbmNs > 0) {
     const dramBusy = Math.min(1, hbmNs / Math.max(computeNs, pullNs, hbmNs, l2Ns));
-    const dramTBps = (hbmBytesPerNs(spec) * dramBusy) / 1e3;
-    computeNs = workNs / Math.min(1 / perSm, powerRate * (1 - perTBps * dramTBps));
+    computeNs = workNs / Math.min(1 / perSm, powerRate * (1 - sharePerBytePerSecond * hbmBytesPerNs(spec) * 1e9 * dramBusy));
   }
   // The pipeline hides only part of the shorter of math and operand supply (overlapFraction).
   const supplyNs = Math.max(pullNs, hbmNs, l2Ns);

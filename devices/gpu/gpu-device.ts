@@ -1,7 +1,7 @@
 import { FluidChannel, SimEvent, Simulation, TraceRecorder, type Track } from '../../sim/index.ts';
 import type { CtaResources, CtaWork, Kernel, KernelResult } from './kernel.ts';
 import { L2PanelCache } from './l2-panel-cache.ts';
-import type { GpuSpec } from './spec.ts';
+import { dramPowerShare, type GpuSpec } from './spec.ts';
 
 /** How much the GPU writes to the trace: every CTA, kernels and counters only, or nothing. */
 export type TraceDetail = 'cta' | 'kernel' | 'none';
@@ -107,18 +107,18 @@ export class GpuDevice {
     this.deviceName = deviceName;
     const hbmBytesPerSecond = spec.memory.bandwidthBytesPerSecond * spec.efficiency.dramFraction;
     const poolUnitsPerSecond = SM_WORK_UNITS_PER_SECOND * spec.sm.count * spec.efficiency.powerFraction;
-    const powerPerBytePerSecond = (spec.efficiency.dramPowerSharePerTBps ?? 0) / 1e12;
+    const sharePerBytePerSecond = dramPowerShare(spec);
     this.hbm = new FluidChannel(sim, {
       name: `${deviceName}.hbm`,
       bandwidthBytesPerSecond: hbmBytesPerSecond,
       // Latency is added per load (chainLoads), not per transfer: see there.
       onThroughputChange:
-        detail === 'none' && powerPerBytePerSecond === 0
+        detail === 'none' && sharePerBytePerSecond === 0
           ? undefined
           : (bps, t) => {
               if (detail !== 'none') this.sampleHbm(bps, t);
               // DRAM traffic draws its share of the power budget; the SMs get what is left.
-              if (powerPerBytePerSecond > 0) this.compute.setBandwidth(poolUnitsPerSecond * (1 - powerPerBytePerSecond * bps));
+              if (sharePerBytePerSecond > 0) this.compute.setBandwidth(poolUnitsPerSecond * (1 - sharePerBytePerSecond * bps));
             },
     });
     this.l2 = new FluidChannel(sim, {
@@ -135,7 +135,7 @@ export class GpuDevice {
     this.smPullBytesPerSecond = spec.sm.l2ToSmBytesPerClock * spec.sm.clockHz;
     // The chip sustains only part of its SMs' full rate at once (power limit: clocks drop when
     // every SM computes); a lone CTA still runs at a full SM's rate.
-    // With efficiency.dramPowerSharePerTBps, DRAM traffic takes its part of that budget while it flows.
+    // With efficiency.dramPicojoulesPerByte, DRAM traffic takes its part of that budget while it flows.
     this.compute = new FluidChannel(sim, { name: `${deviceName}.sm`, bandwidthBytesPerSecond: poolUnitsPerSecond });
     this.sms = Array.from({ length: spec.sm.count }, (_, index) => ({
       index,

@@ -21,6 +21,8 @@ export const GpuSpecSchema = z.strictObject({
   family: z.literal('gpu'),
   /** Where the datasheet numbers come from. */
   sources: z.array(z.string()).min(1, { error: 'expected at least one source citation' }),
+  /** Board power (TDP) the chip's clocks are managed to, W: the budget DRAM traffic draws from. */
+  powerWatts: positive('board power (TDP), W').optional(),
   sm: z.strictObject({
     count: positiveInt('streaming multiprocessors'),
     clockHz: positive('boost clock, Hz'),
@@ -82,12 +84,12 @@ export const GpuSpecSchema = z.strictObject({
      */
     powerFraction: fraction('fraction of the whole chip rate under the power limit').default(1),
     /**
-     * Share of the chip's power budget that each TB/s of DRAM traffic draws (HBM/GDDR I/O, memory
-     * controllers, the data's way through L2): while a kernel streams, the SMs get only the rest,
-     * so their clocks drop further. Per byte, not per unit of utilization, so a what-if with more
-     * bandwidth also draws more power when it uses it. 0 = DRAM costs no compute power.
+     * Energy of moving one byte between DRAM and the SMs (DRAM access and I/O, memory controllers,
+     * the way through L2), pJ: while a kernel streams, that power (bytes/s x energy) comes out of
+     * the board's `powerWatts`, the SMs get the rest, and their clocks drop further. Per byte, so a
+     * what-if with more bandwidth also draws more power when it uses it. 0 = DRAM costs no power.
      */
-    dramPowerSharePerTBps: z.number({ error: 'expected a number >= 0 (share of the power budget per TB/s of DRAM traffic)' }).nonnegative({ error: 'expected a number >= 0 (share of the power budget per TB/s of DRAM traffic)' }).finite().default(0),
+    dramPicojoulesPerByte: z.number({ error: 'expected a number >= 0 (energy per DRAM byte, pJ)' }).nonnegative({ error: 'expected a number >= 0 (energy per DRAM byte, pJ)' }).finite().default(0),
     /** Achievable fraction of datasheet DRAM bandwidth. */
     dramFraction: fraction('fraction of datasheet DRAM bandwidth'),
     /** Fixed cost of one kernel as timed: launch plus timing overhead, ns. */
@@ -108,17 +110,31 @@ export const GpuSpecSchema = z.strictObject({
     fittedTo: z.string(),
   }),
 }).superRefine((spec, ctx) => {
+  const pj = spec.efficiency.dramPicojoulesPerByte;
+  // Only for an otherwise valid spec (the fields it uses have their own messages).
+  if (!(pj > 0) || (spec.powerWatts !== undefined && !(spec.powerWatts > 0))) return;
+  if (!(spec.memory.bandwidthBytesPerSecond > 0 && spec.efficiency.dramFraction > 0)) return;
+  if (spec.powerWatts === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['powerWatts'], input: undefined, message: 'expected the board power in W (efficiency.dramPicojoulesPerByte needs a power budget)' });
+    return;
+  }
   // DRAM streaming at its full achievable rate must leave the SMs some power.
-  const tbps = (spec.memory.bandwidthBytesPerSecond * spec.efficiency.dramFraction) / 1e12;
-  const limit = 1 / tbps;
-  if (spec.efficiency.dramPowerSharePerTBps >= limit) {
+  const bytesPerSecond = spec.memory.bandwidthBytesPerSecond * spec.efficiency.dramFraction;
+  const limit = spec.powerWatts / (bytesPerSecond * 1e-12);
+  if (pj >= limit) {
     ctx.addIssue({
       code: 'custom',
-      path: ['efficiency', 'dramPowerSharePerTBps'],
-      input: spec.efficiency.dramPowerSharePerTBps,
-      message: `expected < ${Number(limit.toPrecision(4))} (DRAM at its full ${Number(tbps.toPrecision(4))} TB/s would take the whole power budget)`,
+      path: ['efficiency', 'dramPicojoulesPerByte'],
+      input: pj,
+      message: `expected < ${Number(limit.toPrecision(4))} (DRAM at its full ${Number((bytesPerSecond / 1e12).toPrecision(4))} TB/s would draw all of the ${spec.powerWatts} W)`,
     });
   }
 });
 
 export type GpuSpec = z.infer<typeof GpuSpecSchema>;
+
+/** Share of the power budget that one byte/s of DRAM traffic draws (0 without a DRAM energy). */
+export function dramPowerShare(spec: GpuSpec): number {
+  const pj = spec.efficiency.dramPicojoulesPerByte ?? 0;
+  return pj > 0 && spec.powerWatts !== undefined ? (pj * 1e-12) / spec.powerWatts : 0;
+}

@@ -109,12 +109,12 @@ describe('GPU model: bytes, bounds and what-ifs', () => {
   });
 
   it('DRAM power share: the math slows while DRAM streams on a power-limited chip, most near the ridge', () => {
-    // Same kernel with and without DRAM drawing 10% of the power budget per TB/s (31% at the
-    // H100's achievable 3.1 TB/s).
+    // Same kernel with and without DRAM drawing 70 pJ per byte (70 W per TB/s: 31% of the H100's
+    // 700 W at its achievable 3.1 TB/s).
     const slowdown = (m: number, tile: string, overrides: Record<string, unknown> = {}) => {
       const op = { m, n: 8192, k: 8192, tile, splitK: 1, tailSplit: 1 };
-      const base = gemm('h100-80gb', op, { ...overrides, 'efficiency.dramPowerSharePerTBps': 0 }).summary.simulatedTimeNs;
-      const shared = gemm('h100-80gb', op, { ...overrides, 'efficiency.dramPowerSharePerTBps': 0.1 }).summary.simulatedTimeNs;
+      const base = gemm('h100-80gb', op, { ...overrides, 'efficiency.dramPicojoulesPerByte': 0 }).summary.simulatedTimeNs;
+      const shared = gemm('h100-80gb', op, { ...overrides, 'efficiency.dramPicojoulesPerByte': 70 }).summary.simulatedTimeNs;
       return shared / base;
     };
     // Weight streaming: the SMs wait on DRAM, the power left to them is enough. At the ridge both
@@ -126,12 +126,12 @@ describe('GPU model: bytes, bounds and what-ifs', () => {
     expect(ridge).toBeLessThan(1 / (1 - 0.31));
     expect(memoryBound).toBeLessThan(ridge - 0.03);
     expect(fromL2).toBeLessThan(ridge - 0.03);
-    // The share is per byte: twice the bandwidth at full use draws twice the power, so a share that
-    // the H100 can carry takes the whole budget with 2x HBM bandwidth, and is an error there.
+    // The energy is per byte: twice the bandwidth at full use draws twice the power, so an energy
+    // the H100 can carry takes its whole 700 W with 2x HBM bandwidth, and is an error there.
     const small = { m: 64, n: 64, k: 64 };
-    expect(gemm('h100-80gb', small, { 'efficiency.dramPowerSharePerTBps': 0.2 }).summary.simulatedTimeNs).toBeGreaterThan(0);
-    expect(() => gemm('h100-80gb', small, { 'memory.bandwidthBytesPerSecond': 6.7e12, 'efficiency.dramPowerSharePerTBps': 0.2 })).toThrow(
-      /efficiency\.dramPowerSharePerTBps.*expected < 0\.1624 \(DRAM at its full 6\.159 TB\/s would take the whole power budget\)/,
+    expect(gemm('h100-80gb', small, { 'efficiency.dramPicojoulesPerByte': 140 }).summary.simulatedTimeNs).toBeGreaterThan(0);
+    expect(() => gemm('h100-80gb', small, { 'memory.bandwidthBytesPerSecond': 6.7e12, 'efficiency.dramPicojoulesPerByte': 140 })).toThrow(
+      /efficiency\.dramPicojoulesPerByte.*expected < 113\.6 \(DRAM at its full 6\.159 TB\/s would draw all of the 700 W\)/,
     );
   });
 
