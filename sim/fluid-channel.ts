@@ -60,6 +60,12 @@ class RateClass {
   }
 }
 
+function checkBandwidth(name: string, bytesPerSecond: BytesPerSecond): void {
+  if (!(bytesPerSecond > 0) || !Number.isFinite(bytesPerSecond)) {
+    throw new RangeError(`FluidChannel ${name}: bandwidthBytesPerSecond must be a finite number > 0, got ${bytesPerSecond}`);
+  }
+}
+
 /**
  * A shared bandwidth with a fixed latency (the SimGrid fluid model). Concurrent transfers share the
  * bandwidth max-min fairly (each flow limited by its own cap, the rest split equally); whenever a
@@ -83,9 +89,7 @@ export class FluidChannel {
   private readonly onThroughputChange: FluidChannelOptions['onThroughputChange'];
 
   constructor(private readonly sim: Simulation, options: FluidChannelOptions) {
-    if (!(options.bandwidthBytesPerSecond > 0) || !Number.isFinite(options.bandwidthBytesPerSecond)) {
-      throw new RangeError(`FluidChannel ${options.name}: bandwidthBytesPerSecond must be a finite number > 0, got ${options.bandwidthBytesPerSecond}`);
-    }
+    checkBandwidth(options.name, options.bandwidthBytesPerSecond);
     const latency = options.latencyNs ?? 0;
     if (!(latency >= 0) || !Number.isFinite(latency)) {
       throw new RangeError(`FluidChannel ${options.name}: latencyNs must be a finite number >= 0, got ${latency}`);
@@ -107,9 +111,7 @@ export class FluidChannel {
    * bytes streamed so far keep their old rates, the rest are re-planned at the new one.
    */
   setBandwidth(bytesPerSecond: BytesPerSecond): void {
-    if (!(bytesPerSecond > 0) || !Number.isFinite(bytesPerSecond)) {
-      throw new RangeError(`FluidChannel ${this.name}: bandwidthBytesPerSecond must be a finite number > 0, got ${bytesPerSecond}`);
-    }
+    checkBandwidth(this.name, bytesPerSecond);
     const capacity = bytesPerSecond / NS_PER_SECOND;
     if (capacity === this.capacityBytesPerNs) return;
     this.advance();
