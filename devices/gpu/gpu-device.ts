@@ -96,6 +96,7 @@ export class GpuDevice {
   private l2Bytes = 0;
   private readonly deviceName: string;
   private lastHbmSample = { timeNs: -1, value: -1 };
+  private lastPowerLeftPct = -1;
 
   constructor(
     private readonly sim: Simulation,
@@ -118,7 +119,11 @@ export class GpuDevice {
           : (bps, t) => {
               if (detail !== 'none') this.sampleHbm(bps, t);
               // DRAM traffic draws its share of the power budget; the SMs get what is left.
-              if (sharePerBytePerSecond > 0) this.compute.setBandwidth(poolUnitsPerSecond * (1 - sharePerBytePerSecond * bps));
+              if (sharePerBytePerSecond > 0) {
+                const left = 1 - sharePerBytePerSecond * bps;
+                this.compute.setBandwidth(poolUnitsPerSecond * left);
+                if (detail !== 'none') this.samplePowerLeft(left, t);
+              }
             },
     });
     this.l2 = new FluidChannel(sim, {
@@ -486,6 +491,14 @@ export class GpuDevice {
   private finishKernel(active: ActiveKernel): void {
     active.result.endNs = this.sim.now;
     active.done.succeed(active.result);
+  }
+
+  /** Share of the power budget DRAM leaves to the SMs, % with 1 decimal (stable output). */
+  private samplePowerLeft(share: number, timeNs: number): void {
+    const pct = Math.round(share * 1000) / 10;
+    if (pct === this.lastPowerLeftPct) return;
+    this.lastPowerLeftPct = pct;
+    this.trace.counter(this.deviceName, 'SM power left (%)', timeNs, { '%': pct });
   }
 
   private sampleHbm(bytesPerSecond: number, timeNs: number): void {

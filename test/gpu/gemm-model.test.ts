@@ -126,6 +126,11 @@ describe('GPU model: bytes, bounds and what-ifs', () => {
     expect(ridge).toBeLessThan(1 / (1 - 0.31));
     expect(memoryBound).toBeLessThan(ridge - 0.03);
     expect(fromL2).toBeLessThan(ridge - 0.03);
+    // The trace shows it: a counter of the power DRAM leaves to the SMs, down while it streams.
+    const traced = gemm('h100-80gb', { m: 384, n: 8192, k: 8192 }, { 'efficiency.dramPicojoulesPerByte': 70 }, 'kernel');
+    const left = traced.trace.traceEvents.filter((e) => e.ph === 'C' && e.name === 'SM power left (%)').map((e) => (e.args as { '%': number })['%']);
+    expect(Math.min(...left)).toBeLessThan(80);
+    expect(left.at(-1)).toBe(100);
     // The energy is per byte: twice the bandwidth at full use draws twice the power, so an energy
     // the H100 can carry takes its whole 700 W with 2x HBM bandwidth, and is an error there.
     const small = { m: 64, n: 64, k: 64 };
