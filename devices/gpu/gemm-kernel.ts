@@ -1,7 +1,7 @@
 import type { GemmOp } from '../../workloads/ops.ts';
 import { gemmFlops } from '../../workloads/ops.ts';
 import type { CtaResources, CtaWork, Kernel, OperandLoad } from './kernel.ts';
-import { BYTES_PER_ELEMENT, dramPowerShare, type Dtype, type GpuSpec } from './spec.ts';
+import { BYTES_PER_ELEMENT, dramBytesPerSecond, dramPowerShare, type Dtype, type GpuSpec } from './spec.ts';
 
 /** A CUTLASS-style tile configuration: CTA tile, pipeline depth and warp count. */
 export interface TileConfig {
@@ -181,7 +181,7 @@ function waveEstimateNs(spec: GpuSpec, g: GemmGeometry, concurrent: number, occu
 }
 
 function hbmBytesPerNs(spec: GpuSpec): number {
-  return (spec.memory.bandwidthBytesPerSecond * spec.efficiency.dramFraction) / 1e9;
+  return dramBytesPerSecond(spec) / 1e9;
 }
 
 /** Tiles left over for the last, partial wave (0 when the tiles fill whole waves). */

@@ -1,7 +1,7 @@
 import { FluidChannel, SimEvent, Simulation, TraceRecorder, type Track } from '../../sim/index.ts';
 import type { CtaResources, CtaWork, Kernel, KernelResult } from './kernel.ts';
 import { L2PanelCache } from './l2-panel-cache.ts';
-import { dramPowerShare, type GpuSpec } from './spec.ts';
+import { dramBytesPerSecond, dramPowerShare, type GpuSpec } from './spec.ts';
 
 /** How much the GPU writes to the trace: every CTA, kernels and counters only, or nothing. */
 export type TraceDetail = 'cta' | 'kernel' | 'none';
@@ -106,12 +106,11 @@ export class GpuDevice {
     deviceName = 'gpu0',
   ) {
     this.deviceName = deviceName;
-    const hbmBytesPerSecond = spec.memory.bandwidthBytesPerSecond * spec.efficiency.dramFraction;
     const poolUnitsPerSecond = SM_WORK_UNITS_PER_SECOND * spec.sm.count * spec.efficiency.powerFraction;
     const sharePerBytePerSecond = dramPowerShare(spec);
     this.hbm = new FluidChannel(sim, {
       name: `${deviceName}.hbm`,
-      bandwidthBytesPerSecond: hbmBytesPerSecond,
+      bandwidthBytesPerSecond: dramBytesPerSecond(spec),
       // Latency is added per load (chainLoads), not per transfer: see there.
       onThroughputChange:
         detail === 'none' && sharePerBytePerSecond === 0

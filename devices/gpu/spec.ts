@@ -119,7 +119,7 @@ export const GpuSpecSchema = z.strictObject({
     return;
   }
   // DRAM streaming at its full achievable rate must leave the SMs some power.
-  const bytesPerSecond = spec.memory.bandwidthBytesPerSecond * spec.efficiency.dramFraction;
+  const bytesPerSecond = dramBytesPerSecond(spec);
   const limit = spec.powerWatts / (bytesPerSecond * 1e-12);
   if (pj >= limit) {
     ctx.addIssue({
@@ -137,4 +137,9 @@ export type GpuSpec = z.infer<typeof GpuSpecSchema>;
 export function dramPowerShare(spec: GpuSpec): number {
   const pj = spec.efficiency.dramPicojoulesPerByte ?? 0;
   return pj > 0 && spec.powerWatts !== undefined ? (pj * 1e-12) / spec.powerWatts : 0;
+}
+
+/** DRAM bandwidth kernels reach: datasheet x dramFraction, bytes/s. */
+export function dramBytesPerSecond(spec: GpuSpec): number {
+  return spec.memory.bandwidthBytesPerSecond * spec.efficiency.dramFraction;
 }

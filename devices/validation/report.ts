@@ -13,9 +13,14 @@ export interface ValidationReport {
   overrides?: Record<string, unknown>;
 }
 
+/** Signed error of a prediction, % of the measurement: positive when the model is slower. */
+function signedErrorPct(predictedUs: number, measuredUs: number): number {
+  return ((predictedUs - measuredUs) / measuredUs) * 100;
+}
+
 /** Aggregate predictions against measurements into the report `tilewave validate` prints. */
 export function buildReport(file: string, rows: MeasuredRow[], predictions: Prediction[], skipped: SkippedRow[], worstCount = 10): ValidationReport {
-  const errs = rows.map((r, i) => ((predictions[i]!.predictedUs - r.measuredUs) / r.measuredUs) * 100);
+  const errs = rows.map((r, i) => signedErrorPct(predictions[i]!.predictedUs, r.measuredUs));
   const byDevice = new Map<string, number[]>();
   const byClass = new Map<string, Map<string, number[]>>();
   rows.forEach((r, i) => {
@@ -68,7 +73,7 @@ export function predictionRecords(rows: MeasuredRow[], predictions: Prediction[]
       line: r.line, device: r.device, op: r.op, dtype: r.dtype, m: r.m, n: r.n, k: r.k,
       measured_us: r.measuredUs,
       predicted_us: Math.round(p.predictedUs * 1000) / 1000,
-      error_pct: Math.round(((p.predictedUs - r.measuredUs) / r.measuredUs) * 1000) / 10,
+      error_pct: Math.round(signedErrorPct(p.predictedUs, r.measuredUs) * 10) / 10,
       config: p.config,
       source: r.source,
     };
