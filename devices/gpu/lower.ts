@@ -14,6 +14,32 @@ import type { Dtype } from './spec.ts';
  * gets a case here; an op this device cannot run is a clear error naming both.
  */
 export function lowerToKernels(gpu: GpuDevice, op: WorkloadOp, name: string): Kernel[] {
+  const kernels = lowerOp(gpu, op, name);
+  for (const k of kernels) checkWorkItems(k, op);
+  return kernels;
+}
+
+/**
+ * Work items (output tiles, CTAs) one kernel may have: simulation time and memory grow with
+ * them (about 6 s and 0.7 GB for 0.5 M tiles on 2 cores), so a kernel far past this would look
+ * like a hang. Above it the user gets an error naming the op's size fields instead.
+ */
+export const MAX_WORK_ITEMS = 2 ** 21;
+
+function checkWorkItems(kernel: Kernel, op: WorkloadOp): void {
+  const items = kernel.tiles ?? kernel.ctaCount;
+  if (items <= MAX_WORK_ITEMS) return;
+  const sizes = Object.entries(op)
+    .filter(([key, value]) => typeof value === 'number' && !['stream', 'tailSplit', 'splitK'].includes(key))
+    .map(([key, value]) => `${key} = ${value}`)
+    .join(', ');
+  throw new Error(
+    `${sizes}: kernel "${kernel.name}" has ${items.toLocaleString('en-US')} work items (${kernel.config.grid !== undefined ? `grid ${kernel.config.grid}, ` : ''}tiles or CTAs), ` +
+      `expected at most ${MAX_WORK_ITEMS.toLocaleString('en-US')} per kernel; simulate a smaller batch or size and scale (time grows linearly with the batch)`,
+  );
+}
+
+function lowerOp(gpu: GpuDevice, op: WorkloadOp, name: string): Kernel[] {
   const occupancyOf = (r: Kernel['resources']) => gpu.occupancy(r);
   switch (op.type) {
     case 'gemm': {
