@@ -177,7 +177,17 @@ function waveEstimateNs(spec: GpuSpec, g: GemmGeometry, concurrent: number, occu
   const supplyNs = Math.max(pullNs, hbmNs, l2Ns);
   const exposedNs = (1 - spec.efficiency.overlapFraction) * Math.min(computeNs, supplyNs);
   // A persistent kernel pays the memory latency once; a wave of fresh CTAs pays it every wave.
-  return Math.max(computeNs, supplyNs) + exposedNs + (spec.sm.persistentGemm ? 0 : spec.memory.latencyNs);
+  return Math.max(computeNs, supplyNs) + exposedNs + (persistentFor(spec, g.tile) ? 0 : spec.memory.latencyNs);
+}
+
+/**
+ * Whether `t` runs as a persistent kernel on this device. Where the device has them
+ * (`sm.persistentGemm`, Hopper), the persistent kernels are the cooperative ones: two consumer
+ * warpgroups (8 warps) share one output tile. A 4-warp tile has one consumer warpgroup and runs
+ * one CTA per tile, in waves, as the warp-specialized non-persistent kernels do.
+ */
+export function persistentFor(spec: GpuSpec, t: TileConfig): boolean {
+  return spec.sm.persistentGemm && t.warps >= 8;
 }
 
 function hbmBytesPerNs(spec: GpuSpec): number {
@@ -208,7 +218,7 @@ export function estimateGemmNs(spec: GpuSpec, op: GemmOp, tile: TileConfig, spli
   }
   const outNs = (g.m * g.n * g.batch * bytes) / hbmBytesPerNs(spec);
   const partialNs = splitK > 1 ? (g.m * g.n * g.batch * splitK * SPLIT_K_PARTIAL_BYTES) / hbmBytesPerNs(spec) : 0;
-  return ns + outNs + partialNs + (spec.sm.persistentGemm ? spec.memory.latencyNs : 0);
+  return ns + outNs + partialNs + (persistentFor(spec, tile) ? spec.memory.latencyNs : 0);
 }
 
 /**
@@ -218,7 +228,7 @@ export function estimateGemmNs(spec: GpuSpec, op: GemmOp, tile: TileConfig, spli
  */
 function tailSplitCandidates(spec: GpuSpec, op: GemmOp, tile: TileConfig, occupancy: number): number[] {
   if (op.tailSplit !== undefined) return [op.tailSplit];
-  if (!spec.sm.persistentGemm) return [1];
+  if (!persistentFor(spec, tile)) return [1];
   const g = geometry(op, tile, 1);
   const slots = spec.sm.count * occupancy;
   const tail = tailTiles(tileCount(g), slots);
@@ -291,7 +301,7 @@ export function gemmKernel(spec: GpuSpec, op: GemmOp, plan: GemmPlan, name: stri
   const tiles = perBatch * op.batch;
   const tail = plan.tailSplit > 1 ? tailTiles(tiles, plan.slots) : 0;
   const items = tiles + tail * (plan.tailSplit - 1);
-  const persistent = spec.sm.persistentGemm;
+  const persistent = persistentFor(spec, t);
   const ctaCount = persistent ? Math.min(items, plan.slots) : items;
   const partial = { spec, g, plan, perBatch, kIters, tiles, fullTiles: tiles - tail };
   const layout: TileLayout = { ...partial, sharers: panelSharers(partial), tailSharers: tailSharers(partial, tail), workNsByIters: [] };

@@ -38,6 +38,8 @@ export const GpuSpecSchema = z.strictObject({
     /**
      * Hopper and later: GEMM libraries launch one CTA per slot that loops over output tiles, its
      * asynchronous (TMA) loads fetching the next tile while the current one computes and writes.
+     * These are the cooperative kernels, two consumer warpgroups per tile (the 8-warp tiles);
+     * 4-warp tiles still run one CTA per tile (see `persistentFor` in gemm-kernel.ts).
      */
     persistentGemm: z.boolean().default(false),
   }),

@@ -87,9 +87,20 @@ describe('GPU model: bytes, bounds and what-ifs', () => {
 
   it('what-ifs can set a field the preset leaves at its default, and unknown fields fail by name', () => {
     // The a100 preset does not spell out sm.persistentGemm (default false).
-    const r = gemm('a100-80gb', { m: 4096, n: 4096, k: 4096 }, { 'sm.persistentGemm': true });
+    const r = gemm('a100-80gb', { m: 4096, n: 4096, k: 4096, tile: '128x256x64' }, { 'sm.persistentGemm': true });
     expect(r.summary.ops[0]!.config?.persistent).toBe(true);
     expect(() => gemm('a100-80gb', { m: 64, n: 64, k: 64 }, { 'l2.nonsense': 3 })).toThrow(/unknown field "l2\.nonsense"/);
+  });
+
+  it('on Hopper the 8-warp (two consumer warpgroups) tiles run persistent, the 4-warp tiles one CTA per tile', () => {
+    const op = { m: 4096, n: 4096, k: 1024, splitK: 1, tailSplit: 1 };
+    const coop = gemm('h100-80gb', { ...op, tile: '128x256x64' }).summary.ops[0]!.config!;
+    expect(coop.persistent).toBe(true);
+    const single = gemm('h100-80gb', { ...op, tile: '128x128x64' }).summary.ops[0]!.config!;
+    expect(single.persistent).toBeUndefined();
+    expect(single.grid).toBe('32x32x1');
+    // Without persistent kernels on the device, neither is.
+    expect(gemm('h100-80gb', { ...op, tile: '128x256x64' }, { 'sm.persistentGemm': false }).summary.ops[0]!.config!.persistent).toBeUndefined();
   });
 
   it('a memory-bound GEMM speeds up with HBM bandwidth, a compute-bound one with tensor rate', () => {
