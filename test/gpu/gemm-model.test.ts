@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario, runScenario } from '../../devices/scenario.ts';
 import { presetIds, resolveDevice } from '../../devices/presets.ts';
-import { BYTES_PER_ELEMENT, type Dtype } from '../../devices/gpu/spec.ts';
+import { BYTES_PER_ELEMENT, type Dtype, type GpuSpec } from '../../devices/gpu/spec.ts';
+import { simulateOpAlone } from '../../devices/gpu/simulate-op.ts';
+import { GemmOpSchema } from '../../workloads/index.ts';
 import { configLabel } from '../../devices/gpu/kernel.ts';
 
 function gemm(device: string, op: Record<string, unknown>, overrides: Record<string, unknown> = {}, traceDetail = 'none') {
@@ -93,14 +95,16 @@ describe('GPU model: bytes, bounds and what-ifs', () => {
   });
 
   it('on Hopper the 8-warp (two consumer warpgroups) tiles run persistent, the 4-warp tiles one CTA per tile', () => {
-    const op = { m: 4096, n: 4096, k: 1024, splitK: 1, tailSplit: 1 };
-    const coop = gemm('h100-80gb', { ...op, tile: '128x256x64' }).summary.ops[0]!.config!;
-    expect(coop.persistent).toBe(true);
-    const single = gemm('h100-80gb', { ...op, tile: '128x128x64' }).summary.ops[0]!.config!;
-    expect(single.persistent).toBeUndefined();
-    expect(single.grid).toBe('32x32x1');
+    const h100 = resolveDevice('h100-80gb');
+    const op = GemmOpSchema.parse({ type: 'gemm', m: 4096, n: 4096, k: 1024, splitK: 1, tailSplit: 1 });
+    const ctas = (spec: GpuSpec, tile: string) => simulateOpAlone(spec, { ...op, tile }).kernels[0]!.ctaCount;
+    // 512 tiles of 128x256 on 132 SMs: one looping CTA per SM; 1024 tiles of 128x128: one CTA each.
+    expect(ctas(h100, '128x256x64')).toBe(h100.sm.count);
+    expect(ctas(h100, '128x128x64')).toBe(1024);
+    expect(gemm('h100-80gb', { ...op, tile: '128x256x64' }).summary.ops[0]!.config!.persistent).toBe(true);
+    expect(gemm('h100-80gb', { ...op, tile: '128x128x64' }).summary.ops[0]!.config!.persistent).toBeUndefined();
     // Without persistent kernels on the device, neither is.
-    expect(gemm('h100-80gb', { ...op, tile: '128x256x64' }, { 'sm.persistentGemm': false }).summary.ops[0]!.config!.persistent).toBeUndefined();
+    expect(ctas(resolveDevice('h100-80gb', { 'sm.persistentGemm': false }), '128x256x64')).toBe(512);
   });
 
   it('a memory-bound GEMM speeds up with HBM bandwidth, a compute-bound one with tensor rate', () => {
