@@ -1,7 +1,14 @@
 import type { Command } from 'commander';
-import { applySets, parseScenario, runScenario } from '../../devices/scenario.ts';
+import { gemmCandidates, type GemmCandidates } from '../../devices/gpu/gemm-candidates.ts';
+import { configLabel } from '../../devices/gpu/kernel.ts';
+import { resolveDevice } from '../../devices/presets.ts';
+import { applySets, parseScenario, runScenario, type Scenario } from '../../devices/scenario.ts';
+import { InputError } from '../../sim/index.ts';
+import { gemmFlops, type GemmOp } from '../../workloads/ops.ts';
+import { UsageError } from '../errors.ts';
 import { addOutputOptions, emitRun } from '../emit.ts';
-import { collect, intOption, parseSets } from '../io.ts';
+import { formatDuration, table } from '../format.ts';
+import { collect, intOption, parseSets, toJson } from '../io.ts';
 
 export function registerGemm(program: Command): void {
   const command = program
@@ -16,7 +23,8 @@ export function registerGemm(program: Command): void {
     .option('--tile <MxNxK>', 'force a tile config instead of the heuristic')
     .option('--split-k <s>', 'force a split-K factor', intOption('--split-k', 1))
     .option('--tail-split <s>', 'force the split of the last partial wave\'s tiles (1: none)', intOption('--tail-split', 1))
-    .option('--set <path=value>', 'override a device-spec field (repeatable)', collect, []);
+    .option('--set <path=value>', 'override a device-spec field (repeatable)', collect, [])
+    .option('--candidates', "simulate every kernel config the heuristic weighs and list them, fastest first (text, or JSON with --json)");
   addOutputOptions(command, 'auto')
     .action(async (opts) => {
       const op: Record<string, unknown> = { type: 'gemm', name: 'gemm', m: opts.m, n: opts.n, k: opts.k, batch: opts.batch, dtype: opts.dtype };
@@ -30,6 +38,52 @@ export function registerGemm(program: Command): void {
         workload: { ops: [op] },
       };
       applySets(raw, parseSets(opts.set));
-      await emitRun(runScenario(parseScenario(raw, 'gemm')), opts);
+      const scenario = parseScenario(raw, 'gemm');
+      if (opts.candidates) {
+        const files = ['trace', 'summary', 'html', 'timing'].filter((f) => opts[f] !== undefined);
+        if (files.length > 0) throw new UsageError(`--candidates lists kernel configs only; it does not combine with --${files.join(', --')} (run without --candidates for those)`);
+        emitCandidates(scenario, opts.json === true);
+        return;
+      }
+      await emitRun(runScenario(scenario), opts);
     });
+}
+
+function emitCandidates(scenario: Scenario, json: boolean): void {
+  const spec = resolveDevice(scenario.device, scenario.deviceOverrides);
+  const op = scenario.workload.ops[0] as GemmOp;
+  let result: GemmCandidates;
+  try {
+    result = gemmCandidates(spec, op);
+  } catch (error) {
+    throw new InputError(`gemm: ${(error as Error).message}`);
+  }
+  const flops = gemmFlops(op);
+  if (json) {
+    const round = (x: number) => Math.round(x * 1000) / 1000;
+    process.stdout.write(toJson({
+      schema: 'tilewave.gemm-candidates',
+      scenario: scenario.name,
+      device: spec.id,
+      op: { m: op.m, n: op.n, k: op.k, batch: op.batch, dtype: op.dtype },
+      candidates: result.candidates.map((c) => ({ ...c, estimatedUs: round(c.estimatedUs), simulatedUs: round(c.simulatedUs), achievedFlopsPerSecond: Math.round(flops / (c.simulatedUs * 1e-6)) })),
+      omitted: result.omitted,
+    }));
+    return;
+  }
+  const pick = result.candidates.find((c) => c.chosen);
+  const lines = [`${scenario.name} on ${spec.name} (${spec.id}): ${result.candidates.length} kernel configs, fastest simulated first; * marks the heuristic's pick`, ''];
+  lines.push(table(
+    ['config', 'time', 'TFLOP/s', 'vs pick', 'estimate', 'stages', 'warps', 'work items', 'waves'],
+    result.candidates.map((c) => [
+      `${c.chosen ? '* ' : '  '}${configLabel({ tile: c.tile, splitK: c.splitK, ...(c.tailSplit > 1 ? { tailSplit: c.tailSplit } : {}), ...(c.persistent ? { persistent: true } : {}) })}`,
+      formatDuration(c.simulatedUs * 1e3),
+      (flops / (c.simulatedUs * 1e-6) / 1e12).toFixed(1),
+      pick === undefined ? '' : `${c.simulatedUs >= pick.simulatedUs ? '+' : ''}${((c.simulatedUs / pick.simulatedUs - 1) * 100).toFixed(1)}%`,
+      formatDuration(c.estimatedUs * 1e3),
+      String(c.stages), String(c.warps), String(c.workItems), c.waves.toFixed(2),
+    ]),
+  ));
+  if (result.omitted > 0) lines.push('', `${result.omitted} configs not simulated: their grids exceed the per-kernel work-item limit`);
+  process.stdout.write(`${lines.join('\n')}\n`);
 }

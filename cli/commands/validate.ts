@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { parseMeasuredCsv, type ErrorStats, type SkippedRow } from '../../devices/validation/measured.ts';
 import { skipReason, type Prediction } from '../../devices/validation/predict.ts';
-import { ROW_CSV_COLUMNS, buildReport, predictionRecords, type ValidationReport } from '../../devices/validation/report.ts';
+import { CHOICE_CSV_COLUMNS, ROW_CSV_COLUMNS, buildReport, predictionRecords, type ChoiceStats, type ValidationReport } from '../../devices/validation/report.ts';
 import { UsageError } from '../errors.ts';
 import { table } from '../format.ts';
 import { collect, intOption, parseSets, toJson, writeFileAtomic } from '../io.ts';
@@ -24,10 +24,13 @@ export function registerValidate(program: Command): void {
     .option('--workers <n>', 'worker threads (default: all cores)', intOption('--workers', 1))
     .option('--set <path=value>', 'override a device-spec field on every device (repeatable): validate a what-if', collect, [])
     .option('--rows <file>', 'also write every row (measured, predicted, signed error, config) as CSV')
+    .option('--every <n>', 'simulate only every n-th usable row (a quick, deterministic sample)', intOption('--every', 1), 1)
+    .option('--candidates', 'also simulate every GEMM kernel config the heuristic weighs: how much of the error is the kernel choice (slow: use --every or --device)')
     .option('--quiet', 'no progress output')
     .action(async (file: string, opts) => {
       const { report, records } = await validateFile(file, opts);
-      if (opts.rows) writeFileAtomic(opts.rows, stringify(records, { header: true, columns: [...ROW_CSV_COLUMNS] }));
+      const columns = opts.candidates ? [...ROW_CSV_COLUMNS, ...CHOICE_CSV_COLUMNS] : [...ROW_CSV_COLUMNS];
+      if (opts.rows) writeFileAtomic(opts.rows, stringify(records, { header: true, columns }));
       if (opts.json) process.stdout.write(toJson(report));
       else process.stdout.write(`${formatReport(report)}\n`);
     });
@@ -35,7 +38,7 @@ export function registerValidate(program: Command): void {
 
 export async function validateFile(
   file: string,
-  opts: { device?: string; worst?: number; workers?: number; quiet?: boolean; set?: string[] },
+  opts: { device?: string; worst?: number; workers?: number; quiet?: boolean; set?: string[]; every?: number; candidates?: boolean },
 ): Promise<{ report: ValidationReport; records: ReturnType<typeof predictionRecords> }> {
   const overrides = Object.fromEntries(parseSets(opts.set ?? []));
   let text: string;
@@ -46,21 +49,24 @@ export async function validateFile(
   }
   const parsed = parseMeasuredCsv(text, file);
   const skipped: SkippedRow[] = [...parsed.skipped];
-  const rows = parsed.rows.filter((r) => {
+  const usable = parsed.rows.filter((r) => {
     if (opts.device !== undefined && r.device !== opts.device) return false;
     const reason = skipReason(r);
     if (reason !== null) skipped.push({ line: r.line, reason });
     return reason === null;
   });
+  const every = opts.every ?? 1;
+  const rows = every > 1 ? usable.filter((_, i) => i % every === 0) : usable;
   if (opts.device !== undefined && rows.length === 0) {
     throw new UsageError(`measured data "${file}": no usable rows for --device ${opts.device}`);
   }
   // Bad overrides fail here, once per device, naming the field (not in a worker, once per row).
   for (const device of new Set(rows.map((r) => r.device))) resolveDevice(device, overrides);
   const bar = progress('validate', rows.length, opts.quiet ?? false);
-  const predictions = await runPool<{ row: (typeof rows)[number]; overrides: Record<string, unknown> }, Prediction>(WORKER, rows.map((row) => ({ row, overrides })), {
+  const choice = opts.candidates ?? false;
+  const predictions = await runPool<{ row: (typeof rows)[number]; overrides: Record<string, unknown>; choice: boolean }, Prediction>(WORKER, rows.map((row) => ({ row, overrides, choice })), {
     workers: opts.workers ?? defaultWorkers(),
-    batchSize: 64,
+    batchSize: choice ? 4 : 64,
     onResult: () => bar.tick(),
   });
   bar.stop();
@@ -88,6 +94,15 @@ export function formatReport(r: ValidationReport): string {
     lines.push(table(['line', 'device', 'm', 'n', 'k', 'measured µs', 'predicted µs', 'error', 'config'], r.worst.map((w) => [
       String(w.line), w.device, String(w.m), String(w.n), String(w.k), w.measuredUs.toFixed(1), w.predictedUs.toFixed(1), `${w.errorPct > 0 ? '+' : ''}${w.errorPct.toFixed(1)}%`, w.config,
     ])));
+  }
+  if (r.choice !== undefined) {
+    lines.push('', "kernel choice: the heuristic's pick, the fastest simulated config, and the config closest to each measurement (a lower bound), median / p90 |err|:");
+    const pair = (s: ChoiceStats['picked']) => `${s.medianAbsPctError.toFixed(1)}% / ${s.p90AbsPctError.toFixed(1)}%`;
+    const choiceRows: string[][] = [];
+    for (const [d, classes] of Object.entries(r.choice)) {
+      for (const [c, s] of Object.entries(classes)) choiceRows.push([`${d} ${c}`, String(s.count), `${s.pickedFastestPct.toFixed(1)}%`, pair(s.picked), pair(s.fastest), pair(s.closest)]);
+    }
+    lines.push(table(['', 'rows', 'picks fastest', 'picked', 'fastest', 'closest'], choiceRows));
   }
   if (r.skipped.count > 0) {
     lines.push('', `skipped ${r.skipped.count} rows: ${Object.entries(r.skipped.reasons).map(([k, v]) => `${v} x ${k}`).join('; ')}`);

@@ -236,12 +236,16 @@ function tailSplitCandidates(spec: GpuSpec, op: GemmOp, tile: TileConfig, occupa
   return SPLIT_K_CANDIDATES.filter((s) => s === 1 || (tail > 0 && tail * s <= slots && kIters >= 2 * s));
 }
 
-/** Pick tile and split-K for `op` (or honour a forced tile/splitK). */
-export function planGemm(spec: GpuSpec, op: GemmOp, occupancyOf: (r: CtaResources) => number): GemmPlan {
+/**
+ * Every kernel config the heuristic weighs for `op` (tile, split-K, tail split; or only the forced
+ * ones), each with its analytical estimate, in the heuristic's order. `planGemm` takes the first
+ * fastest; `gemmCandidates` simulates them all, to show what the choice is worth.
+ */
+export function gemmPlans(spec: GpuSpec, op: GemmOp, occupancyOf: (r: CtaResources) => number): GemmPlan[] {
   const dtype = op.dtype as Dtype;
   const tiles = op.tile === undefined ? tileCandidates(dtype) : [parseTile(op.tile, dtype)];
   const splits = op.splitK === undefined ? SPLIT_K_CANDIDATES : [op.splitK];
-  let best: GemmPlan | null = null;
+  const plans: GemmPlan[] = [];
   for (const tile of tiles) {
     const occupancy = occupancyOf(ctaResources(tile, dtype));
     if (occupancy < 1) continue;
@@ -256,14 +260,21 @@ export function planGemm(spec: GpuSpec, op: GemmOp, occupancyOf: (r: CtaResource
       if (splitK > 1 && kIters < (op.splitK === undefined ? 2 : 1) * splitK) continue;
       for (const tailSplit of splitK === 1 ? tailSplitCandidates(spec, op, tile, occupancy) : [1]) {
         const estimatedNs = estimateGemmNs(spec, op, tile, splitK, occupancy, tailSplit);
-        if (best === null || estimatedNs < best.estimatedNs) {
-          const g = geometry(op, tile, splitK);
-          const tail = tailSplit > 1 ? tailTiles(tileCount(g), spec.sm.count * occupancy) : 0;
-          best = { tile, slots: spec.sm.count * occupancy, splitK, tailSplit: tail > 0 ? tailSplit : 1, gridM: g.gridM, gridN: g.gridN, ctaCount: tileCount(g) + tail * (tailSplit - 1), estimatedNs };
-        }
+        const g = geometry(op, tile, splitK);
+        const tail = tailSplit > 1 ? tailTiles(tileCount(g), spec.sm.count * occupancy) : 0;
+        plans.push({ tile, slots: spec.sm.count * occupancy, splitK, tailSplit: tail > 0 ? tailSplit : 1, gridM: g.gridM, gridN: g.gridN, ctaCount: tileCount(g) + tail * (tailSplit - 1), estimatedNs });
       }
     }
   }
+  return plans;
+}
+
+/** Pick tile and split-K for `op` (or honour a forced tile/splitK): the fastest estimate wins. */
+export function planGemm(spec: GpuSpec, op: GemmOp, occupancyOf: (r: CtaResources) => number): GemmPlan {
+  const dtype = op.dtype as Dtype;
+  const tiles = op.tile === undefined ? tileCandidates(dtype) : [parseTile(op.tile, dtype)];
+  let best: GemmPlan | null = null;
+  for (const plan of gemmPlans(spec, op, occupancyOf)) if (best === null || plan.estimatedNs < best.estimatedNs) best = plan;
   if (best === null) {
     if (op.splitK !== undefined && op.splitK > 1) {
       const maxIters = Math.max(...tiles.map((t) => Math.ceil(op.k / t.tileK)));

@@ -1,4 +1,5 @@
 import { AttentionOpSchema, GemmOpSchema, type WorkloadOp } from '../../workloads/index.ts';
+import { gemmCandidates, type GemmCandidate } from '../gpu/gemm-candidates.ts';
 import { configLabel } from '../gpu/kernel.ts';
 import { simulateOpAlone } from '../gpu/simulate-op.ts';
 import type { GpuSpec } from '../gpu/spec.ts';
@@ -47,21 +48,45 @@ export function skipReason(row: MeasuredRow): string | null {
 export interface Prediction {
   predictedUs: number;
   config: string;
+  /** With `validate --candidates`, for GEMM rows: what other kernel choices would have given. */
+  choice?: KernelChoice;
+}
+
+/** A GEMM row's kernel choice against every config the heuristic weighs (simulated). */
+export interface KernelChoice {
+  /** Configs simulated. */
+  candidates: number;
+  /** The fastest simulated config: what an autotuner that trusts the model would run. */
+  fastestUs: number;
+  fastestConfig: string;
+  /** The config closest to the measurement: the error left if the choice were always right. */
+  closestUs: number;
+  closestConfig: string;
 }
 
 /**
  * Simulate one measured row on its device preset, with optional efficiency overrides (calibration)
  * and dotted-path spec overrides (what-ifs: `validate --set l2.bandwidthBytesPerSecond=2e12`).
  */
-export function predictRow(row: MeasuredRow, efficiency: Efficiency = {}, overrides: Record<string, unknown> = {}): Prediction {
+export function predictRow(row: MeasuredRow, efficiency: Efficiency = {}, overrides: Record<string, unknown> = {}, withChoice = false): Prediction {
   const key = Object.keys(overrides).length === 0 ? row.device : `${row.device} ${JSON.stringify(overrides)}`;
   let base = specCache.get(key);
   if (base === undefined) specCache.set(key, (base = resolveDevice(row.device, overrides)));
   const spec: GpuSpec = Object.keys(efficiency).length === 0 ? base : { ...base, efficiency: { ...base.efficiency, ...efficiency } };
   const op = ROW_OPS[row.op]!(row);
   const { timeNs, configs } = simulateOpAlone(spec, op);
-  return {
+  const prediction: Prediction = {
     predictedUs: timeNs / 1000,
     config: configs.map(configLabel).filter((label) => label !== '').join(' + '),
   };
+  if (withChoice && op.type === 'gemm') prediction.choice = kernelChoice(gemmCandidates(spec, op).candidates, row.measuredUs);
+  return prediction;
+}
+
+function kernelChoice(candidates: GemmCandidate[], measuredUs: number): KernelChoice {
+  const label = (c: GemmCandidate) => configLabel({ tile: c.tile, splitK: c.splitK, ...(c.tailSplit > 1 ? { tailSplit: c.tailSplit } : {}) });
+  const fastest = candidates[0]!;
+  let closest = fastest;
+  for (const c of candidates) if (Math.abs(Math.log(c.simulatedUs / measuredUs)) < Math.abs(Math.log(closest.simulatedUs / measuredUs))) closest = c;
+  return { candidates: candidates.length, fastestUs: fastest.simulatedUs, fastestConfig: label(fastest), closestUs: closest.simulatedUs, closestConfig: label(closest) };
 }

@@ -11,6 +11,22 @@ export interface ValidationReport {
   skipped: { count: number; reasons: Record<string, number> };
   /** Device-spec overrides the rows were simulated with (`validate --set`), when any. */
   overrides?: Record<string, unknown>;
+  /** With `--candidates`: per device and size class, the kernel choice against its alternatives. */
+  choice?: Record<string, Record<string, ChoiceStats>>;
+}
+
+/**
+ * How much of the error is the kernel choice. `picked`: the heuristic's config (the report's
+ * error); `fastest`: the fastest simulated config; `closest`: the config nearest the measurement
+ * (a lower bound: the error if the model always knew the library's choice).
+ */
+export interface ChoiceStats {
+  count: number;
+  /** Rows where the heuristic picks the fastest simulated config, %. */
+  pickedFastestPct: number;
+  picked: ErrorStats;
+  fastest: ErrorStats;
+  closest: ErrorStats;
 }
 
 /** Signed error of a prediction, % of the measurement: positive when the model is slower. */
@@ -56,20 +72,59 @@ export function buildReport(file: string, rows: MeasuredRow[], predictions: Pred
       };
     }),
     skipped: { count: skipped.length, reasons },
+    ...(predictions.some((p) => p.choice !== undefined) ? { choice: choiceStats(rows, predictions) } : {}),
   };
+}
+
+function choiceStats(rows: MeasuredRow[], predictions: Prediction[]): Record<string, Record<string, ChoiceStats>> {
+  const groups = new Map<string, { picked: number[]; fastest: number[]; closest: number[]; same: number }>();
+  rows.forEach((r, i) => {
+    const p = predictions[i]!;
+    if (p.choice === undefined) return;
+    for (const key of [`${r.device}\tall`, `${r.device}\t${sizeClass(r.m)}`]) {
+      let g = groups.get(key);
+      if (g === undefined) groups.set(key, (g = { picked: [], fastest: [], closest: [], same: 0 }));
+      g.picked.push(signedErrorPct(p.predictedUs, r.measuredUs));
+      g.fastest.push(signedErrorPct(p.choice.fastestUs, r.measuredUs));
+      g.closest.push(signedErrorPct(p.choice.closestUs, r.measuredUs));
+      if (p.choice.fastestUs >= p.predictedUs) g.same++;
+    }
+  });
+  const out: Record<string, Record<string, ChoiceStats>> = {};
+  const order = ['all', 'm<=64', '64<m<=1024', 'm>1024'];
+  const rank = (key: string) => order.indexOf(key.split('\t')[1]!);
+  for (const key of [...groups.keys()].sort((a, b) => a.split('\t')[0]!.localeCompare(b.split('\t')[0]!) || rank(a) - rank(b))) {
+    const [device, cls] = key.split('\t') as [string, string];
+    const g = groups.get(key)!;
+    (out[device] ??= {})[cls] = {
+      count: g.picked.length,
+      pickedFastestPct: Math.round((g.same / g.picked.length) * 1000) / 10,
+      picked: errorStats(g.picked), fastest: errorStats(g.fastest), closest: errorStats(g.closest),
+    };
+  }
+  return out;
 }
 
 /** Columns of the per-row CSV (`tilewave validate --rows FILE`), in order. */
 export const ROW_CSV_COLUMNS = ['line', 'device', 'op', 'dtype', 'm', 'n', 'k', 'measured_us', 'predicted_us', 'error_pct', 'config', 'source'] as const;
 
+/** Extra columns with `--candidates` (GEMM rows; empty for others). */
+export const CHOICE_CSV_COLUMNS = ['fastest_us', 'fastest_config', 'closest_us', 'closest_config', 'candidates'] as const;
+
 /**
  * One record per simulated row, for residual analysis outside tilewave (by shape, config, source).
  * error_pct is signed: positive when the model is slower than the measurement.
  */
-export function predictionRecords(rows: MeasuredRow[], predictions: Prediction[]): Record<(typeof ROW_CSV_COLUMNS)[number], string | number>[] {
+export function predictionRecords(rows: MeasuredRow[], predictions: Prediction[]): Record<string, string | number>[] {
   return rows.map((r, i) => {
     const p = predictions[i]!;
+    const c = p.choice;
+    const choice: Record<string, string | number> = c === undefined ? {} : {
+      fastest_us: Math.round(c.fastestUs * 1000) / 1000, fastest_config: c.fastestConfig,
+      closest_us: Math.round(c.closestUs * 1000) / 1000, closest_config: c.closestConfig, candidates: c.candidates,
+    };
     return {
+      ...choice,
       line: r.line, device: r.device, op: r.op, dtype: r.dtype, m: r.m, n: r.n, k: r.k,
       measured_us: r.measuredUs,
       predicted_us: Math.round(p.predictedUs * 1000) / 1000,

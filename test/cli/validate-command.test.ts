@@ -88,6 +88,33 @@ describe('tilewave validate', () => {
     expect(bad.stderr).toMatch(/memory\.bandwidthBytesPerSecond/);
   });
 
+  it('--every samples rows deterministically; --candidates splits the error into kernel choice and kernel time', () => {
+    const out = join(dir, 'choice.csv');
+    const r = tilewave(['validate', csv, '--candidates', '--every', '2', '--rows', out, '--json', '--workers', '1', '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    // Usable rows are the three known-device GEMMs; every 2nd keeps the 1st and the 3rd.
+    expect(report.overall.count).toBe(2);
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => l.split(','));
+    expect(lines[0]!.slice(-5)).toEqual(['fastest_us', 'fastest_config', 'closest_us', 'closest_config', 'candidates']);
+    expect(lines.slice(1).map((f) => Number(f[0]))).toEqual([2, 4]);
+    for (const f of lines.slice(1)) {
+      const [measured, picked, fastest, closest, count] = [Number(f[7]), Number(f[8]), Number(f[12]), Number(f[14]), Number(f[16])];
+      expect(count).toBeGreaterThan(1);
+      expect(fastest).toBeLessThanOrEqual(picked + 1e-6);
+      expect(Math.abs(Math.log(closest / measured))).toBeLessThanOrEqual(Math.abs(Math.log(picked / measured)) + 1e-9);
+    }
+    const a100 = report.choice['a100-80gb'];
+    expect(Object.keys(a100)).toEqual(['all', 'm<=64']);
+    expect(a100.all.count).toBe(1);
+    expect(a100.all.picked.medianAbsPctError).toBe(report.devices['a100-80gb'].medianAbsPctError);
+    expect(a100.all.closest.medianAbsPctError).toBeLessThanOrEqual(a100.all.picked.medianAbsPctError);
+    const text = tilewave(['validate', csv, '--candidates', '--device', 'h100-80gb', '--workers', '1', '--quiet']);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/kernel choice/);
+    expect(text.stdout).toMatch(/h100-80gb m>1024/);
+  });
+
   it('a missing file or a file without the required columns is exit 2 with one line', () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'a,b\n1,2\n');
