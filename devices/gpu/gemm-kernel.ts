@@ -319,6 +319,7 @@ export function gemmKernel(spec: GpuSpec, op: GemmOp, plan: GemmPlan, name: stri
   return {
     name,
     category: 'gemm',
+    splitsSm: true,
     ctaCount,
     tiles: items,
     resources: ctaResources(t, g.dtype),

@@ -50,6 +50,8 @@ interface Cohort {
   work: CtaWork;
   /** Transfer options of the cohort's reads and writes: one SM's pull limit per member. */
   pull: { capBytesPerSecond: number; weight: number };
+  /** CTAs on each member's SM when placed, its own included: they split the SM's time. */
+  residents: number;
 }
 
 /** Work units of the SM compute pool: 1 unit = 1 ns of one SM's time at full rate. */
@@ -68,7 +70,8 @@ function poolShareOf(kernel: Kernel, powerFraction: number): number {
 /**
  * The GPU model: SMs with CTA slots (limited by threads, registers, shared memory, blocks); SM
  * pipelines as a pool of SM-time in which each CTA runs at most at one SM's rate (co-resident
- * CTAs split their SM's time); HBM and L2 as fluid channels with a per-SM pull limit; an L2 panel
+ * GEMM CTAs split their SM's time and L2 port, Kernel.splitsSm); HBM and L2 as fluid channels
+ * with a per-SM pull limit; an L2 panel
  * cache for operand reuse; and a block scheduler that places CTAs breadth-first over SMs (the
  * first wave spreads over all SMs; later CTAs take the slots that free up).
  *
@@ -238,18 +241,29 @@ export class GpuDevice {
       let cohort: Cohort | undefined;
       for (let i = cohorts.length - 1; i >= 0; i--) {
         const c = cohorts[i]!;
-        if (c.active === p.active && sameWork(c.work, p.work)) {
+        if (c.active === p.active && c.residents === (p.active.kernel.splitsSm === true ? p.sm.blocks : 1) && sameWork(c.work, p.work)) {
           cohort = c;
           break;
         }
       }
-      if (cohort === undefined) cohorts.push({ active: p.active, members: [p], work: p.work, pull: { capBytesPerSecond: this.smPullBytesPerSecond, weight: 0 } });
+      if (cohort === undefined) {
+        const residents = p.active.kernel.splitsSm === true ? p.sm.blocks : 1;
+        cohorts.push({ active: p.active, members: [p], work: p.work, pull: { capBytesPerSecond: this.smPullBytesPerSecond / residents, weight: 0 }, residents });
+      }
       else cohort.members.push(p);
     }
     for (const cohort of cohorts) {
       cohort.pull.weight = cohort.members.length;
       this.sim.process(this.runCohort(cohort));
     }
+  }
+
+  /** CTAs on the most crowded SM among a cohort's members, its own included (Kernel.splitsSm). */
+  private residentsOf(cohort: Cohort): number {
+    let residents = 1;
+    if (cohort.active.kernel.splitsSm !== true) return residents;
+    for (const m of cohort.members) if (m.sm.blocks > residents) residents = m.sm.blocks;
+    return residents;
   }
 
   /** Take the next queued CTA that fits on `sm`; null if none does. */
@@ -303,6 +317,13 @@ export class GpuDevice {
     for (let step = 0; step < work.steps; step++) {
       const gate = loaded[step === 0 ? 0 : step - 1]!;
       if (!gate.triggered) yield gate;
+      // Co-resident GEMM CTAs split their SM's time and L2 port: a member gets one over the CTAs
+      // on its SM (re-read every step, since neighbours come and go; the most crowded member's SM
+      // sets the pace of the lockstep cohort). The chip-wide pool alone would let two tiles on one
+      // SM run at a full SM each whenever other SMs idle, as in a partial last wave.
+      const residents = this.residentsOf(cohort);
+      computeCap.capBytesPerSecond = (SM_WORK_UNITS_PER_SECOND * intensity) / residents;
+      cohort.pull.capBytesPerSecond = this.smPullBytesPerSecond / residents;
       const workNs = work.stepWorkNs(step);
       const computeStartNs = this.sim.now;
       if (workNs > 0) yield this.compute.transfer(workNs * w * intensity, computeCap);

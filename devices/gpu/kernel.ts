@@ -72,6 +72,13 @@ export interface Kernel {
    * (mma.sync, softmax between the matmuls) are throttled less than a GEMM, or not at all.
    */
   powerIntensity?: number;
+  /**
+   * Whether co-resident CTAs split their SM strictly: each runs at most at one over the CTAs on
+   * its SM. True for tensor-pipe-bound tiles (GEMM). Otherwise only the chip-wide pool limits
+   * them: a step that adds several pipes' times (FlashAttention's matmuls, then its softmax)
+   * overlaps with a neighbour's by an amount the model does not resolve.
+   */
+  splitsSm?: boolean;
   dtype?: string;
   /** Kernel choice, recorded in the trace and summary. */
   config: Record<string, string | number | boolean>;

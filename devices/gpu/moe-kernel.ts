@@ -39,6 +39,7 @@ export function groupedGemmKernel(spec: GpuSpec, op: GroupedGemmOp, rows: readon
   return {
     name,
     category: 'moe',
+    splitsSm: true,
     ctaCount: tiles.length,
     resources: ctaResources(tile, dtype),
     flops: groupedGemmFlops(op, rows),

@@ -107,6 +107,19 @@ describe('GPU model: bytes, bounds and what-ifs', () => {
     expect(ctas(resolveDevice('h100-80gb', { 'sm.persistentGemm': false }), '128x256x64')).toBe(512);
   });
 
+  it('CTAs sharing an SM split it: a partial second round runs at half an SM per CTA', () => {
+    // 128x128 tiles fit twice per H100 SM. 200 tiles: 68 SMs hold two, 64 hold one; 132 tiles:
+    // one per SM. With no power limit, DRAM energy or launch cost, the doubled CTAs take about
+    // twice as long as lone ones (not 200/132 as a chip-wide pool alone would give).
+    const free = { 'efficiency.powerFraction': 1, 'efficiency.dramPicojoulesPerByte': 0, 'efficiency.kernelOverheadNs': 0 };
+    const run = (m: number, n: number) => gemm('h100-80gb', { m, n, k: 8192, tile: '128x128x64', splitK: 1 }, free).summary;
+    const lone = run(1408, 1536);
+    const mixed = run(1280, 2560);
+    expect([lone.ops[0]!.tiles, mixed.ops[0]!.tiles]).toEqual([132, 200]);
+    expect(mixed.simulatedTimeNs / lone.simulatedTimeNs).toBeGreaterThan(1.7);
+    expect(mixed.simulatedTimeNs / lone.simulatedTimeNs).toBeLessThan(2.05);
+  });
+
   it('a memory-bound GEMM speeds up with HBM bandwidth, a compute-bound one with tensor rate', () => {
     const decode = { m: 8, n: 8192, k: 8192 };
     const base = gemm('h100-80gb', decode).summary.simulatedTimeNs;
