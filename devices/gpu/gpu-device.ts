@@ -71,9 +71,9 @@ function poolShareOf(kernel: Kernel, powerFraction: number): number {
  * The GPU model: SMs with CTA slots (limited by threads, registers, shared memory, blocks); SM
  * pipelines as a pool of SM-time in which each CTA runs at most at one SM's rate (co-resident
  * GEMM CTAs split their SM's time and L2 port, Kernel.splitsSm); HBM and L2 as fluid channels
- * with a per-SM pull limit; an L2 panel
- * cache for operand reuse; and a block scheduler that places CTAs breadth-first over SMs (the
- * first wave spreads over all SMs; later CTAs take the slots that free up).
+ * with a per-SM pull limit; an L2 panel cache for operand reuse; and a block scheduler that places
+ * CTAs breadth-first over SMs (the first wave spreads over all SMs; later CTAs take the slots that
+ * free up).
  *
  * CTAs placed at the same instant with the same work form a cohort that moves as one weighted
  * flow: a wave of 132 identical CTAs costs the events of one. Tile and wave quantization still
