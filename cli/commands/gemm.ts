@@ -76,7 +76,7 @@ function emitCandidates(scenario: Scenario, json: boolean): void {
   lines.push(table(
     ['config', 'time', 'TFLOP/s', 'vs pick', 'estimate', 'stages', 'warps', 'work items', 'waves'],
     result.candidates.map((c) => [
-      `${c.chosen ? '* ' : '  '}${configLabel({ tile: c.tile, splitK: c.splitK, ...(c.tailSplit > 1 ? { tailSplit: c.tailSplit } : {}), ...(c.persistent ? { persistent: true } : {}) })}`,
+      `${c.chosen ? '* ' : '  '}${configLabel({ tile: c.tile, splitK: c.splitK, ...(c.tailSplit > 1 ? { tailSplit: c.tailSplit } : {}) })}`,
       formatDuration(c.simulatedUs * 1e3),
       (flops / (c.simulatedUs * 1e-6) / 1e12).toFixed(1),
       pick === undefined ? '' : `${c.simulatedUs >= pick.simulatedUs ? '+' : ''}${((c.simulatedUs / pick.simulatedUs - 1) * 100).toFixed(1)}%`,
