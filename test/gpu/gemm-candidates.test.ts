@@ -53,6 +53,8 @@ describe('GEMM kernel candidates', () => {
   it('tilewave gemm --candidates lists them (JSON or text) and refuses output files', () => {
     const r = tilewave(['gemm', '--device', 'a100-80gb', '--m', '4096', '--n', '4096', '--k', '4096', '--candidates', '--json']);
     expect(r.status, r.stderr).toBe(0);
+    // Same inputs, byte-identical output.
+    expect(tilewave(['gemm', '--device', 'a100-80gb', '--m', '4096', '--n', '4096', '--k', '4096', '--candidates', '--json']).stdout).toBe(r.stdout);
     const out = JSON.parse(r.stdout);
     expect(out.schema).toBe('tilewave.gemm-candidates');
     expect(out.candidates.filter((c: { chosen: boolean }) => c.chosen)).toHaveLength(1);
