@@ -1,10 +1,10 @@
+import { Simulation, TraceRecorder } from '../../sim/index.ts';
 import type { GemmOp } from '../../workloads/ops.ts';
 import { gemmKernel, gemmPlans, persistentFor, planGemm, tileName, type GemmPlan } from './gemm-kernel.ts';
+import { GpuDevice } from './gpu-device.ts';
 import { MAX_WORK_ITEMS } from './lower.ts';
 import { simulateKernelsAlone } from './simulate-op.ts';
 import type { GpuSpec } from './spec.ts';
-import { GpuDevice } from './gpu-device.ts';
-import { Simulation, TraceRecorder } from '../../sim/index.ts';
 
 /** One kernel config of a GEMM, as the heuristic estimates it and as the simulator runs it. */
 export interface GemmCandidate {

@@ -93,10 +93,12 @@ function choiceStats(rows: MeasuredRow[], predictions: Prediction[]): Record<str
   const out: Record<string, Record<string, ChoiceStats>> = {};
   const order = ['all', 'm<=64', '64<m<=1024', 'm>1024'];
   const rank = (key: string) => order.indexOf(key.split('\t')[1]!);
-  for (const key of [...groups.keys()].sort((a, b) => a.split('\t')[0]!.localeCompare(b.split('\t')[0]!) || rank(a) - rank(b))) {
-    const [device, cls] = key.split('\t') as [string, string];
+  const device = (key: string) => key.split('\t')[0]!;
+  // Code-unit order of device ids (as the rest of the report), then the size classes in order.
+  for (const key of [...groups.keys()].sort((a, b) => (device(a) < device(b) ? -1 : device(a) > device(b) ? 1 : rank(a) - rank(b)))) {
+    const [id, cls] = key.split('\t') as [string, string];
     const g = groups.get(key)!;
-    (out[device] ??= {})[cls] = {
+    (out[id] ??= {})[cls] = {
       count: g.picked.length,
       pickedFastestPct: Math.round((g.same / g.picked.length) * 1000) / 10,
       picked: errorStats(g.picked), fastest: errorStats(g.fastest), closest: errorStats(g.closest),
