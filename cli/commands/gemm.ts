@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { gemmCandidates, type GemmCandidates } from '../../devices/gpu/gemm-candidates.ts';
-import { configLabel } from '../../devices/gpu/kernel.ts';
+import { candidateLabel, gemmCandidates, type GemmCandidates } from '../../devices/gpu/gemm-candidates.ts';
 import { resolveDevice } from '../../devices/presets.ts';
 import { applySets, parseScenario, runScenario, type Scenario } from '../../devices/scenario.ts';
 import { InputError } from '../../sim/index.ts';
@@ -76,7 +75,7 @@ function emitCandidates(scenario: Scenario, json: boolean): void {
   lines.push(table(
     ['config', 'time', 'TFLOP/s', 'vs pick', 'estimate', 'stages', 'warps', 'work items', 'waves'],
     result.candidates.map((c) => [
-      `${c.chosen ? '* ' : '  '}${configLabel({ tile: c.tile, splitK: c.splitK, ...(c.tailSplit > 1 ? { tailSplit: c.tailSplit } : {}) })}`,
+      `${c.chosen ? '* ' : '  '}${candidateLabel(c)}`,
       formatDuration(c.simulatedUs * 1e3),
       (flops / (c.simulatedUs * 1e-6) / 1e12).toFixed(1),
       pick === undefined ? '' : `${c.simulatedUs >= pick.simulatedUs ? '+' : ''}${((c.simulatedUs / pick.simulatedUs - 1) * 100).toFixed(1)}%`,

@@ -2,6 +2,7 @@ import { Simulation, TraceRecorder } from '../../sim/index.ts';
 import type { GemmOp } from '../../workloads/ops.ts';
 import { gemmKernel, gemmPlans, persistentFor, planGemm, tileName, type GemmPlan } from './gemm-kernel.ts';
 import { GpuDevice } from './gpu-device.ts';
+import { configLabel } from './kernel.ts';
 import { MAX_WORK_ITEMS } from './lower.ts';
 import { simulateKernelsAlone } from './simulate-op.ts';
 import type { GpuSpec } from './spec.ts';
@@ -57,6 +58,11 @@ export function gemmCandidates(spec: GpuSpec, op: GemmOp): GemmCandidates {
   // Stable: equal times keep the heuristic's order.
   candidates.sort((a, b) => a.simulatedUs - b.simulatedUs);
   return { candidates, omitted };
+}
+
+/** A candidate in the label tables use everywhere: "128x256x64 splitK=3", "128x256x64 tailSplit=2". */
+export function candidateLabel(c: Pick<GemmCandidate, 'tile' | 'splitK' | 'tailSplit'>): string {
+  return configLabel({ tile: c.tile, splitK: c.splitK, ...(c.tailSplit > 1 ? { tailSplit: c.tailSplit } : {}) });
 }
 
 function candidateOf(spec: GpuSpec, plan: GemmPlan, items: number, timeNs: number, chosen: boolean): GemmCandidate {

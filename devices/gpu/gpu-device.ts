@@ -241,13 +241,13 @@ export class GpuDevice {
       let cohort: Cohort | undefined;
       for (let i = cohorts.length - 1; i >= 0; i--) {
         const c = cohorts[i]!;
-        if (c.active === p.active && c.residents === (p.active.kernel.splitsSm === true ? p.sm.blocks : 1) && sameWork(c.work, p.work)) {
+        if (c.active === p.active && c.residents === residentsAt(p) && sameWork(c.work, p.work)) {
           cohort = c;
           break;
         }
       }
       if (cohort === undefined) {
-        const residents = p.active.kernel.splitsSm === true ? p.sm.blocks : 1;
+        const residents = residentsAt(p);
         cohorts.push({ active: p.active, members: [p], work: p.work, pull: { capBytesPerSecond: this.smPullBytesPerSecond / residents, weight: 0 }, residents });
       }
       else cohort.members.push(p);
@@ -261,7 +261,7 @@ export class GpuDevice {
   /** CTAs on the most crowded SM among a cohort's members, its own included (Kernel.splitsSm). */
   private residentsOf(cohort: Cohort): number {
     let residents = 1;
-    if (cohort.active.kernel.splitsSm !== true) return residents;
+    if (cohort.active.kernel.splitsSm !== true) return residents; // the per-step hot path
     for (const m of cohort.members) if (m.sm.blocks > residents) residents = m.sm.blocks;
     return residents;
   }
@@ -534,6 +534,11 @@ export class GpuDevice {
 }
 
 /** Same step structure and per-step SM work: the CTAs run in lockstep (their bytes are summed). */
+/** The CTAs a placed CTA shares its SM with, itself included; 1 unless its kernel splits SMs. */
+function residentsAt(p: Placement): number {
+  return p.active.kernel.splitsSm === true ? p.sm.blocks : 1;
+}
+
 function sameWork(a: CtaWork, b: CtaWork): boolean {
   if (a === b) return true;
   if (a.steps !== b.steps || a.storeL2Bytes !== b.storeL2Bytes) return false;

@@ -1,5 +1,5 @@
 import { AttentionOpSchema, GemmOpSchema, type WorkloadOp } from '../../workloads/index.ts';
-import { gemmCandidates, type GemmCandidate } from '../gpu/gemm-candidates.ts';
+import { candidateLabel, gemmCandidates, type GemmCandidate } from '../gpu/gemm-candidates.ts';
 import { configLabel } from '../gpu/kernel.ts';
 import { simulateOpAlone } from '../gpu/simulate-op.ts';
 import type { GpuSpec } from '../gpu/spec.ts';
@@ -79,14 +79,16 @@ export function predictRow(row: MeasuredRow, efficiency: Efficiency = {}, overri
     predictedUs: timeNs / 1000,
     config: configs.map(configLabel).filter((label) => label !== '').join(' + '),
   };
-  if (withChoice && op.type === 'gemm') prediction.choice = kernelChoice(gemmCandidates(spec, op).candidates, row.measuredUs);
+  if (withChoice && op.type === 'gemm') {
+    const { candidates } = gemmCandidates(spec, op);
+    if (candidates.length > 0) prediction.choice = kernelChoice(candidates, row.measuredUs);
+  }
   return prediction;
 }
 
 function kernelChoice(candidates: GemmCandidate[], measuredUs: number): KernelChoice {
-  const label = (c: GemmCandidate) => configLabel({ tile: c.tile, splitK: c.splitK, ...(c.tailSplit > 1 ? { tailSplit: c.tailSplit } : {}) });
   const fastest = candidates[0]!;
   let closest = fastest;
   for (const c of candidates) if (Math.abs(Math.log(c.simulatedUs / measuredUs)) < Math.abs(Math.log(closest.simulatedUs / measuredUs))) closest = c;
-  return { candidates: candidates.length, fastestUs: fastest.simulatedUs, fastestConfig: label(fastest), closestUs: closest.simulatedUs, closestConfig: label(closest) };
+  return { candidates: candidates.length, fastestUs: fastest.simulatedUs, fastestConfig: candidateLabel(fastest), closestUs: closest.simulatedUs, closestConfig: candidateLabel(closest) };
 }
