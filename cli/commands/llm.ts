@@ -84,7 +84,7 @@ export function simulateStep(model: ModelConfig, options: StepOptionsInput, run:
 }
 
 /** A "layers" track above the per-layer tracks: one span per decoder layer, first op to last. */
-function addLayerTrack(result: RunResult, ops: RunResult['summary']['ops']): void {
+export function addLayerTrack(result: RunResult, ops: RunResult['summary']['ops']): void {
   const layers = new Map<number, { startNs: number; endNs: number }>();
   for (const o of ops) {
     const l = opLayer(o.name);
@@ -96,7 +96,9 @@ function addLayerTrack(result: RunResult, ops: RunResult['summary']['ops']): voi
   if (layers.size === 0) return;
   const events = result.trace.traceEvents as Record<string, unknown>[];
   const pid = Number(events.find((e) => e.ph === 'M' && e.name === 'process_name')?.pid ?? 1);
-  const tid = Math.max(0, ...events.filter((e) => e.pid === pid).map((e) => Number(e.tid ?? 0))) + 1;
+  // A loop, not Math.max(...spread): a CTA-detail trace has more events than the call stack has room for arguments.
+  let tid = 1;
+  for (const e of events) if (e.pid === pid) tid = Math.max(tid, Number(e.tid ?? 0) + 1);
   events.push({ ph: 'M', pid, tid, name: 'thread_name', args: { name: 'layers' } });
   events.push({ ph: 'M', pid, tid, name: 'thread_sort_index', args: { sort_index: 0 } });
   for (const [l, span] of [...layers].sort((a, b) => a[0] - b[0])) {

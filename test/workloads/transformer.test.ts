@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { simulateStep } from '../../cli/commands/llm.ts';
+import { addLayerTrack, simulateStep } from '../../cli/commands/llm.ts';
 import { main } from '../../cli/main.ts';
 import { buildTransformerStep, opRole } from '../../workloads/transformer/builder.ts';
 import { layerParams, loadModel, modelIds } from '../../workloads/transformer/config.ts';
@@ -92,6 +92,23 @@ describe('transformer step builder', () => {
 
   it('tensor parallelism must divide heads', () => {
     expect(() => buildTransformerStep(loadModel('llama2-7b'), { phase: 'decode', batch: 1, seq: 16, tp: 3 })).toThrow(/--tp 3: expected a divisor of the model's heads \(32\)/);
+  });
+});
+
+describe('layer track', () => {
+  it('goes on a new thread after the busiest one, however many events the trace has (CTA detail: hundreds of thousands)', () => {
+    const s = simulateStep(loadModel('llama2-7b'), { phase: 'decode', batch: 1, seq: 128, layers: 'one' }, { device: 'h100-80gb', traceDetail: 'kernel' });
+    const events = s.result.trace.traceEvents as Record<string, unknown>[];
+    const pid = Number(events.find((e) => e.ph === 'M' && e.name === 'process_name')?.pid);
+    // Pad the trace past what a spread call can take as arguments.
+    for (let i = 0; i < 300_000; i++) events.push({ ph: 'X', pid, tid: 7 + (i % 3), ts: 0, dur: 1, name: 'pad' });
+    let maxTid = 0;
+    for (const e of events) if (e.pid === pid) maxTid = Math.max(maxTid, Number(e.tid ?? 0));
+    const before = events.filter((e) => e.name === 'thread_name' && (e.args as { name: string }).name === 'layers').length;
+    addLayerTrack(s.result, s.result.summary.ops);
+    const layers = events.filter((e) => e.name === 'thread_name' && (e.args as { name: string }).name === 'layers');
+    expect(layers).toHaveLength(before + 1);
+    expect(Number(layers.at(-1)!.tid)).toBeGreaterThan(maxTid);
   });
 });
 
