@@ -39,12 +39,12 @@ export function summaryForOutput(result: RunResult, timing: boolean): RunSummary
 /** Write the requested outputs and print the summary (text, or JSON with --json). */
 export async function emitRun(result: RunResult, options: EmitOptions): Promise<void> {
   const summary = summaryForOutput(result, options.timing ?? false);
-  const trace = { ...result.trace, otherData: { tilewave: { ...result.trace.otherData.tilewave, summary } } };
+  const trace = options.trace || options.html ? { ...result.trace, otherData: { tilewave: { ...result.trace.otherData.tilewave, summary } } } : null;
   if (options.trace) writeFileAtomic(options.trace, JSON.stringify(trace));
   if (options.summary) writeFileAtomic(options.summary, toJson(summary));
   if (options.html) {
     const { writeReportHtml } = await import('../viz/report.ts');
-    await writeReportHtml(options.html, { traces: [trace] });
+    await writeReportHtml(options.html, { traces: [trace!] });
   }
   if (options.json) {
     process.stdout.write(toJson(summary));

@@ -22,7 +22,7 @@ export type Scenario = z.infer<typeof ScenarioSchema>;
 
 const SCENARIO_KEYS = new Set(Object.keys(ScenarioSchema.shape));
 
-/** Above this many CTAs in a run, `auto` trace detail drops per-CTA spans (counters stay). */
+/** Above this many CTA spans in a run (CTAs, or a persistent CTA's tiles), `auto` trace detail drops them (counters stay). */
 export const AUTO_CTA_SPAN_LIMIT = 200_000;
 
 /**
@@ -83,9 +83,10 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   // the trace detail before anything is recorded.
   const probe = new GpuDevice(new Simulation(), spec, new TraceRecorder(), 'none');
   const kernels: Kernel[][] = ops.map((op, i) => lowerOrExplain(probe, op, names[i]!, i));
-  const totalCtas = kernels.flat().reduce((a, k) => a + k.ctaCount, 0);
+  // One span per CTA, or per tile for a persistent CTA that loops over tiles.
+  const totalSpans = kernels.flat().reduce((a, k) => a + Math.max(k.ctaCount, k.tiles ?? 0), 0);
   let detail = options.traceDetail ?? scenario.traceDetail;
-  if (detail === 'auto') detail = totalCtas > AUTO_CTA_SPAN_LIMIT ? 'kernel' : 'cta';
+  if (detail === 'auto') detail = totalSpans > AUTO_CTA_SPAN_LIMIT ? 'kernel' : 'cta';
   trace.enabled = detail !== 'none';
 
   const gpu = new GpuDevice(sim, spec, trace, detail);
@@ -146,12 +147,19 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     ops: opSummaries,
     units: trace.busyByTrack(endNs).map((u) => ({ ...u, utilization: round(u.utilization, 6) })),
   };
-  const chromeTrace = trace.toChromeTrace({
-    title: `${scenario.name} on ${spec.id}`,
-    device: deviceInfo(spec),
+  // The Chrome trace is built on first use: a run whose trace nobody writes (validate, sweeps,
+  // --json) does not pay for converting every span.
+  let chromeTrace: ChromeTrace | undefined;
+  const info = { title: `${scenario.name} on ${spec.id}`, device: deviceInfo(spec), summary };
+  return {
     summary,
-  });
-  return { summary, trace: chromeTrace, spec, wallTimeMs, eventsPerSecond: sim.eventCount / Math.max(wallTimeMs / 1e3, 1e-9) };
+    get trace(): ChromeTrace {
+      return (chromeTrace ??= trace.toChromeTrace(info));
+    },
+    spec,
+    wallTimeMs,
+    eventsPerSecond: sim.eventCount / Math.max(wallTimeMs / 1e3, 1e-9),
+  };
 }
 
 function lowerOrExplain(gpu: GpuDevice, op: WorkloadOp, name: string, index: number): Kernel[] {

@@ -315,7 +315,7 @@ export function gemmKernel(spec: GpuSpec, op: GemmOp, plan: GemmPlan, name: stri
   const persistent = persistentFor(spec, t);
   const ctaCount = persistent ? Math.min(items, plan.slots) : items;
   const partial = { spec, g, plan, perBatch, kIters, tiles, fullTiles: tiles - tail };
-  const layout: TileLayout = { ...partial, sharers: panelSharers(partial), tailSharers: tailSharers(partial, tail), workNsByIters: [] };
+  const layout: TileLayout = { ...partial, sharers: panelSharers(partial), tailSharers: tailSharers(partial, tail), workNsByIters: [], stepsByIters: [], structures: new Map() };
   return {
     name,
     category: 'gemm',
@@ -349,7 +349,13 @@ interface TileLayout {
   tailSharers: { a: number; b: number };
   /** SM time of a step of n loop iterations, memoized (asked for on every step of every CTA). */
   workNsByIters: number[];
+  /** Step structures (loop iterations per step) by an item's iterations, memoized. */
+  stepsByIters: number[][];
+  /** CtaWork.structure objects by key. */
+  structures: Map<string, object>;
 }
+
+type LayoutBase = Omit<TileLayout, 'sharers' | 'tailSharers' | 'workNsByIters' | 'stepsByIters' | 'structures'>;
 
 function stepNs(l: TileLayout, iters: number): number {
   let ns = l.workNsByIters[iters];
@@ -417,7 +423,7 @@ function tileAt(l: TileLayout, index: number, split: number, splits: number, key
 }
 
 /** CTAs of one wave sharing a panel: grouped raster puts R rows x C columns in flight. */
-function panelSharers(l: Omit<TileLayout, 'sharers' | 'tailSharers' | 'workNsByIters'>): { a: number; b: number } {
+function panelSharers(l: LayoutBase): { a: number; b: number } {
   const { g, plan } = l;
   const wave = Math.min(plan.slots, l.tiles);
   const rowsInWave = Math.min(RASTER_GROUP_ROWS, g.gridM);
@@ -428,7 +434,7 @@ function panelSharers(l: Omit<TileLayout, 'sharers' | 'tailSharers' | 'workNsByI
 }
 
 /** The same for the tail wave: `tail` leftover tiles, the last ones of the raster order. */
-function tailSharers(l: Omit<TileLayout, 'sharers' | 'tailSharers' | 'workNsByIters'>, tail: number): { a: number; b: number } {
+function tailSharers(l: LayoutBase, tail: number): { a: number; b: number } {
   const rowsInWave = Math.min(RASTER_GROUP_ROWS, l.g.gridM);
   return {
     a: Math.max(1, Math.min(l.g.gridN, Math.ceil(tail / rowsInWave))),
@@ -469,6 +475,7 @@ function operandLoads(l: TileLayout, tile: GemmTile, chunk: number, k: number): 
 /** One CTA computing one tile: fill, long overlapped middle steps, drain, then the epilogue. */
 class GemmCta implements CtaWork {
   readonly steps: number;
+  readonly structure: object;
   readonly storeBytes: number;
   readonly storeL2Bytes = 0;
   private readonly stepIters: number[];
@@ -478,8 +485,9 @@ class GemmCta implements CtaWork {
     // Every split walks the same step structure (the longest split's): a split-K kernel takes as
     // long as its longest split, and identical structures let the CTAs of a wave run as one cohort.
     // A shorter last split loads only its real K (loads below), its few idle iterations are masked.
-    this.stepIters = pipelineSteps(tile.iters);
+    this.stepIters = stepStructure(l, tile.iters);
     this.steps = this.stepIters.length;
+    this.structure = internStructure(l, `${tile.iters}`);
     this.kPerIter = tile.iters > 0 ? tile.k / tile.iters : 0;
     this.storeBytes = tileStoreBytes(l, tile);
   }
@@ -509,62 +517,120 @@ class GemmCta implements CtaWork {
  * steps as a one-item CTA (so panels keep their L2 keys). Loads run ahead across tile boundaries
  * and each tile's output is written while the next one computes: only the first fill and the last
  * drain are exposed.
+ *
+ * Its items are the full tiles first, then the tail's pieces, each kind with one step structure,
+ * so a step maps to its item arithmetically: a CTA of a batched kernel may loop over thousands of
+ * tiles, and it holds only the one it is on.
  */
 class PersistentGemmCta implements CtaWork {
   readonly steps: number;
   readonly storeBytes = 0;
   readonly storeL2Bytes = 0;
-  private readonly tiles: GemmTile[] = [];
-  /** Per step: which of this CTA's tiles, and which step of that tile's K loop. */
-  private readonly stepTile: number[] = [];
-  private readonly stepInTile: number[] = [];
-  private readonly stepIters: number[] = [];
+  readonly structure: object;
+  /** Items of each kind this CTA computes, and the step structure of each kind. */
+  private readonly fullItems: number;
+  private readonly tailItems: number;
+  private readonly fullIters: number[];
+  private readonly tailIters: number[];
+  /**
+   * The last two items' tiles: steps are asked for in order, but the next item's first load is
+   * issued before the current item's output is written.
+   */
+  private readonly cachedItem = [-1, -1];
+  private readonly cachedTile: (GemmTile | null)[] = [null, null];
 
-  constructor(private readonly l: TileLayout, private readonly cta: number, ctas: number, items: number) {
-    for (let i = cta; i < items; i += ctas) {
-      const tile = itemAt(l, i);
-      const iters = pipelineSteps(tile.iters);
-      iters.forEach((n, s) => {
-        this.stepTile.push(this.tiles.length);
-        this.stepInTile.push(s);
-        this.stepIters.push(n);
-      });
-      this.tiles.push(tile);
+  constructor(private readonly l: TileLayout, private readonly cta: number, private readonly ctas: number, items: number) {
+    this.fullItems = itemsBelow(l.fullTiles, cta, ctas);
+    this.tailItems = itemsBelow(items, cta, ctas) - this.fullItems;
+    this.fullIters = stepStructure(l, Math.ceil(l.kIters / l.plan.splitK));
+    this.tailIters = stepStructure(l, Math.ceil(l.kIters / l.plan.tailSplit));
+    this.steps = this.fullItems * this.fullIters.length + this.tailItems * this.tailIters.length;
+    this.structure = internStructure(l, `${this.fullItems},${this.tailItems}`);
+  }
+
+  /** Set by locate(step): the item (0, 1, ... of this CTA's) and the step within it. */
+  private item = 0;
+  private stepInItem = 0;
+  private itemIters: number[] = [];
+
+  /** Locate step `step` (fields, not a returned object: this runs per member per step). */
+  private locate(step: number): void {
+    const fullSteps = this.fullItems * this.fullIters.length;
+    const iters = step < fullSteps ? this.fullIters : this.tailIters;
+    const rest = step < fullSteps ? step : step - fullSteps;
+    this.item = (step < fullSteps ? 0 : this.fullItems) + Math.floor(rest / iters.length);
+    this.stepInItem = rest % iters.length;
+    this.itemIters = iters;
+  }
+
+  private tile(item: number): GemmTile {
+    const slot = item & 1;
+    if (this.cachedItem[slot] !== item) {
+      this.cachedItem[slot] = item;
+      this.cachedTile[slot] = itemAt(this.l, this.cta + item * this.ctas);
     }
-    this.steps = this.stepIters.length;
+    return this.cachedTile[slot]!;
   }
 
   get label(): string {
-    return `CTA ${this.cta}: ${this.tiles.length} tiles`;
+    return `CTA ${this.cta}: ${this.fullItems + this.tailItems} tiles`;
   }
 
   get args(): CtaWork['args'] {
-    const first = this.tiles[0]!;
-    return { cta: this.cta, tiles: this.tiles.length, firstTile: `${first.row},${first.col}`, config: tileName(this.l.plan.tile) };
+    const first = itemAt(this.l, this.cta);
+    return { cta: this.cta, tiles: this.fullItems + this.tailItems, firstTile: `${first.row},${first.col}`, config: tileName(this.l.plan.tile) };
   }
 
   stepWorkNs(step: number): number {
-    return stepNs(this.l, this.stepIters[step]!);
+    this.locate(step);
+    return stepNs(this.l, this.itemIters[this.stepInItem]!);
   }
 
   loads(step: number): OperandLoad[] {
-    const tile = this.tiles[this.stepTile[step]!]!;
-    const k = tile.iters > 0 ? (this.stepIters[step]! * tile.k) / tile.iters : 0;
-    return operandLoads(this.l, tile, this.stepInTile[step]!, k);
+    this.locate(step);
+    const tile = this.tile(this.item);
+    const k = tile.iters > 0 ? (this.itemIters[this.stepInItem]! * tile.k) / tile.iters : 0;
+    return operandLoads(this.l, tile, this.stepInItem, k);
   }
 
-  private endsTile(step: number): boolean {
-    return step === this.steps - 1 || this.stepTile[step + 1] !== this.stepTile[step];
+  /** The item that step `step` completes, or -1. */
+  private endsItem(step: number): number {
+    this.locate(step);
+    return this.stepInItem === this.itemIters.length - 1 ? this.item : -1;
   }
 
   segmentEnd(step: number): { label: string; args: CtaWork['args'] } | null {
-    if (!this.endsTile(step)) return null;
-    const tile = this.tiles[this.stepTile[step]!]!;
+    const item = this.endsItem(step);
+    if (item < 0) return null;
+    const tile = this.tile(item);
     return { label: tileLabel(tile), args: { ...tileArgs(this.l, tile), cta: this.cta } };
   }
 
   stepStoreBytes(step: number): number {
-    if (!this.endsTile(step)) return 0;
-    return tileStoreBytes(this.l, this.tiles[this.stepTile[step]!]!);
+    const item = this.endsItem(step);
+    if (item < 0) return 0;
+    return tileStoreBytes(this.l, this.tile(item));
   }
+}
+
+/** Items cta, cta + ctas, ... below `limit`. */
+function itemsBelow(limit: number, cta: number, ctas: number): number {
+  return cta < limit ? Math.floor((limit - 1 - cta) / ctas) + 1 : 0;
+}
+
+/** Loop iterations of each pipelined step of an item with `iters` iterations (shared, read-only). */
+function stepStructure(l: TileLayout, iters: number): number[] {
+  let steps = l.stepsByIters[iters];
+  if (steps === undefined) l.stepsByIters[iters] = steps = pipelineSteps(iters);
+  return steps;
+}
+
+/**
+ * One object per distinct step structure of a kernel's CTAs: CTAs that share it have the same
+ * steps and per-step work, so the device groups them into a cohort without comparing every step.
+ */
+function internStructure(l: TileLayout, key: string): object {
+  let s = l.structures.get(key);
+  if (s === undefined) l.structures.set(key, (s = { key }));
+  return s;
 }

@@ -533,15 +533,16 @@ export class GpuDevice {
   }
 }
 
-/** Same step structure and per-step SM work: the CTAs run in lockstep (their bytes are summed). */
 /** The CTAs a placed CTA shares its SM with, itself included; 1 unless its kernel splits SMs. */
 function residentsAt(p: Placement): number {
   return p.active.kernel.splitsSm === true ? p.sm.blocks : 1;
 }
 
+/** Same step structure and per-step SM work: the CTAs run in lockstep (their bytes are summed). */
 function sameWork(a: CtaWork, b: CtaWork): boolean {
   if (a === b) return true;
   if (a.steps !== b.steps || a.storeL2Bytes !== b.storeL2Bytes) return false;
+  if (a.structure !== undefined && a.structure === b.structure) return true;
   for (let s = 0; s < a.steps; s++) if (a.stepWorkNs(s) !== b.stepWorkNs(s)) return false;
   return true;
 }

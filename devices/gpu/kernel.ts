@@ -48,6 +48,11 @@ export interface CtaWork {
    * step ends when they have arrived.
    */
   linkBytes?(step: number): number;
+  /**
+   * An object shared by CTAs of one kernel whose steps and per-step SM work are identical (by
+   * identity): the device then groups them without comparing every step. Optional.
+   */
+  structure?: object;
   /** Span label and args for the trace. */
   label: string;
   args?: TraceArgs;

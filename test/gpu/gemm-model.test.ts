@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseScenario, runScenario } from '../../devices/scenario.ts';
+import { AUTO_CTA_SPAN_LIMIT, parseScenario, runScenario } from '../../devices/scenario.ts';
 import { presetIds, resolveDevice } from '../../devices/presets.ts';
 import { BYTES_PER_ELEMENT, type Dtype, type GpuSpec } from '../../devices/gpu/spec.ts';
 import { simulateOpAlone } from '../../devices/gpu/simulate-op.ts';
@@ -219,6 +219,19 @@ describe('GPU model: bytes, bounds and what-ifs', () => {
     const fresh = gemm('h100-80gb', { m: 4096, n: 4096, k: 1024, tile: '128x256x64', splitK: 1, tailSplit: 1 }, { 'sm.persistentGemm': false });
     expect(fresh.summary.ops[0]!.config?.persistent).toBeUndefined();
     expect(r.summary.simulatedTimeNs).toBeLessThan(fresh.summary.simulatedTimeNs);
+  });
+
+  it('auto trace detail counts a persistent kernel\'s tiles, not its CTAs: 132 CTAs over 205k tiles draw no per-tile spans', () => {
+    // 4096^3 x 400 in 256x128 tiles: 16 x 32 x 400 = 204,800 tiles, more than AUTO_CTA_SPAN_LIMIT.
+    const big = gemm('h100-80gb', { m: 4096, n: 4096, k: 4096, batch: 400, tile: '256x128x64', splitK: 1, tailSplit: 1 }, {}, 'auto');
+    expect(big.summary.ops[0]!.config?.persistent).toBe(true);
+    expect(big.summary.ops[0]!.tiles).toBeGreaterThan(AUTO_CTA_SPAN_LIMIT);
+    const spans = big.trace.traceEvents.filter((e) => e.ph === 'X');
+    expect(spans.some((e) => String(e.name).startsWith('tile '))).toBe(false);
+    expect(spans.some((e) => e.cat === 'gemm')).toBe(true); // the kernel's span on its stream track
+    // Below the limit the same kernel keeps its per-tile spans.
+    const small = gemm('h100-80gb', { m: 4096, n: 4096, k: 4096, batch: 2, tile: '256x128x64', splitK: 1, tailSplit: 1 }, {}, 'auto');
+    expect(small.trace.traceEvents.filter((e) => e.ph === 'X' && String(e.name).startsWith('tile ')).length).toBe(16 * 32 * 2);
   });
 
   it('tail split (persistent kernels): the leftover tiles of the last wave run in K pieces that fill the GPU', () => {
