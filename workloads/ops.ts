@@ -31,7 +31,7 @@ export const GemmOpSchema = z.strictObject({
   batch: dim('independent GEMMs').default(1),
   dtype: OpDtypeSchema.default('fp16'),
   /** Force a kernel config instead of the heuristic's choice, e.g. "128x256x64" (split-K via splitK). */
-  tile: z.string().regex(/^\d+x\d+x\d+$/, { error: 'expected a tile like "128x256x64"' }).optional(),
+  tile: z.string().regex(/^[1-9]\d{0,4}x[1-9]\d{0,4}x[1-9]\d{0,4}$/, { error: 'expected a tile like "128x256x64" (three positive integers)' }).optional(),
   splitK: z.number().int().min(1).optional(),
   /**
    * Force the split of the last partial wave's tiles (1: none); only with splitK 1. It applies

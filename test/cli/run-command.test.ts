@@ -50,6 +50,7 @@ describe('tilewave: bad input is one clear line and exit code 2, no output files
     ['unknown field', { name: 'x', device: 'a100-80gb', colour: 'red', workload: { ops: [{ type: 'gemm', m: 4, n: 8, k: 8 }] } }, /colour/],
     // Past MAX_WORK_ITEMS a kernel would take minutes and gigabytes: refused up front, not a hang.
     ['a kernel too large to simulate', { name: 'x', device: 'h100-80gb', workload: { ops: [{ type: 'gemm', m: 4096, n: 4096, k: 4096, batch: 10000 }] } }, /batch = 10000.*5,120,000 work items.*at most 2,097,152/],
+    ['a zero tile dimension', { name: 'x', device: 'h100-80gb', workload: { ops: [{ type: 'gemm', m: 64, n: 64, k: 64, tile: '0x128x64' }] } }, /workload\.ops\.0\.tile.*0x128x64.*positive integers/],
     ['bad dependency', { name: 'x', device: 'a100-80gb', workload: { ops: [{ type: 'gemm', m: 4, n: 8, k: 8, after: ['nope'] }] } }, /after.*nope/],
   ];
   for (const [what, scenario, message] of cases) {
