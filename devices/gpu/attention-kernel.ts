@@ -197,8 +197,6 @@ class FlashCta implements CtaWork {
   readonly steps: number;
   readonly storeBytes: number;
   readonly storeL2Bytes = 0;
-  readonly label: string;
-  readonly args: CtaWork['args'];
   /** Chunk range [first, end) of each step, and the K/V blocks the CTA visits in all. */
   private readonly stepChunks: number[];
   private readonly blocks: number;
@@ -211,9 +209,9 @@ class FlashCta implements CtaWork {
     private readonly r: SmRates,
     private readonly g: FlashGeometry,
     private readonly readers: number[],
-    b: number,
-    h: number,
-    qBlock: number,
+    private readonly b: number,
+    private readonly h: number,
+    private readonly qBlock: number,
   ) {
     const s = g.s;
     this.bytes = BYTES_PER_ELEMENT[g.dtype];
@@ -228,8 +226,15 @@ class FlashCta implements CtaWork {
     this.keyBase = (b * s.kvHeads + kvHead) * g.chunks;
     // O in the op's dtype, plus the fp32 log-sum-exp per row (kept for the backward pass).
     this.storeBytes = this.rowsHere * (s.headDim * this.bytes + 4);
-    this.label = `q${qBlock} h${h} b${b}`;
-    this.args = { qBlock, head: h, batch: b, kvBlocks: this.blocks, rows: this.rowsHere };
+  }
+
+  // Label and args are built only when a trace asks for them (a prefill launches millions of CTAs).
+  get label(): string {
+    return `q${this.qBlock} h${this.h} b${this.b}`;
+  }
+
+  get args(): CtaWork['args'] {
+    return { qBlock: this.qBlock, head: this.h, batch: this.b, kvBlocks: this.blocks, rows: this.rowsHere };
   }
 
   private blocksInStep(step: number): number {

@@ -57,7 +57,6 @@ class ElementwiseCta implements CtaWork {
   readonly steps: number;
   readonly storeBytes: number;
   readonly storeL2Bytes = 0;
-  readonly label: string;
   private readonly stepRows: number[];
 
   constructor(
@@ -69,13 +68,16 @@ class ElementwiseCta implements CtaWork {
     outputs: number,
     private readonly fp32Ops: (rows: number) => number,
     private readonly specialOps: (rows: number) => number,
-    index: number,
+    private readonly index: number,
   ) {
     const steps = Math.max(1, Math.min(MAX_STEPS, rows));
     this.stepRows = Array.from({ length: steps }, (_, s) => Math.floor(rows / steps) + (s < rows % steps ? 1 : 0));
     this.steps = steps;
     this.storeBytes = outputs * rows * cols * bytes;
-    this.label = `rows block ${index}`;
+  }
+
+  get label(): string {
+    return `rows block ${this.index}`;
   }
 
   stepWorkNs(step: number): number {
