@@ -336,15 +336,18 @@ export class GpuDevice {
         const stallNs = exposed * Math.min(computeNs, loadNs(step));
         if (stallNs > 0) yield this.sim.timeout(stallNs);
       }
-      // Members share the step structure, so the first one says where a segment ends.
-      if (work.segmentEnd !== undefined && this.detail === 'cta' && work.segmentEnd(step) !== null) {
+      // Members share the step structure, so if the first one's segment goes on, all do.
+      if (work.segmentEnd !== undefined && this.detail === 'cta') {
+        let ended = false;
         for (const m of cohort.members) {
-          const seg = m.work.segmentEnd!(step)!;
+          const seg = m.work.segmentEnd!(step);
+          if (seg === null) break;
+          ended = true;
           if (m.lane >= 0) {
             this.trace.span(m.sm.laneTracks[m.lane]!, seg.label, segmentStartNs, this.sim.now - segmentStartNs, { kernel: active.kernel.name, ...seg.args }, active.kernel.category);
           }
         }
-        segmentStartNs = this.sim.now;
+        if (ended) segmentStartNs = this.sim.now;
       }
       if (work.stepStoreBytes !== undefined) {
         let bytes = 0;
