@@ -3,6 +3,9 @@ import { AUTO_CTA_SPAN_LIMIT, parseScenario, runScenario } from '../../devices/s
 import { presetIds, resolveDevice } from '../../devices/presets.ts';
 import { BYTES_PER_ELEMENT, type Dtype, type GpuSpec } from '../../devices/gpu/spec.ts';
 import { simulateOpAlone } from '../../devices/gpu/simulate-op.ts';
+import { gemmKernel, planGemm } from '../../devices/gpu/gemm-kernel.ts';
+import { GpuDevice } from '../../devices/gpu/gpu-device.ts';
+import { Simulation, TraceRecorder } from '../../sim/index.ts';
 import { GemmOpSchema } from '../../workloads/index.ts';
 import { configLabel } from '../../devices/gpu/kernel.ts';
 
@@ -232,6 +235,56 @@ describe('GPU model: bytes, bounds and what-ifs', () => {
     // Below the limit the same kernel keeps its per-tile spans.
     const small = gemm('h100-80gb', { m: 4096, n: 4096, k: 4096, batch: 2, tile: '256x128x64', splitK: 1, tailSplit: 1 }, {}, 'auto');
     expect(small.trace.traceEvents.filter((e) => e.ph === 'X' && String(e.name).startsWith('tile ')).length).toBe(16 * 32 * 2);
+  });
+
+  it('persistent CTAs walk every work item once: tiles, splits, tail pieces, their bytes and their steps add up', () => {
+    const spec = resolveDevice('h100-80gb') as GpuSpec;
+    const gpu = new GpuDevice(new Simulation(), spec, new TraceRecorder(), 'none');
+    // Edge tiles in m and n, 2 batches, the last wave's tiles split 3 ways over K (k not a multiple of the split).
+    const op = GemmOpSchema.parse({ type: 'gemm', m: 1000, n: 3000, k: 5000, batch: 2, tile: '128x256x64', splitK: 1, tailSplit: 3 });
+    const plan = planGemm(spec, op, gpu.occupancy.bind(gpu));
+    const kernel = gemmKernel(spec, op, plan, 'g');
+    const tiles = 8 * 12 * 2;
+    const tail = tiles % plan.slots;
+    expect(plan.tailSplit).toBe(3);
+    expect(kernel.ctaCount).toBe(plan.slots);
+    expect(kernel.tiles).toBe(tiles + 2 * tail);
+    const seen = new Map<string, number>();
+    let aBytes = 0;
+    let bBytes = 0;
+    let storeBytes = 0;
+    let segments = 0;
+    for (let c = 0; c < kernel.ctaCount; c++) {
+      const cta = kernel.cta(c);
+      let segmentSteps = 0;
+      for (let step = 0; step < cta.steps; step++) {
+        const [a, b] = cta.loads(step);
+        aBytes += a!.bytes;
+        bBytes += b!.bytes;
+        expect(cta.stepWorkNs(step)).toBeGreaterThan(0);
+        storeBytes += cta.stepStoreBytes!(step);
+        segmentSteps++;
+        const seg = cta.segmentEnd!(step);
+        if (seg === null) continue;
+        segments++;
+        const key = `${seg.args!.batch} ${seg.label}`;
+        seen.set(key, (seen.get(key) ?? 0) + 1);
+        // A whole tile walks fill, two long steps and drain; a tail piece's K loop is a third as long, still 4 steps.
+        expect(segmentSteps).toBe(4);
+        segmentSteps = 0;
+      }
+      expect(segmentSteps).toBe(0);
+    }
+    expect(segments).toBe(tiles + 2 * tail);
+    expect([...seen.values()].every((n) => n === 1)).toBe(true);
+    // Each tile's K pieces together read its whole A rows and B columns (edge tiles only their real extent).
+    const bytes = 2;
+    expect(aBytes).toBeCloseTo(2 * 1000 * 5000 * bytes * 12, 0);
+    expect(bBytes).toBeCloseTo(2 * 3000 * 5000 * bytes * 8, 0);
+    // Output once, plus the fp32 partials of the tail's pieces written and read back.
+    const tailOut = [...seen.keys()].filter((k) => / k\d$/.test(k)).length;
+    expect(tailOut).toBe(3 * tail);
+    expect(storeBytes).toBeGreaterThan(2 * 1000 * 3000 * bytes);
   });
 
   it('tail split (persistent kernels): the leftover tiles of the last wave run in K pieces that fill the GPU', () => {
