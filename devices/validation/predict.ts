@@ -1,3 +1,6 @@
+import { parseWith, Simulation, TraceRecorder } from '../../sim/index.ts';
+import { GpuDevice } from '../gpu/gpu-device.ts';
+import { lowerToKernels } from '../gpu/lower.ts';
 import { AttentionOpSchema, GemmOpSchema, type WorkloadOp } from '../../workloads/index.ts';
 import { candidateLabel, gemmCandidates, type GemmCandidate } from '../gpu/gemm-candidates.ts';
 import { configLabel } from '../gpu/kernel.ts';
@@ -11,11 +14,28 @@ import type { MeasuredRow } from './measured.ts';
  * workload op. Attention rows etc. register here.
  */
 export const ROW_OPS: Record<string, (row: MeasuredRow) => WorkloadOp> = {
-  gemm: (row) => GemmOpSchema.parse({ type: 'gemm', m: row.m, n: row.n, k: row.k, dtype: row.dtype, batch: Number(row.extra.batch ?? 1) }),
+  gemm: (row) => parseWith(GemmOpSchema, { type: 'gemm', m: row.m, n: row.n, k: row.k, dtype: row.dtype, batch: Number(row.extra.batch ?? 1), ...kernelColumns(row) }, 'row'),
   // Attention rows (data/measured/flash-attention2.csv): shape in the extra columns, impl column optional.
   attention: (row) => attentionRowOp(row),
   'flash-attention2': (row) => attentionRowOp({ ...row, extra: { ...row.extra, impl: 'flash2' } }),
 };
+
+/**
+ * Optional columns naming the kernel a GEMM row ran (from a profiler: tile, split_k, tail_split):
+ * the row is then simulated with that config instead of the heuristic's, which validates kernel
+ * time apart from kernel choice. Empty cells leave the choice to the heuristic.
+ */
+const KERNEL_COLUMN: Record<string, string> = { tile: 'tile', splitK: 'split_k', tailSplit: 'tail_split' };
+
+function kernelColumns(row: MeasuredRow): { tile?: string; splitK?: number; tailSplit?: number } {
+  const x = row.extra;
+  const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+  const out: { tile?: string; splitK?: number; tailSplit?: number } = {};
+  if (x.tile !== undefined && x.tile !== '') out.tile = x.tile;
+  if (num(x.split_k) !== undefined) out.splitK = num(x.split_k);
+  if (num(x.tail_split) !== undefined) out.tailSplit = num(x.tail_split);
+  return out;
+}
 
 function attentionRowOp(row: MeasuredRow): WorkloadOp {
   const x = row.extra;
@@ -42,6 +62,17 @@ const specCache = new Map<string, GpuSpec>();
 export function skipReason(row: MeasuredRow): string | null {
   if (!presetIds().includes(row.device)) return `unknown device "${row.device}"`;
   if (!(row.op in ROW_OPS)) return `unsupported op "${row.op}" (supported: ${Object.keys(ROW_OPS).join(', ')})`;
+  try {
+    const op = ROW_OPS[row.op]!(row);
+    // A kernel config named by the row must exist on the device: lower it once, unsimulated.
+    if (op.type === 'gemm' && Object.keys(kernelColumns(row)).length > 0) {
+      const spec = resolveDevice(row.device);
+      lowerToKernels(new GpuDevice(new Simulation(), spec, new TraceRecorder(), 'none'), op, 'gemm');
+    }
+  } catch (error) {
+    // Name the CSV column, not the op field it fills.
+    return (error as Error).message.replace(/^(?:row: )?field "(\w+)"/, (_, field: string) => `column "${KERNEL_COLUMN[field] ?? field}"`);
+  }
   return null;
 }
 

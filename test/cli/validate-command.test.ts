@@ -115,6 +115,35 @@ describe('tilewave validate', () => {
     expect(text.stdout).toMatch(/h100-80gb m>1024/);
   });
 
+  it('optional tile / split_k / tail_split columns simulate the kernel the row ran; a config the device cannot run is a skipped row naming the column', () => {
+    const forced = join(dir, 'forced.csv');
+    writeFileSync(forced, [
+      'device,op,dtype,m,n,k,measured_us,source,tile,split_k,tail_split',
+      'h100-80gb,gemm,fp16,576,8192,7168,176,heuristic,,,',
+      'h100-80gb,gemm,fp16,576,8192,7168,176,no tail split,128x256x64,1,1',
+      'h100-80gb,gemm,fp16,576,8192,7168,176,tail split,128x256x64,1,3',
+      'a100-80gb,gemm,fp16,192,2752,4096,60,split-K,128x64x64,2,',
+      'a40,gemm,fp16,192,2752,4096,55,too big,512x512x64,,',
+      'a40,gemm,fp16,192,2752,4096,55,bad split,,0,',
+    ].join('\n'));
+    const out = join(dir, 'forced-rows.csv');
+    const r = tilewave(['validate', forced, '--rows', out, '--json', '--workers', '1', '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.overall.count).toBe(4);
+    const rows = readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const config = (line: number) => rows.find((f) => Number(f[0]) === line)![10];
+    const predicted = (line: number) => Number(rows.find((f) => Number(f[0]) === line)![8]);
+    expect(config(3)).toBe('128x256x64');
+    expect(config(4)).toBe('128x256x64 tailSplit=3');
+    expect(config(5)).toBe('128x64x64 splitK=2');
+    // One full wave and a tail: running the tail whole costs a second round.
+    expect(predicted(3)).toBeGreaterThan(1.2 * predicted(4));
+    const skipped = JSON.stringify(report.skipped);
+    expect(skipped).toMatch(/column \\"tile\\" = \\"512x512x64\\": in fp16 a CTA needs/);
+    expect(skipped).toMatch(/column \\"split_k\\" = 0/);
+  });
+
   it('a missing file or a file without the required columns is exit 2 with one line', () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'a,b\n1,2\n');
