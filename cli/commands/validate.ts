@@ -7,7 +7,7 @@ import { CHOICE_CSV_COLUMNS, ROW_CSV_COLUMNS, buildReport, predictionRecords, ty
 import { UsageError } from '../errors.ts';
 import { table } from '../format.ts';
 import { collect, intOption, parseSets, toJson, writeFileAtomic } from '../io.ts';
-import { resolveDevice } from '../../devices/presets.ts';
+import { presetIds, resolveDevice } from '../../devices/presets.ts';
 import { progress } from '../progress.ts';
 import { defaultWorkers, runPool } from '../workers/pool.ts';
 
@@ -48,10 +48,14 @@ export async function validateFile(
     throw new UsageError(`measured data "${file}": ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message}`);
   }
   const parsed = parseMeasuredCsv(text, file);
+  // Bad overrides fail here, once per device, naming the field (not once per row, in a worker, or
+  // as a skipped row when a row's forced kernel config is checked against the device).
+  const devices = new Set(parsed.rows.map((r) => r.device).filter((d) => presetIds().includes(d) && (opts.device === undefined || d === opts.device)));
+  for (const device of devices) resolveDevice(device, overrides);
   const skipped: SkippedRow[] = [...parsed.skipped];
   const usable = parsed.rows.filter((r) => {
     if (opts.device !== undefined && r.device !== opts.device) return false;
-    const reason = skipReason(r);
+    const reason = skipReason(r, overrides);
     if (reason !== null) skipped.push({ line: r.line, reason });
     return reason === null;
   });
@@ -60,8 +64,6 @@ export async function validateFile(
   if (opts.device !== undefined && rows.length === 0) {
     throw new UsageError(`measured data "${file}": no usable rows for --device ${opts.device}`);
   }
-  // Bad overrides fail here, once per device, naming the field (not in a worker, once per row).
-  for (const device of new Set(rows.map((r) => r.device))) resolveDevice(device, overrides);
   const bar = progress('validate', rows.length, opts.quiet ?? false);
   const choice = opts.candidates ?? false;
   const predictions = await runPool<{ row: (typeof rows)[number]; overrides: Record<string, unknown>; choice: boolean }, Prediction>(WORKER, rows.map((row) => ({ row, overrides, choice })), {

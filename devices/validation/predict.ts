@@ -20,13 +20,14 @@ export const ROW_OPS: Record<string, (row: MeasuredRow) => WorkloadOp> = {
   'flash-attention2': (row) => attentionRowOp({ ...row, extra: { ...row.extra, impl: 'flash2' } }),
 };
 
+/** The CSV column that fills each GEMM op field of a kernel config (for error messages). */
+const KERNEL_COLUMN: Record<string, string> = { tile: 'tile', splitK: 'split_k', tailSplit: 'tail_split' };
+
 /**
  * Optional columns naming the kernel a GEMM row ran (from a profiler: tile, split_k, tail_split):
  * the row is then simulated with that config instead of the heuristic's, which validates kernel
  * time apart from kernel choice. Empty cells leave the choice to the heuristic.
  */
-const KERNEL_COLUMN: Record<string, string> = { tile: 'tile', splitK: 'split_k', tailSplit: 'tail_split' };
-
 function kernelColumns(row: MeasuredRow): { tile?: string; splitK?: number; tailSplit?: number } {
   const x = row.extra;
   const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
@@ -59,14 +60,14 @@ export type Efficiency = Partial<GpuSpec['efficiency']>;
 const specCache = new Map<string, GpuSpec>();
 
 /** Why a row cannot be simulated, or null when it can. */
-export function skipReason(row: MeasuredRow): string | null {
+export function skipReason(row: MeasuredRow, overrides: Record<string, unknown> = {}): string | null {
   if (!presetIds().includes(row.device)) return `unknown device "${row.device}"`;
   if (!(row.op in ROW_OPS)) return `unsupported op "${row.op}" (supported: ${Object.keys(ROW_OPS).join(', ')})`;
   try {
     const op = ROW_OPS[row.op]!(row);
     // A kernel config named by the row must exist on the device: lower it once, unsimulated.
     if (op.type === 'gemm' && Object.keys(kernelColumns(row)).length > 0) {
-      const spec = resolveDevice(row.device);
+      const spec = resolveDevice(row.device, overrides);
       lowerToKernels(new GpuDevice(new Simulation(), spec, new TraceRecorder(), 'none'), op, 'gemm');
     }
   } catch (error) {
