@@ -352,7 +352,7 @@ interface TileLayout {
   /** Step structures (loop iterations per step) by an item's iterations, memoized. */
   stepsByIters: number[][];
   /** CtaWork.structure objects by key. */
-  structures: Map<string, object>;
+  structures: Map<number, object>;
 }
 
 type LayoutBase = Omit<TileLayout, 'sharers' | 'tailSharers' | 'workNsByIters' | 'stepsByIters' | 'structures'>;
@@ -487,7 +487,7 @@ class GemmCta implements CtaWork {
     // A shorter last split loads only its real K (loads below), its few idle iterations are masked.
     this.stepIters = stepStructure(l, tile.iters);
     this.steps = this.stepIters.length;
-    this.structure = internStructure(l, `${tile.iters}`);
+    this.structure = internStructure(l, tile.iters);
     this.kPerIter = tile.iters > 0 ? tile.k / tile.iters : 0;
     this.storeBytes = tileStoreBytes(l, tile);
   }
@@ -545,7 +545,8 @@ class PersistentGemmCta implements CtaWork {
     this.fullIters = stepStructure(l, Math.ceil(l.kIters / l.plan.splitK));
     this.tailIters = stepStructure(l, Math.ceil(l.kIters / l.plan.tailSplit));
     this.steps = this.fullItems * this.fullIters.length + this.tailItems * this.tailIters.length;
-    this.structure = internStructure(l, `${this.fullItems},${this.tailItems}`);
+    // Counts of each kind, packed (both are below 2^22: MAX_WORK_ITEMS).
+    this.structure = internStructure(l, this.fullItems * 2 ** 22 + this.tailItems);
   }
 
   /** Set by locate(step): the item (0, 1, ... of this CTA's) and the step within it. */
@@ -629,7 +630,7 @@ function stepStructure(l: TileLayout, iters: number): number[] {
  * One object per distinct step structure of a kernel's CTAs: CTAs that share it have the same
  * steps and per-step work, so the device groups them into a cohort without comparing every step.
  */
-function internStructure(l: TileLayout, key: string): object {
+function internStructure(l: TileLayout, key: number): object {
   let s = l.structures.get(key);
   if (s === undefined) l.structures.set(key, (s = { key }));
   return s;

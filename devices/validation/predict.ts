@@ -30,7 +30,7 @@ const KERNEL_COLUMN: Record<string, string> = { tile: 'tile', splitK: 'split_k',
  */
 function kernelColumns(row: MeasuredRow): { tile?: string; splitK?: number; tailSplit?: number } {
   const x = row.extra;
-  const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+  const num = numberCell;
   const out: { tile?: string; splitK?: number; tailSplit?: number } = {};
   if (x.tile !== undefined && x.tile !== '') out.tile = x.tile;
   if (num(x.split_k) !== undefined) out.splitK = num(x.split_k);
@@ -38,9 +38,14 @@ function kernelColumns(row: MeasuredRow): { tile?: string; splitK?: number; tail
   return out;
 }
 
+/** An optional numeric cell: undefined when absent or empty. */
+function numberCell(v: string | undefined): number | undefined {
+  return v === undefined || v === '' ? undefined : Number(v);
+}
+
 function attentionRowOp(row: MeasuredRow): WorkloadOp {
   const x = row.extra;
-  const num = (v: string | undefined, fallback: number) => (v === undefined || v === '' ? fallback : Number(v));
+  const num = (v: string | undefined, fallback: number) => numberCell(v) ?? fallback;
   return AttentionOpSchema.parse({
     type: 'attention',
     impl: x.impl || 'flash2',
@@ -59,6 +64,14 @@ export type Efficiency = Partial<GpuSpec['efficiency']>;
 
 const specCache = new Map<string, GpuSpec>();
 
+/** A device preset with overrides, resolved once per process (asked for on every row). */
+function specFor(device: string, overrides: Record<string, unknown>): GpuSpec {
+  const key = Object.keys(overrides).length === 0 ? device : `${device} ${JSON.stringify(overrides)}`;
+  let spec = specCache.get(key);
+  if (spec === undefined) specCache.set(key, (spec = resolveDevice(device, overrides)));
+  return spec;
+}
+
 /** Why a row cannot be simulated, or null when it can. */
 export function skipReason(row: MeasuredRow, overrides: Record<string, unknown> = {}): string | null {
   if (!presetIds().includes(row.device)) return `unknown device "${row.device}"`;
@@ -67,7 +80,7 @@ export function skipReason(row: MeasuredRow, overrides: Record<string, unknown> 
     const op = ROW_OPS[row.op]!(row);
     // A kernel config named by the row must exist on the device: lower it once, unsimulated.
     if (op.type === 'gemm' && Object.keys(kernelColumns(row)).length > 0) {
-      const spec = resolveDevice(row.device, overrides);
+      const spec = specFor(row.device, overrides);
       lowerToKernels(new GpuDevice(new Simulation(), spec, new TraceRecorder(), 'none'), op, 'gemm');
     }
   } catch (error) {
@@ -101,9 +114,7 @@ export interface KernelChoice {
  * and dotted-path spec overrides (what-ifs: `validate --set l2.bandwidthBytesPerSecond=2e12`).
  */
 export function predictRow(row: MeasuredRow, efficiency: Efficiency = {}, overrides: Record<string, unknown> = {}, withChoice = false): Prediction {
-  const key = Object.keys(overrides).length === 0 ? row.device : `${row.device} ${JSON.stringify(overrides)}`;
-  let base = specCache.get(key);
-  if (base === undefined) specCache.set(key, (base = resolveDevice(row.device, overrides)));
+  const base = specFor(row.device, overrides);
   const spec: GpuSpec = Object.keys(efficiency).length === 0 ? base : { ...base, efficiency: { ...base.efficiency, ...efficiency } };
   const op = ROW_OPS[row.op]!(row);
   const { timeNs, configs } = simulateOpAlone(spec, op);
