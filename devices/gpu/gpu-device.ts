@@ -52,6 +52,10 @@ interface Cohort {
   pull: { capBytesPerSecond: number; weight: number };
   /** CTAs on each member's SM when placed, its own included: they split the SM's time. */
   residents: number;
+  /** The device's placement epoch when `residentsNow` was counted. */
+  residentsEpoch: number;
+  /** CTAs on the most crowded member's SM, as of `residentsEpoch`. */
+  residentsNow: number;
 }
 
 /** Work units of the SM compute pool: 1 unit = 1 ns of one SM's time at full rate. */
@@ -95,6 +99,8 @@ export class GpuDevice {
   private readonly smPullBytesPerSecond: number;
   private kernelsLaunched = 0;
   private busySms = 0;
+  /** Counts CTA placements and retirements: per-SM occupancy changes only when it does. */
+  private placementEpoch = 0;
   private hbmBytes = 0;
   private l2Bytes = 0;
   private readonly deviceName: string;
@@ -248,7 +254,7 @@ export class GpuDevice {
       }
       if (cohort === undefined) {
         const residents = residentsAt(p);
-        cohorts.push({ active: p.active, members: [p], work: p.work, pull: { capBytesPerSecond: this.smPullBytesPerSecond / residents, weight: 0 }, residents });
+        cohorts.push({ active: p.active, members: [p], work: p.work, pull: { capBytesPerSecond: this.smPullBytesPerSecond / residents, weight: 0 }, residents, residentsEpoch: -1, residentsNow: residents });
       }
       else cohort.members.push(p);
     }
@@ -258,12 +264,19 @@ export class GpuDevice {
     }
   }
 
-  /** CTAs on the most crowded SM among a cohort's members, its own included (Kernel.splitsSm). */
+  /**
+   * CTAs on the most crowded SM among a cohort's members, its own included (Kernel.splitsSm).
+   * Asked every step: recounted only when some CTA has been placed or retired since.
+   */
   private residentsOf(cohort: Cohort): number {
-    let residents = 1;
-    if (cohort.active.kernel.splitsSm !== true) return residents; // the per-step hot path
-    for (const m of cohort.members) if (m.sm.blocks > residents) residents = m.sm.blocks;
-    return residents;
+    if (cohort.active.kernel.splitsSm !== true) return 1;
+    if (cohort.residentsEpoch !== this.placementEpoch) {
+      let residents = 1;
+      for (const m of cohort.members) if (m.sm.blocks > residents) residents = m.sm.blocks;
+      cohort.residentsNow = residents;
+      cohort.residentsEpoch = this.placementEpoch;
+    }
+    return cohort.residentsNow;
   }
 
   /** Take the next queued CTA that fits on `sm`; null if none does. */
@@ -292,6 +305,7 @@ export class GpuDevice {
   }
 
   private take(sm: SmState, r: CtaResources, sign: 1 | -1): void {
+    this.placementEpoch++;
     const wasBusy = sm.blocks > 0;
     sm.blocks += sign;
     sm.threads += sign * r.threads;
