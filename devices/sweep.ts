@@ -1,6 +1,7 @@
 import type { Scenario } from './scenario.ts';
 import type { RunSummary } from '../sim/index.ts';
-import { InputError } from '../sim/validation.ts';
+import { InputError, valueAt } from '../sim/validation.ts';
+import { resolveDevice } from './presets.ts';
 
 /** `start:stop:step` (inclusive stop) or a single value, as integers. */
 export function parseRange(flag: string, text: string): number[] {
@@ -27,6 +28,8 @@ export interface GemmSweepArgs {
   batch?: string;
   dtype: string;
   deviceOverrides?: Record<string, unknown>;
+  /** `PATH=VALUES`: sweep a device-spec field instead of a GEMM dimension (see parseVary). */
+  vary?: string;
 }
 
 export interface SweepPoint {
@@ -36,24 +39,82 @@ export interface SweepPoint {
   scenario: Scenario;
 }
 
-/** The scenarios of a GEMM sweep: exactly one of m, n, k, batch may be a range. */
+/** At most this many points in a device-field sweep (each resolves and validates the device). */
+const MAX_VARY_POINTS = 10_000;
+
+/**
+ * `--vary PATH=VALUES`: the values a device-spec field takes in a what-if sweep. VALUES is a
+ * comma list (`2e12,3.35e12,6.7e12`) or an inclusive range `start:stop:step`, in the field's own
+ * units; with an `x` after every number they are multiples of the device's value (`1x,2x,4x`,
+ * `0.5x:3x:0.5x`), read from `base` (the preset with the other overrides applied).
+ */
+export function parseVary(text: string, base: (path: string) => unknown): { path: string; values: number[] } {
+  const eq = text.indexOf('=');
+  const path = eq > 0 ? text.slice(0, eq).trim() : '';
+  const body = eq > 0 ? text.slice(eq + 1).trim() : '';
+  const bad = (why: string) => new InputError(`--vary "${text}": ${why}`);
+  if (path === '' || body === '') throw bad('expected PATH=VALUES, e.g. memory.bandwidthBytesPerSecond=2e12,3.35e12 or =1x:4x:0.5x');
+  const isRange = body.includes(':');
+  const tokens = isRange ? body.split(':') : body.split(',');
+  if (isRange && tokens.length !== 3) throw bad('a range is start:stop:step (three numbers)');
+  const multiples = tokens.map((t) => /x$/i.test(t.trim()));
+  if (multiples.some((x) => x !== multiples[0])) throw bad('either every number is a multiple of the device value (ends in x) or none is');
+  const nums = tokens.map((t) => {
+    const core = t.trim().replace(/x$/i, '');
+    const v = core === '' ? Number.NaN : Number(core);
+    if (!Number.isFinite(v)) throw bad(`"${t.trim()}" is not a number`);
+    return v;
+  });
+  let values = nums;
+  if (isRange) {
+    const [start, stop, step] = nums as [number, number, number];
+    if (!(step > 0) || start > stop) throw bad('a range needs start <= stop and step > 0');
+    // A relative tolerance, so 0.5:3:0.5 includes 3 despite binary fractions.
+    const count = Math.floor((stop - start) / step + 1e-9) + 1;
+    if (count > MAX_VARY_POINTS) throw bad(`${count} points; at most ${MAX_VARY_POINTS.toLocaleString('en-US')}`);
+    values = Array.from({ length: count }, (_, i) => Number((start + i * step).toPrecision(12)));
+  }
+  if (values.length > MAX_VARY_POINTS) throw bad(`${values.length} points; at most ${MAX_VARY_POINTS.toLocaleString('en-US')}`);
+  if (multiples[0]) {
+    const value = base(path);
+    if (typeof value !== 'number') throw bad(`field "${path}" ${value === undefined ? 'is not a field of the device' : 'is not a number'}, so it has no multiples`);
+    values = values.map((v) => Number((v * value).toPrecision(12)));
+  }
+  return { path, values };
+}
+
+/** One scenario per value of a GEMM dimension (at most one of m, n, k, batch a range) or of a device field (`vary`). */
 export function gemmSweepPoints(args: GemmSweepArgs): { parameter: string; points: SweepPoint[] } {
   const dims = { m: parseRange('--m', args.m), n: parseRange('--n', args.n), k: parseRange('--k', args.k), batch: parseRange('--batch', args.batch ?? '1') };
   const ranged = (Object.keys(dims) as (keyof typeof dims)[]).filter((d) => dims[d].length > 1);
   if (ranged.length > 1) throw new InputError(`sweep: only one of --m, --n, --k, --batch may be a range; got ranges for ${ranged.join(', ')}`);
-  const parameter = ranged[0] ?? 'n';
-  const values = dims[parameter as keyof typeof dims];
+  const overrides = args.deviceOverrides ?? {};
+  const vary = args.vary === undefined ? undefined : parseVary(args.vary, (path) => valueAt(resolveDevice(args.device, overrides), path.split('.')));
+  if (vary !== undefined && ranged.length > 0) throw new InputError(`sweep: --vary sweeps a device field, so --m, --n, --k and --batch must be single values; got a range for ${ranged[0]}`);
+  if (vary !== undefined && vary.path in overrides) throw new InputError(`sweep: --vary ${vary.path} is also given by --set; give it once`);
+  const parameter = vary?.path ?? ranged[0] ?? 'n';
+  const values = vary?.values ?? dims[parameter as keyof typeof dims];
   const points = values.map((value, index): SweepPoint => {
-    const shape = { m: dims.m[0]!, n: dims.n[0]!, k: dims.k[0]!, batch: dims.batch[0]!, [parameter]: value };
+    const shape = { m: dims.m[0]!, n: dims.n[0]!, k: dims.k[0]!, batch: dims.batch[0]!, ...(vary === undefined ? { [parameter]: value } : {}) };
+    const deviceOverrides = vary === undefined ? overrides : { ...overrides, [vary.path]: value };
+    if (vary !== undefined) {
+      // Check every point's device up front: a bad value fails the sweep before any point runs.
+      try {
+        resolveDevice(args.device, deviceOverrides);
+      } catch (e) {
+        if (e instanceof InputError) throw new InputError(`--vary ${vary.path}=${value}: ${e.message}`);
+        throw e;
+      }
+    }
     return {
       index,
       parameter,
       value,
       scenario: {
-        name: `gemm-${shape.m}x${shape.n}x${shape.k}${shape.batch > 1 ? `x${shape.batch}` : ''}-${args.dtype}-${args.device}`,
+        name: `gemm-${shape.m}x${shape.n}x${shape.k}${shape.batch > 1 ? `x${shape.batch}` : ''}-${args.dtype}-${args.device}${vary === undefined ? '' : `-${vary.path}=${value}`}`,
         seed: 1,
         device: args.device,
-        deviceOverrides: args.deviceOverrides ?? {},
+        deviceOverrides,
         traceDetail: 'none',
         workload: { ops: [{ type: 'gemm', name: 'gemm', stream: 0, after: [], m: shape.m, n: shape.n, k: shape.k, batch: shape.batch, dtype: args.dtype as 'fp16' }] },
       },

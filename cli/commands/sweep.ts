@@ -12,7 +12,7 @@ import { defaultWorkers } from '../workers/pool.ts';
 export function registerSweep(program: Command): void {
   program
     .command('sweep')
-    .description('sweep one GEMM dimension (e.g. --n 1024:8192:64) and write throughput per point as CSV')
+    .description('sweep one GEMM dimension (e.g. --n 1024:8192:64) or one device field (--vary) and write throughput per point as CSV')
     .requiredOption('--device <id>', 'device preset')
     .requiredOption('--m <m|a:b:s>', 'rows of A and C, or a range start:stop:step')
     .requiredOption('--n <n|a:b:s>', 'columns of B and C, or a range')
@@ -20,6 +20,7 @@ export function registerSweep(program: Command): void {
     .option('--batch <b|a:b:s>', 'batched GEMM count, or a range', '1')
     .option('--dtype <dtype>', 'fp16 | bf16 | fp8 | tf32 | fp32', 'fp16')
     .option('--set <path=value>', 'override a device-spec field (repeatable)', collect, [])
+    .option('--vary <path=values>', 'sweep a device-spec field instead of a dimension: a list (2e12,3.35e12) or start:stop:step, or multiples of the preset value (1x,2x,4x or 0.5x:3x:0.5x)')
     .option('--out <file>', 'CSV output (default: stdout)')
     .option('--html <file>', 'write the sweep chart as a self-contained HTML report')
     .option('--summary-dir <dir>', "also write each point's run summary JSON into this directory")
@@ -52,7 +53,7 @@ export function registerSweep(program: Command): void {
             tilewave: {
               formatVersion: '1.0',
               kind: 'sweep',
-              title: `GEMM sweep over ${parameter} on ${opts.device}${shard ? ` (shard ${formatShard(shard)})` : ''}`,
+              title: `GEMM sweep over ${parameter} on ${opts.device}${opts.vary ? `, ${opts.m}x${opts.n}x${opts.k}` : ''}${shard ? ` (shard ${formatShard(shard)})` : ''}`,
               tracks: [],
               sweep: { parameter, metric: 'tflops', points: rows.map((r) => ({ value: r.value, timeNs: Number(r.time_us) * 1000, tflops: r.tflops, tile: r.tile, splitK: r.split_k, waves: r.waves })) },
             },

@@ -59,7 +59,8 @@ export function renderSweep(container: HTMLElement, run: RunModel, options: Swee
   const svg = select(container).append('svg').attr('class', 'tw-sweep-svg').attr('viewBox', `0 0 ${width} ${height}`).attr('width', '100%').attr('preserveAspectRatio', 'xMinYMin meet');
   svg.append('g').attr('class', 'tw-grid').selectAll('line').data(y.ticks(6)).join('line').attr('x1', m.left).attr('x2', width - m.right).attr('y1', (d) => y(d)).attr('y2', (d) => y(d));
   const xAxis = axisBottom(x).ticks(8);
-  if (useLog) xAxis.tickFormat((d: NumberValue) => format('~s')(Number(d)));
+  // Device fields are large numbers (bytes/s, Hz): SI prefixes, as on a log axis.
+  if (useLog || Math.max(Math.abs(vMin), Math.abs(vMax)) >= 1e5) xAxis.tickFormat((d: NumberValue) => format('~s')(Number(d)));
   svg.append('g').attr('class', 'tw-axis-x').attr('transform', `translate(0,${height - m.bottom})`).call(xAxis);
   svg.append('g').attr('class', 'tw-axis-y').attr('transform', `translate(${m.left},0)`).call(axisLeft(y).ticks(6).tickFormat((d: NumberValue) => (metric === 'timeNs' ? formatDuration(Number(d)) : format('~s')(Number(d)))));
   svg.append('text').attr('class', 'tw-axis-title').attr('x', (m.left + width - m.right) / 2).attr('y', height - 6).attr('text-anchor', 'middle').text(sweep.parameter);

@@ -1,0 +1,97 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { gemmSweepPoints, parseVary } from '../../devices/sweep.ts';
+import { resolveDevice } from '../../devices/presets.ts';
+import { cli, tempDir } from '../regress/helpers.ts';
+
+const tmp = tempDir('tilewave-vary-');
+afterAll(tmp.cleanup);
+
+const noBase = () => {
+  throw new Error('base value read for absolute values');
+};
+
+describe('--vary values', () => {
+  it('takes a list, an inclusive range, or multiples of the device value', () => {
+    expect(parseVary('memory.bandwidthBytesPerSecond=2e12, 3.35e12', noBase)).toEqual({ path: 'memory.bandwidthBytesPerSecond', values: [2e12, 3.35e12] });
+    // 0.1 steps are binary fractions: the stop is still included, and values print as typed.
+    expect(parseVary('efficiency.dramFraction=0.5:0.8:0.1', noBase).values).toEqual([0.5, 0.6, 0.7, 0.8]);
+    expect(parseVary('sm.count=0.5x:2x:0.5x', () => 132).values).toEqual([66, 132, 198, 264]);
+    expect(parseVary('l2.sizeBytes=1x,3X', () => 50e6).values).toEqual([50e6, 150e6]);
+  });
+
+  it('rejects malformed values, naming what was expected', () => {
+    const cases: [string, RegExp][] = [
+      ['memory.bandwidthBytesPerSecond', /expected PATH=VALUES/],
+      ['=1,2', /expected PATH=VALUES/],
+      ['sm.count=1:2', /three numbers/],
+      ['sm.count=3:2:1', /start <= stop and step > 0/],
+      ['sm.count=1:3:0', /step > 0/],
+      ['sm.count=1,,2', /"" is not a number/],
+      ['sm.count=1x,2', /every number/],
+      ['sm.count=1:20000:1', /20000 points; at most 10,000/],
+    ];
+    for (const [text, message] of cases) expect(() => parseVary(text, () => 1), text).toThrow(message);
+    expect(() => parseVary('sm.persistentGemm=2x', () => true)).toThrow(/is not a number, so it has no multiples/);
+  });
+
+  it('gives each point its own device overrides and scenario name, keeping the other --set overrides', () => {
+    const { parameter, points } = gemmSweepPoints({ device: 'a100-80gb', m: '64', n: '4096', k: '4096', dtype: 'fp16', deviceOverrides: { 'efficiency.kernelOverheadNs': 0 }, vary: 'memory.bandwidthBytesPerSecond=1x,2x' });
+    const base = resolveDevice('a100-80gb').memory.bandwidthBytesPerSecond;
+    expect(parameter).toBe('memory.bandwidthBytesPerSecond');
+    expect(points.map((p) => p.value)).toEqual([base, 2 * base]);
+    expect(points.map((p) => p.scenario.deviceOverrides)).toEqual([
+      { 'efficiency.kernelOverheadNs': 0, 'memory.bandwidthBytesPerSecond': base },
+      { 'efficiency.kernelOverheadNs': 0, 'memory.bandwidthBytesPerSecond': 2 * base },
+    ]);
+    expect(new Set(points.map((p) => p.scenario.name)).size).toBe(2);
+  });
+
+  it('refuses a dimension range, a field also set by --set, and a value the device schema rejects, before running', () => {
+    const args = { device: 'h100-80gb', m: '64', n: '4096', k: '4096', dtype: 'fp16' };
+    expect(() => gemmSweepPoints({ ...args, n: '1024:4096:1024', vary: 'sm.count=100,132' })).toThrow(/must be single values; got a range for n/);
+    expect(() => gemmSweepPoints({ ...args, deviceOverrides: { 'sm.count': 100 }, vary: 'sm.count=100,132' })).toThrow(/also given by --set/);
+    expect(() => gemmSweepPoints({ ...args, vary: 'sm.count=132,100.5' })).toThrow(/--vary sm\.count=100\.5: device h100-80gb: field "sm\.count" = 100\.5: expected an integer/);
+    expect(() => gemmSweepPoints({ ...args, vary: 'sm.nope=1,2' })).toThrow(/unknown field/);
+    expect(() => gemmSweepPoints({ ...args, vary: 'sm.nope=1x,2x' })).toThrow(/is not a field of the device/);
+  });
+});
+
+describe('tilewave sweep --vary (what-if over a device field)', () => {
+  const sweep = async (m: string, n: string, k: string, vary: string, ...more: string[]) => {
+    const r = await cli('sweep', '--device', 'h100-80gb', '--m', m, '--n', n, '--k', k, '--vary', vary, '--quiet', '--workers', '1', ...more);
+    expect(r.code, r.stderr).toBe(0);
+    const [header, ...lines] = r.stdout.trim().split('\n');
+    const cols = header!.split(',');
+    return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i]!, v])));
+  };
+
+  it('doubling HBM bandwidth speeds up weight streaming and leaves a compute-bound GEMM alone', async () => {
+    const streaming = await sweep('16', '8192', '8192', 'memory.bandwidthBytesPerSecond=1x,2x');
+    expect(streaming.map((r) => r.parameter)).toEqual(['memory.bandwidthBytesPerSecond', 'memory.bandwidthBytesPerSecond']);
+    expect(Number(streaming[1]!.value)).toBe(2 * Number(streaming[0]!.value));
+    const [t1, t2] = streaming.map((r) => Number(r.time_us));
+    // Bytes dominate: well over a third faster, but not twice (launch overhead, the pipeline fill).
+    expect(t2! / t1!).toBeLessThan(0.75);
+    expect(t2! / t1!).toBeGreaterThan(0.5);
+    const compute = await sweep('8192', '8192', '8192', 'memory.bandwidthBytesPerSecond=1x,2x');
+    const [c1, c2] = compute.map((r) => Number(r.time_us));
+    expect(Math.abs(c2! / c1! - 1)).toBeLessThan(0.02);
+  });
+
+  it('more SMs make a many-wave GEMM faster; summaries get one file per point', async () => {
+    const dir = join(tmp.dir, 'sums');
+    const rows = await sweep('4096', '4096', '4096', 'sm.count=66,132', '--summary-dir', dir);
+    const [half, full] = rows.map((r) => Number(r.time_us));
+    expect(full!).toBeLessThan(0.7 * half!);
+    expect(readdirSync(dir)).toHaveLength(2);
+  });
+
+  it('exits 2 with the field, the value and what was expected', async () => {
+    const r = await cli('sweep', '--device', 'h100-80gb', '--m', '16', '--n', '8192', '--k', '8192', '--vary', 'memory.bandwidthBytesPerSecond=2e12,-1', '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/memory\.bandwidthBytesPerSecond.*-1.*expected a number > 0/);
+    expect(r.stdout).toBe('');
+  });
+});
