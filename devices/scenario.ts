@@ -29,6 +29,11 @@ export const AUTO_CTA_SPAN_LIMIT = 200_000;
  * Apply `--set path=value`: a path starting with a scenario field (name, seed, workload, ...) edits
  * the scenario; any other path is a device-spec override (memory.bandwidthBytesPerSecond=6.7e12).
  */
+/** The `--set` pairs that name device-spec fields (not scenario keys such as workload or seed), as overrides. */
+export function deviceSets(sets: readonly [string, unknown][]): Record<string, unknown> {
+  return Object.fromEntries(sets.filter(([path]) => !SCENARIO_KEYS.has(path.split('.')[0]!)));
+}
+
 export function applySets(raw: Record<string, unknown>, sets: readonly [string, unknown][]): void {
   for (const [path, value] of sets) {
     const head = path.split('.')[0]!;

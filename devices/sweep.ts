@@ -83,29 +83,40 @@ export function parseVary(text: string, base: (path: string) => unknown): { path
   return { path, values };
 }
 
+/**
+ * The device overrides of each value of a `--vary` sweep: `overrides` (the `--set` ones) plus the
+ * varied field. Every point's device is resolved here, so a value the spec rejects fails the sweep
+ * before any point runs, naming the field and the value.
+ */
+export function varyOverrides(device: string, overrides: Record<string, unknown>, varyText: string): { path: string; values: number[]; overrides: Record<string, unknown>[] } {
+  const { path, values } = parseVary(varyText, (p) => valueAt(resolveDevice(device, overrides), p.split('.')));
+  if (path in overrides) throw new InputError(`--vary ${path} is also given by --set; give it once`);
+  const perPoint = values.map((value) => {
+    const o = { ...overrides, [path]: value };
+    try {
+      resolveDevice(device, o);
+    } catch (e) {
+      if (e instanceof InputError) throw new InputError(`--vary ${path}=${value}: ${e.message}`);
+      throw e;
+    }
+    return o;
+  });
+  return { path, values, overrides: perPoint };
+}
+
 /** One scenario per value of a GEMM dimension (at most one of m, n, k, batch a range) or of a device field (`vary`). */
 export function gemmSweepPoints(args: GemmSweepArgs): { parameter: string; points: SweepPoint[] } {
   const dims = { m: parseRange('--m', args.m), n: parseRange('--n', args.n), k: parseRange('--k', args.k), batch: parseRange('--batch', args.batch ?? '1') };
   const ranged = (Object.keys(dims) as (keyof typeof dims)[]).filter((d) => dims[d].length > 1);
   if (ranged.length > 1) throw new InputError(`sweep: only one of --m, --n, --k, --batch may be a range; got ranges for ${ranged.join(', ')}`);
+  if (args.vary !== undefined && ranged.length > 0) throw new InputError(`sweep: --vary sweeps a device field, so --m, --n, --k and --batch must be single values; got a range for ${ranged[0]}`);
   const overrides = args.deviceOverrides ?? {};
-  const vary = args.vary === undefined ? undefined : parseVary(args.vary, (path) => valueAt(resolveDevice(args.device, overrides), path.split('.')));
-  if (vary !== undefined && ranged.length > 0) throw new InputError(`sweep: --vary sweeps a device field, so --m, --n, --k and --batch must be single values; got a range for ${ranged[0]}`);
-  if (vary !== undefined && vary.path in overrides) throw new InputError(`sweep: --vary ${vary.path} is also given by --set; give it once`);
+  const vary = args.vary === undefined ? undefined : varyOverrides(args.device, overrides, args.vary);
   const parameter = vary?.path ?? ranged[0] ?? 'n';
   const values = vary?.values ?? dims[parameter as keyof typeof dims];
   const points = values.map((value, index): SweepPoint => {
     const shape = { m: dims.m[0]!, n: dims.n[0]!, k: dims.k[0]!, batch: dims.batch[0]!, ...(vary === undefined ? { [parameter]: value } : {}) };
-    const deviceOverrides = vary === undefined ? overrides : { ...overrides, [vary.path]: value };
-    if (vary !== undefined) {
-      // Check every point's device up front: a bad value fails the sweep before any point runs.
-      try {
-        resolveDevice(args.device, deviceOverrides);
-      } catch (e) {
-        if (e instanceof InputError) throw new InputError(`--vary ${vary.path}=${value}: ${e.message}`);
-        throw e;
-      }
-    }
+    const deviceOverrides = vary === undefined ? overrides : vary.overrides[index]!;
     return {
       index,
       parameter,

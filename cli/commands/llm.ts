@@ -135,16 +135,26 @@ export function registerLlm(program: Command): void {
     .option('--logits <which>', 'all tokens or the last token per sequence', 'all')
     .option('--attention <impl>', 'auto | flash2 | standard', 'auto')
     .option('--seed <n>', 'seed of the MoE routing draws', intOption('--seed', 0), 1)
-    .option('--set <path=value>', 'override a device-spec field (repeatable)', collect, []);
+    .option('--set <path=value>', 'override a device-spec field (repeatable)', collect, [])
+    .option('--vary <path=values>', 'run the step once per value of a device-spec field (list, start:stop:step, or multiples like 1x,2x) and write a CSV row per value')
+    .option('--out <file>', 'with --vary: the CSV file (default: stdout)')
+    .option('--quiet', 'with --vary: no progress output');
   addOutputOptions(command, 'kernel')
     .action(async (opts) => {
       if (opts.phase !== 'prefill' && opts.phase !== 'decode') throw new UsageError(`--phase ${JSON.stringify(opts.phase)}: expected prefill or decode`);
       const model = loadModel(opts.model);
-      const s = simulateStep(
-        model,
-        { phase: opts.phase, batch: opts.batch, seq: opts.seq, tp: opts.tp, dtype: opts.dtype, layers: opts.layers, logits: opts.logits, attention: opts.attention, seed: opts.seed },
-        { device: opts.device, sets: parseSets(opts.set), traceDetail: opts.traceDetail },
-      );
+      const step: StepOptionsInput = { phase: opts.phase, batch: opts.batch, seq: opts.seq, tp: opts.tp, dtype: opts.dtype, layers: opts.layers, logits: opts.logits, attention: opts.attention, seed: opts.seed };
+      if (opts.vary !== undefined) {
+        const single = ['trace', 'summary', 'html', 'json'].filter((k) => opts[k] !== undefined);
+        if (single.length > 0) throw new UsageError(`--vary writes one CSV row per value; ${single.map((k) => `--${k}`).join(', ')} describe a single run (drop --vary, or use --set for one value)`);
+        const { llmVaryCsv } = await import('./llm-vary.ts');
+        const csv = llmVaryCsv(model, step, { device: opts.device, sets: parseSets(opts.set), vary: opts.vary, out: opts.out, quiet: opts.quiet });
+        if (opts.out === undefined) process.stdout.write(csv);
+        else process.stderr.write(`wrote ${csv.trim().split('\n').length - 1} rows to ${opts.out}\n`);
+        return;
+      }
+      if (opts.out !== undefined) throw new UsageError('--out goes with --vary (the CSV); a single run writes --summary, --trace or --html');
+      const s = simulateStep(model, step, { device: opts.device, sets: parseSets(opts.set), traceDetail: opts.traceDetail });
       await emitRun(s.result, { ...opts, json: opts.json });
       if (!opts.json) process.stdout.write(`\n${formatBreakdown(s)}\n`);
     });

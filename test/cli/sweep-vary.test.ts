@@ -95,3 +95,40 @@ describe('tilewave sweep --vary (what-if over a device field)', () => {
     expect(r.stdout).toBe('');
   });
 });
+
+describe('tilewave llm --vary', () => {
+  const base = ['llm', '--model', 'llama2-7b', '--device', 'a100-80gb', '--phase', 'decode', '--batch', '8', '--seq', '1024', '--layers', 'one', '--quiet'];
+
+  it('a decode step gets faster with more HBM bandwidth; one row per value with a time per op role', async () => {
+    const r = await cli(...base, '--vary', 'memory.bandwidthBytesPerSecond=1x,2x');
+    expect(r.code, r.stderr).toBe(0);
+    const [header, ...lines] = r.stdout.trim().split('\n');
+    const cols = header!.split(',');
+    expect(cols.slice(0, 3)).toEqual(['parameter', 'value', 'device']);
+    expect(cols).toContain('mlp_up_us');
+    expect(lines).toHaveLength(2);
+    const rows = lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i]!, Number(v)])));
+    // Decode streams the weights: the step must gain most of the bandwidth, the weight GEMMs with it.
+    expect(rows[1]!.step_us! / rows[0]!.step_us!).toBeLessThan(0.8);
+    expect(rows[1]!.mlp_up_us! / rows[0]!.mlp_up_us!).toBeLessThan(0.7);
+    expect(rows[1]!.tokens_per_s!).toBeGreaterThan(rows[0]!.tokens_per_s!);
+  });
+
+  it('matches the single run with --set at the same value', async () => {
+    const single = await cli(...base, '--set', 'memory.bandwidthBytesPerSecond=4e12', '--json', '--trace-detail', 'none');
+    const varied = await cli(...base, '--vary', 'memory.bandwidthBytesPerSecond=4e12');
+    expect(single.code, single.stderr).toBe(0);
+    const [header, line] = varied.stdout.trim().split('\n');
+    const step = Number(line!.split(',')[header!.split(',').indexOf('step_us')]);
+    expect(step).toBe(Math.round(JSON.parse(single.stdout).llm.stepTimeNs) / 1000);
+  });
+
+  it('refuses single-run outputs with --vary, and --out without it', async () => {
+    const r = await cli(...base, '--vary', 'sm.count=100,108', '--trace', join(tmp.dir, 't.json'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--vary writes one CSV row per value; --trace/);
+    const o = await cli(...base, '--out', join(tmp.dir, 'x.csv'));
+    expect(o.code).toBe(2);
+    expect(o.stderr).toMatch(/--out goes with --vary/);
+  });
+});
