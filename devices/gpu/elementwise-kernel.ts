@@ -33,6 +33,7 @@ export function elementwiseKernel(spec: GpuSpec, shape: ElementwiseShape, name: 
   const extra = shape.rows % ctaCount;
   const fp32Ops = (rows: number) => rows * shape.cols * cost.fp32OpsPerElement;
   const specialOps = (rows: number) => rows * shape.cols * cost.specialOpsPerElement + rows * cost.specialOpsPerRow;
+  const shared = new Map<number, ElementwiseSteps>();
   return {
     name,
     category,
@@ -48,32 +49,52 @@ export function elementwiseKernel(spec: GpuSpec, shape: ElementwiseShape, name: 
     },
     cta: (index: number): CtaWork => {
       const rowsHere = base + (index < extra ? 1 : 0);
-      return new ElementwiseCta(rates, shape.cols, rowsHere, bytes, cost.inputs, cost.outputs, fp32Ops, specialOps, index);
+      // Blocks differ only by one row at most: their steps are built once per row count and shared.
+      let steps = shared.get(rowsHere);
+      if (steps === undefined) shared.set(rowsHere, (steps = new ElementwiseSteps(rates, shape.cols, rowsHere, bytes, cost.inputs, cost.outputs, fp32Ops, specialOps)));
+      return new ElementwiseCta(steps, index);
     },
   };
 }
 
-class ElementwiseCta implements CtaWork {
+/**
+ * The pipelined steps of a block of `rows` rows: SM time and loads per step, shared (read-only)
+ * by every block of the kernel with that many rows, and their cohort key (`structure`).
+ */
+class ElementwiseSteps {
   readonly steps: number;
   readonly storeBytes: number;
-  readonly storeL2Bytes = 0;
-  private readonly stepRows: number[];
+  readonly workNs: number[];
+  readonly loads: OperandLoad[][];
 
-  constructor(
-    private readonly rates: SmRates,
-    private readonly cols: number,
-    rows: number,
-    private readonly bytes: number,
-    private readonly inputs: number,
-    outputs: number,
-    private readonly fp32Ops: (rows: number) => number,
-    private readonly specialOps: (rows: number) => number,
-    private readonly index: number,
-  ) {
+  constructor(rates: SmRates, cols: number, rows: number, bytes: number, inputs: number, outputs: number, fp32Ops: (rows: number) => number, specialOps: (rows: number) => number) {
     const steps = Math.max(1, Math.min(MAX_STEPS, rows));
-    this.stepRows = Array.from({ length: steps }, (_, s) => Math.floor(rows / steps) + (s < rows % steps ? 1 : 0));
+    const stepRows = Array.from({ length: steps }, (_, s) => Math.floor(rows / steps) + (s < rows % steps ? 1 : 0));
     this.steps = steps;
     this.storeBytes = outputs * rows * cols * bytes;
+    this.workNs = stepRows.map((r) => vectorNs(rates, fp32Ops(r), specialOps(r)));
+    this.loads = stepRows.map((r) => {
+      const stepBytes = inputs * r * cols * bytes;
+      return stepBytes > 0 ? [{ key: -1, bytes: stepBytes, sharers: 1 }] : [];
+    });
+  }
+}
+
+class ElementwiseCta implements CtaWork {
+  readonly storeL2Bytes = 0;
+
+  constructor(private readonly s: ElementwiseSteps, private readonly index: number) {}
+
+  get steps(): number {
+    return this.s.steps;
+  }
+
+  get storeBytes(): number {
+    return this.s.storeBytes;
+  }
+
+  get structure(): object {
+    return this.s;
   }
 
   get label(): string {
@@ -81,12 +102,10 @@ class ElementwiseCta implements CtaWork {
   }
 
   stepWorkNs(step: number): number {
-    const rows = this.stepRows[step]!;
-    return vectorNs(this.rates, this.fp32Ops(rows), this.specialOps(rows));
+    return this.s.workNs[step]!;
   }
 
   loads(step: number): OperandLoad[] {
-    const bytes = this.inputs * this.stepRows[step]! * this.cols * this.bytes;
-    return bytes > 0 ? [{ key: -1, bytes, sharers: 1 }] : [];
+    return this.s.loads[step]!;
   }
 }

@@ -14,21 +14,28 @@
  * cache size, with no CTA waiting on another's fetch.
  */
 interface Entry {
+  key: number;
   /** L2 fill counter when this panel was last touched. */
   lastTouch: number;
-  /** Fill counter when the entry took its place in the map (its position in insertion order). */
+  /** Fill counter when the entry took its place in the queue (its position in placement order). */
   placed: number;
   /** Sharers still to pay their part of the DRAM fetch. */
   owed: number;
+  /** Bumped each time the entry is queued: its older queue slots are stale and skipped. */
+  seq: number;
 }
 
 export class L2PanelCache {
-  /**
-   * Entries in the order they were placed. A hit only updates `lastTouch` (no re-insertion: this
-   * is the hot path of big grids); pruning moves a stale-but-touched entry to the back when it
-   * reaches the front, so the front is always the entry with the oldest `placed`.
-   */
   private readonly entries = new Map<number, Entry>();
+  /**
+   * Entries in the order they were placed (a FIFO of entry + seq; slots whose seq no longer
+   * matches were superseded by a later placement). A hit only updates `lastTouch` (no
+   * re-queueing: this is the hot path of big grids); pruning re-queues a stale-but-touched entry
+   * when it reaches the front, so the front is always the live entry with the oldest `placed`.
+   */
+  private queue: Entry[] = [];
+  private queueSeq: number[] = [];
+  private head = 0;
   /** Entries dropped by pruning, reused for new panels (a decode step streams millions). */
   private readonly spare: Entry[] = [];
   private filledBytes = 0;
@@ -39,13 +46,13 @@ export class L2PanelCache {
   access(key: number, bytes: number, sharers: number): number {
     const entry = this.entries.get(key);
     if (entry === undefined || this.filledBytes - entry.lastTouch > this.capacityBytes) {
-      if (entry !== undefined) this.entries.delete(key);
       this.filledBytes += bytes;
-      const fresh = entry ?? this.spare.pop() ?? { lastTouch: 0, placed: 0, owed: 0 };
+      const fresh = entry ?? this.spare.pop() ?? { key, lastTouch: 0, placed: 0, owed: 0, seq: 0 };
+      fresh.key = key;
       fresh.lastTouch = this.filledBytes;
-      fresh.placed = this.filledBytes;
       fresh.owed = Math.max(0, sharers - 1);
-      this.entries.set(key, fresh);
+      if (entry === undefined) this.entries.set(key, fresh);
+      this.enqueue(fresh, this.filledBytes);
       this.prune();
       return bytes / Math.max(1, sharers);
     }
@@ -60,24 +67,47 @@ export class L2PanelCache {
   clear(): void {
     this.entries.clear();
     this.spare.length = 0;
+    this.queue = [];
+    this.queueSeq = [];
+    this.head = 0;
     this.filledBytes = 0;
   }
 
+  private enqueue(entry: Entry, placed: number): void {
+    entry.placed = placed;
+    entry.seq++;
+    this.queue.push(entry);
+    this.queueSeq.push(entry.seq);
+  }
+
   /**
-   * Drop entries that can no longer hit (keeps the map small). Every entry behind the front was
-   * placed later and touched no earlier than it was placed, so once the front was placed within
-   * the capacity, nothing behind it has aged out.
+   * Drop entries that can no longer hit (keeps the map small). Every live entry behind the front
+   * was placed later and touched no earlier than it was placed, so once the front was placed
+   * within the capacity, nothing behind it has aged out.
    */
   private prune(): void {
-    for (const [key, entry] of this.entries) {
+    const q = this.queue;
+    while (this.head < q.length) {
+      const entry = q[this.head]!;
+      if (this.queueSeq[this.head] !== entry.seq) {
+        this.head++; // superseded by a later placement of the same entry
+        continue;
+      }
       if (this.filledBytes - entry.placed <= this.capacityBytes) break;
-      this.entries.delete(key);
+      this.head++;
       if (this.filledBytes - entry.lastTouch <= this.capacityBytes) {
-        entry.placed = entry.lastTouch;
-        this.entries.set(key, entry);
+        this.enqueue(entry, entry.lastTouch);
       } else {
+        // Its only live queue slot was the one just consumed: no stale slot can revive it.
+        this.entries.delete(entry.key);
         this.spare.push(entry);
       }
+    }
+    // Compact once the consumed front is most of the queue (amortized O(1) per entry).
+    if (this.head > 1024 && this.head * 2 > q.length) {
+      this.queue = q.slice(this.head);
+      this.queueSeq = this.queueSeq.slice(this.head);
+      this.head = 0;
     }
   }
 }
