@@ -1,6 +1,6 @@
 import { FluidChannel, SimEvent, Simulation, TraceRecorder, type Track } from '../../sim/index.ts';
 import type { CtaResources, CtaWork, Kernel, KernelResult } from './kernel.ts';
-import { L2PanelCache } from './l2-panel-cache.ts';
+import { L2PanelCache, type PanelSpace } from './l2-panel-cache.ts';
 import { dramBytesPerSecond, dramPowerShare, type GpuSpec } from './spec.ts';
 
 /** How much the GPU writes to the trace: every CTA, kernels and counters only, or nothing. */
@@ -24,8 +24,8 @@ interface ActiveKernel {
   result: KernelResult;
   done: SimEvent<KernelResult>;
   opTrack: Track | null;
-  /** Added to the kernel's operand keys so that kernels never share L2 entries by accident. */
-  keyBase: number;
+  /** The kernel's own L2 key space: kernels never share L2 entries by accident. */
+  panels: PanelSpace;
   /** Epilogue writes issued by retired CTAs and still draining. */
   storesInFlight: number;
 }
@@ -97,7 +97,6 @@ export class GpuDevice {
   private readonly dispatchNow = (): void => this.dispatch();
   private readonly queue: ActiveKernel[] = [];
   private readonly smPullBytesPerSecond: number;
-  private kernelsLaunched = 0;
   private busySms = 0;
   /** Counts CTA placements and retirements: per-SM occupancy changes only when it does. */
   private placementEpoch = 0;
@@ -202,7 +201,7 @@ export class GpuDevice {
       dramBytes: 0, l2Bytes: 0, ctaCount: kernel.ctaCount, ctasPerSm: occupancy,
       waves: (kernel.tiles ?? kernel.ctaCount) / (occupancy * this.spec.sm.count),
     };
-    const active: ActiveKernel = { kernel, next: 0, running: 0, result, done, opTrack, keyBase: this.kernelsLaunched++ * 2 ** 32, storesInFlight: 0 };
+    const active: ActiveKernel = { kernel, next: 0, running: 0, result, done, opTrack, panels: this.l2Cache.newSpace(), storesInFlight: 0 };
     this.sim.schedule(this.spec.efficiency.kernelOverheadNs, () => {
       result.firstCtaNs = this.sim.now;
       if (kernel.ctaCount === 0) {
@@ -493,7 +492,7 @@ export class GpuDevice {
           dramBytes += load.bytes;
           continue;
         }
-        const fromDram = this.l2Cache.access(active.keyBase + load.key, load.bytes, load.sharers);
+        const fromDram = this.l2Cache.access(active.panels, load.key, load.bytes, load.sharers);
         dramBytes += fromDram;
         l2Bytes += load.bytes - fromDram;
       }

@@ -13,7 +13,16 @@
  * it ages out. Reuse within a wave and across waves thus emerges from the schedule and the
  * cache size, with no CTA waiting on another's fetch.
  */
+/**
+ * The panels of one kernel, by the kernel's own operand key: kernels never share L2 entries, and
+ * keys stay small integers (a global key of kernel index x 2^32 + key would be a heap number,
+ * allocated and hashed on every access of the hot path).
+ */
+export type PanelSpace = Map<number, Entry>;
+
 interface Entry {
+  /** The space and key it is filed under (pruning removes it from there). */
+  space: PanelSpace;
   key: number;
   /** L2 fill counter when this panel was last touched. */
   lastTouch: number;
@@ -26,7 +35,8 @@ interface Entry {
 }
 
 export class L2PanelCache {
-  private readonly entries = new Map<number, Entry>();
+  /** Entries filed in their kernels' spaces, for the size check of tests. */
+  private live = 0;
   /**
    * Entries in the order they were placed (a FIFO of entry + seq; slots whose seq no longer
    * matches were superseded by a later placement). A hit only updates `lastTouch` (no
@@ -42,16 +52,30 @@ export class L2PanelCache {
 
   constructor(readonly capacityBytes: number) {}
 
-  /** Read `bytes` of panel `key`; returns the part that comes from DRAM (the rest from L2). */
-  access(key: number, bytes: number, sharers: number): number {
-    const entry = this.entries.get(key);
+  /** A fresh key space for one kernel's panels. */
+  newSpace(): PanelSpace {
+    return new Map();
+  }
+
+  /** Entries that can still hit, plus those not yet pruned. */
+  get size(): number {
+    return this.live;
+  }
+
+  /** Read `bytes` of panel `key` of `space`; returns the part that comes from DRAM (the rest from L2). */
+  access(space: PanelSpace, key: number, bytes: number, sharers: number): number {
+    const entry = space.get(key);
     if (entry === undefined || this.filledBytes - entry.lastTouch > this.capacityBytes) {
       this.filledBytes += bytes;
-      const fresh = entry ?? this.spare.pop() ?? { key, lastTouch: 0, placed: 0, owed: 0, seq: 0 };
+      const fresh = entry ?? this.spare.pop() ?? { space, key, lastTouch: 0, placed: 0, owed: 0, seq: 0 };
+      fresh.space = space;
       fresh.key = key;
       fresh.lastTouch = this.filledBytes;
       fresh.owed = Math.max(0, sharers - 1);
-      if (entry === undefined) this.entries.set(key, fresh);
+      if (entry === undefined) {
+        space.set(key, fresh);
+        this.live++;
+      }
       this.enqueue(fresh, this.filledBytes);
       this.prune();
       return bytes / Math.max(1, sharers);
@@ -62,15 +86,6 @@ export class L2PanelCache {
       return bytes / Math.max(1, sharers);
     }
     return 0;
-  }
-
-  clear(): void {
-    this.entries.clear();
-    this.spare.length = 0;
-    this.queue = [];
-    this.queueSeq = [];
-    this.head = 0;
-    this.filledBytes = 0;
   }
 
   private enqueue(entry: Entry, placed: number): void {
@@ -99,7 +114,8 @@ export class L2PanelCache {
         this.enqueue(entry, entry.lastTouch);
       } else {
         // Its only live queue slot was the one just consumed: no stale slot can revive it.
-        this.entries.delete(entry.key);
+        entry.space.delete(entry.key);
+        this.live--;
         this.spare.push(entry);
       }
     }

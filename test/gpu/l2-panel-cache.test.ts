@@ -8,15 +8,15 @@ import { Rng } from '../../sim/rng.ts';
  * real cache only forgets panels that can no longer hit, so the two must agree on every access.
  */
 class NaiveCache {
-  private readonly panels = new Map<number, { lastTouch: number; owed: number }>();
+  private readonly panels = new Map<string, { lastTouch: number; owed: number }>();
   private filled = 0;
   constructor(private readonly capacity: number) {}
 
-  access(key: number, bytes: number, sharers: number): number {
-    const p = this.panels.get(key);
+  access(space: number, key: number, bytes: number, sharers: number): number {
+    const p = this.panels.get(`${space}/${key}`);
     if (p === undefined || this.filled - p.lastTouch > this.capacity) {
       this.filled += bytes;
-      this.panels.set(key, { lastTouch: this.filled, owed: Math.max(0, sharers - 1) });
+      this.panels.set(`${space}/${key}`, { lastTouch: this.filled, owed: Math.max(0, sharers - 1) });
       return bytes / Math.max(1, sharers);
     }
     p.lastTouch = this.filled;
@@ -31,14 +31,16 @@ class NaiveCache {
 describe('L2 panel cache', () => {
   it('a panel is fetched once by its sharers, then hits until the capacity has been filled past it', () => {
     const c = new L2PanelCache(1000);
-    expect(c.access(1, 400, 2)).toBe(200);
-    expect(c.access(1, 400, 2)).toBe(200); // the second sharer pays its half of the fetch
-    expect(c.access(1, 400, 2)).toBe(0); // then it is resident
-    expect(c.access(2, 600, 1)).toBe(600);
-    expect(c.access(1, 400, 2)).toBe(0); // 600 filled since its last touch: still within 1000
-    expect(c.access(3, 700, 1)).toBe(700);
-    expect(c.access(4, 400, 1)).toBe(400);
-    expect(c.access(1, 400, 1)).toBe(400); // 1100 filled since: aged out, fetched again
+    const s = c.newSpace();
+    expect(c.access(s, 1, 400, 2)).toBe(200);
+    expect(c.access(s, 1, 400, 2)).toBe(200); // the second sharer pays its half of the fetch
+    expect(c.access(s, 1, 400, 2)).toBe(0); // then it is resident
+    expect(c.access(s, 2, 600, 1)).toBe(600);
+    expect(c.access(s, 1, 400, 2)).toBe(0); // 600 filled since its last touch: still within 1000
+    expect(c.access(s, 3, 700, 1)).toBe(700);
+    expect(c.access(s, 4, 400, 1)).toBe(400);
+    expect(c.access(s, 1, 400, 1)).toBe(400); // 1100 filled since: aged out, fetched again
+    expect(c.access(c.newSpace(), 1, 400, 1)).toBe(400); // another kernel's panel 1 is another panel
   });
 
   it('agrees with the cache that never forgets on random access streams, and stays small', () => {
@@ -46,6 +48,7 @@ describe('L2 panel cache', () => {
       const rng = new Rng(seed);
       const capacity = 50_000;
       const cache = new L2PanelCache(capacity);
+      const spaces = [cache.newSpace(), cache.newSpace(), cache.newSpace()];
       const naive = new NaiveCache(capacity);
       let maxEntries = 0;
       let disagreements = 0;
@@ -55,8 +58,9 @@ describe('L2 panel cache', () => {
         const key = rng.next() < 0.9 ? hot : rng.int(0, 1_000_000);
         const bytes = 256 * rng.int(1, 16);
         const sharers = rng.int(1, 4);
-        if (cache.access(key, bytes, sharers) !== naive.access(key, bytes, sharers)) disagreements++;
-        maxEntries = Math.max(maxEntries, (cache as unknown as { entries: Map<number, unknown> }).entries.size);
+        const space = rng.int(0, 2);
+        if (cache.access(spaces[space]!, key, bytes, sharers) !== naive.access(space, key, bytes, sharers)) disagreements++;
+        maxEntries = Math.max(maxEntries, cache.size);
       }
       expect(disagreements).toBe(0);
       // At most capacity / smallest fill of live panels, plus the ones not yet pruned.
