@@ -5,7 +5,7 @@
  * build time, so the page never walks the event objects.
  */
 import type { ChromeTraceObject } from './validate-trace.ts';
-import type { CounterPayload, DevicePayload, DeviceRoofs, RunPayload, SummaryLike, SweepLike, TrackPayload } from './payload.ts';
+import type { CounterPayload, DevicePayload, DeviceRoofs, RunPayload, SummaryLike, SweepLike, TrackPayload, ValidationLike } from './payload.ts';
 
 /** Lanes beyond this are folded into the last one (a track with that much overlap is malformed). */
 export const MAX_LANES = 32;
@@ -344,12 +344,13 @@ export function compileTrace(trace: ChromeTraceObject, options: CompileOptions =
 
   const device = isRecord(tw.device) ? sanitizeDevice(tw.device) : summary?.device;
   const sweep = tw.kind === 'sweep' && isRecord(tw.sweep) ? sanitizeSweep(tw.sweep) : undefined;
+  const validation = tw.kind === 'validation' && isRecord(tw.validation) ? sanitizeValidation(tw.validation, warnings) : undefined;
   const title = typeof tw.title === 'string' && tw.title ? tw.title : summary?.scenario ?? options.source ?? 'trace';
 
   const payload: RunPayload = {
     label: options.label ?? '',
     title,
-    kind: tw.kind === 'sweep' ? 'sweep' : 'run',
+    kind: tw.kind === 'sweep' ? 'sweep' : tw.kind === 'validation' ? 'validation' : 'run',
     startNs: tMin,
     endNs: tMax,
     spanCount,
@@ -365,6 +366,7 @@ export function compileTrace(trace: ChromeTraceObject, options: CompileOptions =
   if (device !== undefined) payload.device = device;
   if (summary !== undefined) payload.summary = summary;
   if (sweep !== undefined) payload.sweep = sweep;
+  if (validation !== undefined) payload.validation = validation;
   return payload;
 }
 
@@ -396,6 +398,34 @@ function sanitizeSummary(s: Rec, warnings: string[]): SummaryLike {
   if (s.units !== undefined) {
     out.units = (Array.isArray(s.units) ? s.units : []).filter((u): u is NonNullable<SummaryLike['units']>[number] => isRecord(u) && typeof u.unit === 'string' && finite(u.utilization));
   }
+  return out;
+}
+
+/** Keep the rows whose numbers are usable (positive times, indices in range); count the rest. */
+function sanitizeValidation(v: Rec, warnings: string[]): ValidationLike {
+  const names = (x: unknown) => (Array.isArray(x) ? x.map((s) => String(s)) : []);
+  const col = (x: unknown) => (Array.isArray(x) ? x : []);
+  const out: ValidationLike = { source: typeof v.source === 'string' ? v.source : '', devices: names(v.devices), ops: names(v.ops), configs: names(v.configs), line: [], device: [], op: [], m: [], n: [], k: [], measuredUs: [], predictedUs: [], config: [] };
+  const [line, device, op, m, n, k, measured, predicted, config] = [v.line, v.device, v.op, v.m, v.n, v.k, v.measuredUs, v.predictedUs, v.config].map(col);
+  const index = (x: unknown, list: string[]) => Number.isInteger(x) && (x as number) >= 0 && (x as number) < list.length;
+  let dropped = 0;
+  for (let i = 0; i < measured!.length; i++) {
+    const ok = finite(measured![i]) && measured![i] > 0 && finite(predicted![i]) && predicted![i] > 0 && index(device![i], out.devices) && index(op![i], out.ops) && index(config![i], out.configs);
+    if (!ok) {
+      dropped++;
+      continue;
+    }
+    out.line.push(finite(line![i]) ? line![i] : 0);
+    out.device.push(device![i] as number);
+    out.op.push(op![i] as number);
+    out.m.push(finite(m![i]) ? m![i] : 0);
+    out.n.push(finite(n![i]) ? n![i] : 0);
+    out.k.push(finite(k![i]) ? k![i] : 0);
+    out.measuredUs.push(measured![i] as number);
+    out.predictedUs.push(predicted![i] as number);
+    out.config.push(config![i] as number);
+  }
+  if (dropped > 0) warnings.push(`validation: ${dropped} rows without positive times or with unknown device, op or config not shown`);
   return out;
 }
 

@@ -67,13 +67,34 @@ export interface SweepLike {
   points: SweepPointLike[];
 }
 
+/**
+ * Measured against predicted times of a validation (tilewave validate --html), as columns: one
+ * entry per row in every array; device, op and config are indices into their lists.
+ */
+export interface ValidationLike {
+  /** The measured-data file. */
+  source: string;
+  devices: string[];
+  ops: string[];
+  configs: string[];
+  line: number[];
+  device: number[];
+  op: number[];
+  m: number[];
+  n: number[];
+  k: number[];
+  measuredUs: number[];
+  predictedUs: number[];
+  config: number[];
+}
+
 export interface RunPayload {
   /** "A" / "B" in a comparison, "" for a single run. */
   label: string;
   title: string;
   /** Where the trace came from (a file name), when known. */
   source?: string;
-  kind: 'run' | 'sweep';
+  kind: 'run' | 'sweep' | 'validation';
   /** Time range covered by spans, counters and instants (ns). */
   startNs: number;
   endNs: number;
@@ -93,6 +114,7 @@ export interface RunPayload {
   device?: DeviceRoofs;
   summary?: SummaryLike;
   sweep?: SweepLike;
+  validation?: ValidationLike;
   /** Problems that did not stop the report (events skipped, ...). */
   warnings: string[];
 }

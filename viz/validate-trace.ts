@@ -87,8 +87,8 @@ export function validateTrace(value: unknown): TraceCheck {
         const major = Number(String(version).split('.')[0]);
         if (major !== SUPPORTED_MAJOR) problem(`otherData.tilewave.formatVersion is ${JSON.stringify(version)}; this viewer reads version ${SUPPORTED_MAJOR}.x`);
       }
-      if (tw.kind !== undefined && tw.kind !== 'run' && tw.kind !== 'sweep') {
-        problem(`otherData.tilewave.kind must be "run" or "sweep", got ${describe(tw.kind)}`);
+      if (tw.kind !== undefined && tw.kind !== 'run' && tw.kind !== 'sweep' && tw.kind !== 'validation') {
+        problem(`otherData.tilewave.kind must be "run", "sweep" or "validation", got ${describe(tw.kind)}`);
       }
       if (tw.tracks !== undefined) {
         if (!Array.isArray(tw.tracks)) problem(`otherData.tilewave.tracks must be an array, got ${describe(tw.tracks)}`);
@@ -106,6 +106,18 @@ export function validateTrace(value: unknown): TraceCheck {
           sweep.points.forEach((p, i) => {
             if (!isRecord(p) || typeof p.value !== 'number') problem(`otherData.tilewave.sweep.points[${i}] needs a numeric "value"`);
           });
+        }
+      }
+      if (tw.kind === 'validation') {
+        const v = tw.validation;
+        const columns = ['line', 'device', 'op', 'm', 'n', 'k', 'measuredUs', 'predictedUs', 'config'] as const;
+        if (!isRecord(v)) problem('otherData.tilewave.kind is "validation" but otherData.tilewave.validation is missing (expected an object of row columns)');
+        else {
+          const rows = Array.isArray(v.measuredUs) ? v.measuredUs.length : -1;
+          for (const c of columns) {
+            if (!Array.isArray(v[c]) || v[c].length !== rows) problem(`otherData.tilewave.validation.${c} must be an array with one entry per row (${Math.max(rows, 0)})`);
+          }
+          for (const list of ['devices', 'ops', 'configs'] as const) if (!Array.isArray(v[list])) problem(`otherData.tilewave.validation.${list} must be an array of names`);
         }
       }
       for (const key of ['device', 'summary'] as const) {

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { ChromeTraceObject } from '../../viz/validate-trace.ts';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
-import { parseMeasuredCsv, type ErrorStats, type SkippedRow } from '../../devices/validation/measured.ts';
+import { parseMeasuredCsv, type ErrorStats, type MeasuredRow, type SkippedRow } from '../../devices/validation/measured.ts';
 import { skipReason, type Prediction } from '../../devices/validation/predict.ts';
 import { CHOICE_CSV_COLUMNS, ROW_CSV_COLUMNS, buildReport, predictionRecords, type ChoiceStats, type ValidationReport } from '../../devices/validation/report.ts';
 import { UsageError } from '../errors.ts';
@@ -24,13 +26,18 @@ export function registerValidate(program: Command): void {
     .option('--workers <n>', 'worker threads (default: all cores)', intOption('--workers', 1))
     .option('--set <path=value>', 'override a device-spec field on every device (repeatable): validate a what-if', collect, [])
     .option('--rows <file>', 'also write every row (measured, predicted, signed error, config) as CSV')
+    .option('--html <file>', 'also write a report: error per device and size class, predicted vs measured, error vs m')
     .option('--every <n>', 'simulate only every n-th usable row (a quick, deterministic sample)', intOption('--every', 1), 1)
     .option('--candidates', 'also simulate every GEMM kernel config the heuristic weighs: how much of the error is the kernel choice (slow: use --every or --device)')
     .option('--quiet', 'no progress output')
     .action(async (file: string, opts) => {
-      const { report, records } = await validateFile(file, opts);
+      const { report, records, rows, predictions } = await validateFile(file, opts);
       const columns = opts.candidates ? [...ROW_CSV_COLUMNS, ...CHOICE_CSV_COLUMNS] : [...ROW_CSV_COLUMNS];
       if (opts.rows) writeFileAtomic(opts.rows, stringify(records, { header: true, columns }));
+      if (opts.html) {
+        const { writeReportHtml } = await import('../../viz/report.ts');
+        await writeReportHtml(opts.html, { traces: [validationTrace(file, rows, predictions)] });
+      }
       if (opts.json) process.stdout.write(toJson(report));
       else process.stdout.write(`${formatReport(report)}\n`);
     });
@@ -39,7 +46,7 @@ export function registerValidate(program: Command): void {
 export async function validateFile(
   file: string,
   opts: { device?: string; worst?: number; workers?: number; quiet?: boolean; set?: string[]; every?: number; candidates?: boolean },
-): Promise<{ report: ValidationReport; records: ReturnType<typeof predictionRecords> }> {
+): Promise<{ report: ValidationReport; records: ReturnType<typeof predictionRecords>; rows: MeasuredRow[]; predictions: Prediction[] }> {
   const overrides = Object.fromEntries(parseSets(opts.set ?? []));
   let text: string;
   try {
@@ -74,7 +81,35 @@ export async function validateFile(
   bar.stop();
   const report = buildReport(file, rows, predictions, skipped, opts.worst ?? 10);
   if (Object.keys(overrides).length > 0) report.overrides = overrides;
-  return { report, records: predictionRecords(rows, predictions) };
+  return { report, records: predictionRecords(rows, predictions), rows, predictions };
+}
+
+/** The rows as a report trace (docs/trace-format.md, kind "validation"): columns, names by index; times unrounded, as the report's statistics use them. */
+export function validationTrace(file: string, rows: MeasuredRow[], predictions: Prediction[]): ChromeTraceObject {
+  const lists = { devices: [] as string[], ops: [] as string[], configs: [] as string[] };
+  const indexIn = (list: string[], name: string) => {
+    let i = list.indexOf(name);
+    if (i < 0) i = list.push(name) - 1;
+    return i;
+  };
+  const validation = {
+    source: basename(file),
+    ...lists,
+    line: rows.map((r) => r.line),
+    device: rows.map((r) => indexIn(lists.devices, r.device)),
+    op: rows.map((r) => indexIn(lists.ops, r.op)),
+    m: rows.map((r) => r.m),
+    n: rows.map((r) => r.n),
+    k: rows.map((r) => r.k),
+    measuredUs: rows.map((r) => r.measuredUs),
+    predictedUs: predictions.map((p) => p.predictedUs),
+    config: predictions.map((p) => indexIn(lists.configs, p.config ?? '')),
+  };
+  return {
+    traceEvents: [],
+    displayTimeUnit: 'ns',
+    otherData: { tilewave: { formatVersion: '1.0', kind: 'validation', title: `Validation against ${basename(file)}`, tracks: [], validation } },
+  };
 }
 
 function statsRow(name: string, s: ErrorStats): string[] {

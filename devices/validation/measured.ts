@@ -58,39 +58,4 @@ export function parseMeasuredCsv(text: string, file: string): { rows: MeasuredRo
   return { rows, skipped };
 }
 
-export interface ErrorStats {
-  count: number;
-  medianAbsPctError: number;
-  p90AbsPctError: number;
-  meanAbsPctError: number;
-  /** Mean signed error: > 0 means the model predicts too slow on average. */
-  meanSignedPctError: number;
-}
-
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
-
-/** Percent errors (signed, (pred - meas) / meas * 100) to summary statistics. */
-export function errorStats(signedPct: readonly number[]): ErrorStats {
-  const abs = signedPct.map(Math.abs).sort((a, b) => a - b);
-  const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : 0);
-  return {
-    count: signedPct.length,
-    medianAbsPctError: round(quantile(abs, 0.5)),
-    p90AbsPctError: round(quantile(abs, 0.9)),
-    meanAbsPctError: round(abs.reduce((a, b) => a + b, 0) / Math.max(1, abs.length)),
-    meanSignedPctError: round(signedPct.reduce((a, b) => a + b, 0) / Math.max(1, signedPct.length)),
-  };
-}
-
-/** Size classes by m (tokens): decode-like, mid, large. */
-export function sizeClass(m: number): string {
-  if (m <= 64) return 'm<=64';
-  if (m <= 1024) return '64<m<=1024';
-  return 'm>1024';
-}
+export { errorStats, sizeClass, type ErrorStats } from './error-stats.ts';

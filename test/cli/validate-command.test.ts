@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { errorStats, sizeClass } from '../../devices/validation/measured.ts';
+import { validationStats } from '../../viz/app/validation.ts';
+import type { ValidationLike } from '../../viz/payload.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'tilewave.mjs');
 const tilewave = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
@@ -52,6 +54,24 @@ describe('tilewave validate', () => {
     expect(report.devices['tpu-v9']).toBeUndefined();
     expect(JSON.stringify(report.skipped)).toMatch(/tpu-v9/);
     expect(JSON.stringify(report.skipped)).toMatch(/conv/);
+  });
+
+  it('--html writes a report whose rows and statistics are the text report\'s', () => {
+    const out = join(dir, 'validation.html');
+    const r = tilewave(['validate', csv, '--html', out, '--workers', '1', '--quiet', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    const html = readFileSync(out, 'utf8');
+    const start = html.indexOf('>', html.indexOf('id="tw-data"')) + 1;
+    const payload = JSON.parse(html.slice(start, html.indexOf('</script>', start)));
+    const v = payload.runs[0].validation as ValidationLike;
+    expect(payload.runs[0].kind).toBe('validation');
+    expect(v.measuredUs).toHaveLength(3);
+    expect(v.devices).toEqual(['a100-80gb', 'h100-80gb']);
+    const page = Object.fromEntries(validationStats(v).map((s) => [s.group, s]));
+    for (const [group, stats] of [['a100-80gb', report.devices['a100-80gb']], ['overall', report.overall]] as const) {
+      expect([page[group]!.rows, page[group]!.median, page[group]!.p90]).toEqual([stats.count, stats.medianAbsPctError, stats.p90AbsPctError]);
+    }
   });
 
   it('--rows writes every simulated row with its prediction and signed error', () => {

@@ -222,3 +222,32 @@ export function multiDeviceTrace(): ChromeTraceObject {
   }
   return { traceEvents: events, displayTimeUnit: 'ns', otherData: { tilewave: { formatVersion: '1.0', kind: 'run', title: 'two GPUs over NVLink', tracks } } };
 }
+
+/** A validation report's trace: two devices, rows with known errors (see the expected statistics in the tests). */
+export function validationFixture(): ChromeTraceObject {
+  const rows = [
+    ['dev-a', 16, 10, 11],
+    ['dev-a', 2048, 100, 95],
+    ['dev-a', 512, 50, 50],
+    ['dev-b', 8, 20, 30],
+    ['dev-b', 128, 40, 32],
+  ] as const;
+  const devices = ['dev-a', 'dev-b'];
+  return {
+    traceEvents: [],
+    otherData: {
+      tilewave: {
+        formatVersion: '1.0',
+        kind: 'validation',
+        title: 'Validation against fixture.csv',
+        tracks: [],
+        validation: {
+          source: 'fixture.csv', devices, ops: ['gemm'], configs: ['128x128x64'],
+          line: rows.map((_, i) => i + 2), device: rows.map((r) => devices.indexOf(r[0])), op: rows.map(() => 0),
+          m: rows.map((r) => r[1]), n: rows.map(() => 4096), k: rows.map(() => 4096),
+          measuredUs: rows.map((r) => r[2]), predictedUs: rows.map((r) => r[3]), config: rows.map(() => 0),
+        },
+      },
+    },
+  };
+}

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReportHtml, writeReportHtml } from '../../viz/report.ts';
-import { largeTrace, multiDeviceTrace, sweepTrace, syntheticTrace } from './fixtures.ts';
+import { largeTrace, multiDeviceTrace, sweepTrace, syntheticTrace, validationFixture } from './fixtures.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ART = resolve('test-artifacts/viz');
@@ -44,6 +44,7 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in Chromium', () => {
       writeReportHtml(file('sweep.html'), { traces: [sweepTrace(12)], sources: [file('sweep.json')] }),
       writeReportHtml(file('lod.html'), { traces: [largeTrace(200_000, 32)] }),
       writeReportHtml(file('multi.html'), { traces: [multiDeviceTrace()] }),
+      writeReportHtml(file('validation.html'), { traces: [validationFixture()] }),
     ]);
     writeFileSync(file('malformed.html'), await buildReportHtml({ traces: [{ traceEvents: [{ ph: 'X', name: 'gemm', dur: 1 }] }] }));
     const good = readFileSync(file('single.html'), 'utf8');
@@ -325,6 +326,36 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in Chromium', () => {
     await sweep.locator('.tw-sweep-point').nth(3).hover();
     await expect.poll(() => page.locator('#tw-tooltip').textContent()).toContain('n = 4,096');
     await page.screenshot({ path: join(ART, 'sweep.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows a validation: statistics, points with their rows on hover, devices toggled from the legend', async () => {
+    await open('validation.html');
+    const view = page.locator('#tw-validation');
+    const cell = (group: string, col: number) => view.locator('#tw-val-table tbody tr', { hasText: group }).first().locator('td').nth(col).textContent();
+    expect(await cell('dev-a', 2)).toBe('5.0%');
+    expect(await cell('overall', 3)).toBe('38.0%');
+    expect(await page.locator('#tw-timeline').count()).toBe(0);
+    // Find a drawn point on the scatter canvas and hover it: the tooltip names its row.
+    const spot = await page.evaluate(() => {
+      const c = document.querySelector('#tw-val-scatter canvas') as HTMLCanvasElement;
+      const r = c.getBoundingClientRect();
+      const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      for (let i = 3; i < data.length; i += 4) {
+        if (data[i]! > 100) {
+          const px = (i - 3) / 4;
+          return { x: r.left + ((px % c.width) + 1) * (r.width / c.width), y: r.top + (Math.floor(px / c.width) + 1) * (r.height / c.height) };
+        }
+      }
+      return null;
+    });
+    expect(spot).not.toBeNull();
+    await page.mouse.move(spot!.x, spot!.y);
+    await expect.poll(() => page.locator('#tw-tooltip').textContent()).toMatch(/measured.*predicted.*error/);
+    await page.screenshot({ path: join(ART, 'validation.png'), fullPage: true });
+    await view.locator('.tw-legend-toggle[data-device="dev-b"]').click();
+    expect(await view.locator('#tw-val-table tbody tr', { hasText: 'dev-b' }).count()).toBe(0);
+    expect(await view.locator('#tw-val-table tbody tr', { hasText: 'overall' }).count()).toBe(0);
     expect(pageErrors).toEqual([]);
   });
 

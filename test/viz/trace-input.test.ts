@@ -6,7 +6,7 @@ import { assignLanes, compileTrace } from '../../viz/compile.ts';
 import { loadTraceFile, parseTrace, TraceLoadError } from '../../viz/load-trace.ts';
 import { buildPayload, buildReportHtml, writeReportHtml } from '../../viz/report.ts';
 import { validateTrace } from '../../viz/validate-trace.ts';
-import { syntheticTrace, sweepTrace } from './fixtures.ts';
+import { syntheticTrace, sweepTrace, validationFixture } from './fixtures.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'tw-viz-'));
 
@@ -14,6 +14,7 @@ describe('validateTrace', () => {
   it('accepts the fixture traces', () => {
     expect(validateTrace(syntheticTrace())).toEqual({ ok: true, warnings: [] });
     expect(validateTrace(sweepTrace()).ok).toBe(true);
+    expect(validateTrace(validationFixture()).ok).toBe(true);
   });
   it('names what is wrong', () => {
     const bad = (v: unknown) => {
@@ -28,6 +29,10 @@ describe('validateTrace', () => {
     expect(bad({ traceEvents: [{ ph: 'X', ts: 0, dur: -1 }] })).toMatch(/bad "dur"/);
     expect(bad({ traceEvents: [], otherData: { tilewave: { formatVersion: '2.0' } } })).toMatch(/formatVersion is "2.0"; this viewer reads version 1.x/);
     expect(bad({ traceEvents: [], otherData: { tilewave: { kind: 'sweep' } } })).toMatch(/sweep.points is missing/);
+    expect(bad({ traceEvents: [], otherData: { tilewave: { kind: 'validation' } } })).toMatch(/validation is missing/);
+    const short = validationFixture();
+    (short.otherData!.tilewave!.validation as { m: number[] }).m.pop();
+    expect(bad(short)).toMatch(/validation\.m must be an array with one entry per row \(5\)/);
   });
   it('counts problems beyond the first few', () => {
     const r = validateTrace({ traceEvents: Array.from({ length: 10 }, () => ({ ph: 'X' })) });
@@ -122,6 +127,16 @@ describe('report HTML', () => {
     expect(payload.runs.map((r) => r.label)).toEqual(['A', 'B']);
     expect(() => buildPayload({ traces: [] })).toThrow(RangeError);
   });
+  it('keeps the usable rows of a validation and counts the rest', () => {
+    const t = validationFixture();
+    (t.otherData!.tilewave!.validation as { predictedUs: number[]; device: number[] }).predictedUs[0] = -1;
+    (t.otherData!.tilewave!.validation as { predictedUs: number[]; device: number[] }).device[1] = 7;
+    const run = compileTrace(t);
+    expect(run.kind).toBe('validation');
+    expect(run.validation!.measuredUs).toEqual([50, 20, 40]);
+    expect(run.warnings.join(' ')).toMatch(/validation: 2 rows without positive times or with unknown device, op or config not shown/);
+  });
+
   it('rewrites sweep trace links relative to the report', () => {
     const dir = tmp();
     const payload = buildPayload({ traces: [sweepTrace(2)], sources: [join(dir, 'sweeps', 'n.json')], outputPath: join(dir, 'reports', 'n.html') });

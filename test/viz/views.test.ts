@@ -3,6 +3,10 @@ import { deltaStyle, matchOps } from '../../viz/app/compare.ts';
 import { colorKeyOfName, paletteIndexOf } from '../../viz/app/colors.ts';
 import { computeRoofs } from '../../viz/app/roofline.ts';
 import { safeHref, sweepMetric } from '../../viz/app/sweep.ts';
+import { validationStats } from '../../viz/app/validation.ts';
+import type { ValidationLike } from '../../viz/payload.ts';
+import { errorStats } from '../../devices/validation/measured.ts';
+import { Rng } from '../../sim/rng.ts';
 
 describe('comparison matching', () => {
   it('matches ops by name and occurrence, then lists ops only in B', () => {
@@ -54,5 +58,37 @@ describe('sweep', () => {
     expect(safeHref('C:/traces/t.json')).toBe('C:/traces/t.json');
     expect(safeHref('javascript:alert(1)')).toBeUndefined();
     expect(safeHref(3)).toBeUndefined();
+  });
+});
+
+describe('validation statistics', () => {
+  const v = (rows: [string, number, number, number][]): ValidationLike => {
+    const devices = [...new Set(rows.map((r) => r[0]))];
+    return {
+      source: 'x.csv', devices, ops: ['gemm'], configs: [''],
+      line: rows.map((_, i) => i), device: rows.map((r) => devices.indexOf(r[0])), op: rows.map(() => 0),
+      m: rows.map((r) => r[1]), n: rows.map(() => 1), k: rows.map(() => 1),
+      measuredUs: rows.map((r) => r[2]), predictedUs: rows.map((r) => r[3]), config: rows.map(() => 0),
+    };
+  };
+
+  it('gives per-device, overall and per-size-class errors', () => {
+    const stats = validationStats(v([['a', 16, 10, 11], ['a', 2048, 100, 95], ['a', 512, 50, 50], ['b', 8, 20, 30], ['b', 128, 40, 32]]));
+    const by = Object.fromEntries(stats.map((s) => [s.group, s]));
+    expect(Object.keys(by)).toEqual(['a', 'b', 'overall', 'a m<=64', 'a 64<m<=1024', 'a m>1024', 'b m<=64', 'b 64<m<=1024']);
+    expect(by.a).toEqual({ group: 'a', rows: 3, median: 5, p90: 9, mean: 5, bias: 1.67 });
+    expect(by.overall!.median).toBe(10);
+    expect(by.overall!.p90).toBe(38);
+    expect(by['b 64<m<=1024']!.bias).toBe(-20);
+  });
+
+  it('agrees with the text report on random errors, and leaves out hidden rows', () => {
+    const rng = new Rng(5);
+    const rows: [string, number, number, number][] = Array.from({ length: 997 }, () => ['d', rng.int(1, 8192), 10 + rng.next() * 1000, 10 + rng.next() * 1000]);
+    const data = v(rows);
+    const page = validationStats(data)[0]!;
+    const report = errorStats(rows.map(([, , meas, pred]) => ((pred - meas) / meas) * 100));
+    expect([page.rows, page.median, page.p90, page.mean, page.bias]).toEqual([report.count, report.medianAbsPctError, report.p90AbsPctError, report.meanAbsPctError, report.meanSignedPctError]);
+    expect(validationStats(data, (i) => i < 10)[0]!.rows).toBe(10);
   });
 });

@@ -10,6 +10,7 @@ import { ReportDataError, checkPayload, decodeReport, spanInfo, type ReportModel
 import { renderRoofline, type RooflinePoint } from './roofline.ts';
 import { summaryParts, type OpRow } from './summary.ts';
 import { renderSweep } from './sweep.ts';
+import { renderValidation } from './validation.ts';
 import { Timeline } from './timeline.ts';
 
 interface TestApi {
@@ -53,7 +54,7 @@ function header(title: string, model: ReportModel | null): HTMLElement {
       const dev = run.device ?? run.summary?.device;
       const parts = [
         dev?.name ?? dev?.id ?? '',
-        run.kind === 'sweep' ? `sweep of ${run.sweep?.points.length ?? 0} points` : `${formatNumber(run.spanCount)} spans · ${formatDuration(run.summary?.simulatedTimeNs ?? run.endNs - run.startNs)}`,
+        run.kind === 'sweep' ? `sweep of ${run.sweep?.points.length ?? 0} points` : run.kind === 'validation' ? `validation of ${formatNumber(run.validation?.measuredUs.length ?? 0)} rows` : `${formatNumber(run.spanCount)} spans · ${formatDuration(run.summary?.simulatedTimeNs ?? run.endNs - run.startNs)}`,
         run.source ? run.source : '',
       ].filter(Boolean);
       chips.push(el('span', { class: 'tw-chip tw-chip-head', title: run.source }, run.label ? el('strong', {}, `${run.label}: `) : null, parts.join('  ·  ')));
@@ -103,6 +104,11 @@ function start(): void {
       if (model.runs.length > 1 || run.index > 0) s.id = run.index === 0 ? 'tw-sweep' : `tw-sweep-${run.index}`;
       root.append(s);
       renderSweep(s, run, { showTooltip: showTip, hideTooltip: hideTip });
+    }
+    if (run.kind === 'validation' && run.validation) {
+      const s = section(run.index === 0 ? 'tw-validation' : `tw-validation-${run.index}`, null);
+      root.append(s);
+      renderValidation(s, run, { showTooltip: showTip, hideTooltip: hideTip });
     }
   }
 

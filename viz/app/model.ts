@@ -3,7 +3,7 @@
  * views draw comes from here.
  */
 import { paletteIndexOf } from './colors.ts';
-import { PAYLOAD_FORMAT, PAYLOAD_VERSION, type DeviceRoofs, type ReportPayload, type RunPayload, type SummaryLike, type SweepLike } from '../payload.ts';
+import { PAYLOAD_FORMAT, PAYLOAD_VERSION, type DeviceRoofs, type ReportPayload, type RunPayload, type SummaryLike, type SweepLike, type ValidationLike } from '../payload.ts';
 
 export interface SpanTrack {
   /** Index across all runs, in display order (the `trackIndex` of window.__tilewave). */
@@ -44,7 +44,7 @@ export interface RunModel {
   label: string;
   title: string;
   source?: string;
-  kind: 'run' | 'sweep';
+  kind: 'run' | 'sweep' | 'validation';
   startNs: number;
   endNs: number;
   spanCount: number;
@@ -59,6 +59,7 @@ export interface RunModel {
   device?: DeviceRoofs;
   summary?: SummaryLike;
   sweep?: SweepLike;
+  validation?: ValidationLike;
   warnings: string[];
 }
 
@@ -126,6 +127,7 @@ function decodeRun(p: RunPayload, index: number, firstTrackIndex: number): RunMo
     device: p.device,
     summary: p.summary,
     sweep: p.sweep,
+    validation: p.validation,
     warnings: p.warnings ?? [],
   };
   p.tracks.forEach((t, k) => {

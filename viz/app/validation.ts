@@ -1,0 +1,244 @@
+/**
+ * The validation view (#tw-validation): predicted against measured times of `tilewave validate
+ * --html`. Error statistics per device and size class, predicted vs measured on log axes (the
+ * diagonal and a ±15% band), and the signed error against m, where the kernel library's steps
+ * show. Points are drawn on canvas (a validation has tens of thousands of rows); a quadtree finds
+ * the row under the pointer. Clicking a device in the legend hides or shows its rows.
+ */
+import { axisBottom, axisLeft, format, quadtree, scaleLinear, scaleLog, select, type NumberValue, type Quadtree } from 'd3';
+import { PALETTE } from './colors.ts';
+import { el } from './dom.ts';
+import { formatNumber } from './format.ts';
+import type { RunModel } from './model.ts';
+import type { ValidationLike } from '../payload.ts';
+import { errorStats, sizeClass } from '../../devices/validation/error-stats.ts';
+import { sortableTable, type Column } from './table.ts';
+
+/** One group's errors as `tilewave validate` reports them (percent, rounded to 0.01). */
+export interface ErrorStatsRow {
+  group: string;
+  rows: number;
+  /** Absolute error: median, 90th percentile, mean; and the mean signed error. */
+  median: number;
+  p90: number;
+  mean: number;
+  bias: number;
+}
+
+/** Signed error in percent: positive when the model is slower than the measurement. */
+export function signedErrorPct(v: ValidationLike, i: number): number {
+  return (v.predictedUs[i]! / v.measuredUs[i]! - 1) * 100;
+}
+
+function statsOf(group: string, errors: number[]): ErrorStatsRow {
+  const s = errorStats(errors);
+  return { group, rows: s.count, median: s.medianAbsPctError, p90: s.p90AbsPctError, mean: s.meanAbsPctError, bias: s.meanSignedPctError };
+}
+
+/**
+ * Error statistics per device, overall, and per device and size class for GEMM rows (the same
+ * groups as the text report; quantiles interpolated between ranks).
+ */
+export function validationStats(v: ValidationLike, include: (i: number) => boolean = () => true): ErrorStatsRow[] {
+  const groups = new Map<string, number[]>();
+  const add = (g: string, e: number) => {
+    let list = groups.get(g);
+    if (list === undefined) groups.set(g, (list = []));
+    list.push(e);
+  };
+  const all: number[] = [];
+  const rows = v.measuredUs.length;
+  for (let i = 0; i < rows; i++) {
+    if (!include(i)) continue;
+    const e = signedErrorPct(v, i);
+    all.push(e);
+    add(v.devices[v.device[i]!]!, e);
+  }
+  const out = [...groups].map(([g, errors]) => statsOf(g, errors));
+  if (groups.size > 1) out.push(statsOf('overall', all));
+  const bySize = new Map<string, number[]>();
+  for (let i = 0; i < rows; i++) {
+    if (!include(i) || v.ops[v.op[i]!] !== 'gemm') continue;
+    const g = `${v.devices[v.device[i]!]} ${sizeClass(v.m[i]!)}`;
+    let list = bySize.get(g);
+    if (list === undefined) bySize.set(g, (list = []));
+    list.push(signedErrorPct(v, i));
+  }
+  const order = ['m<=64', '64<m<=1024', 'm>1024'];
+  const sized = [...bySize].sort((a, b) => a[0].split(' ')[0]!.localeCompare(b[0].split(' ')[0]!) || order.indexOf(a[0].split(' ')[1]!) - order.indexOf(b[0].split(' ')[1]!));
+  if (sized.length > groups.size) out.push(...sized.map(([g, errors]) => statsOf(g, errors)));
+  return out;
+}
+
+export interface ValidationOptions {
+  showTooltip?: (content: Node, x: number, y: number) => void;
+  hideTooltip?: () => void;
+}
+
+const WIDTH = 540;
+const HEIGHT = 380;
+const MARGIN = { top: 14, right: 16, bottom: 42, left: 62 };
+/** Signed errors beyond this are drawn at the plot's edge (as triangles) rather than stretching the axis. */
+const ERROR_CLAMP_PCT = 60;
+
+interface Plot {
+  canvas: HTMLCanvasElement;
+  x: (i: number) => number;
+  y: (i: number) => number;
+  clampedY: (i: number) => boolean;
+  tree?: Quadtree<number>;
+}
+
+export function renderValidation(container: HTMLElement, run: RunModel, options: ValidationOptions = {}): void {
+  const v = run.validation!;
+  const rows = v.measuredUs.length;
+  container.append(el('h2', {}, 'Predicted vs measured', el('span', { class: 'tw-muted' }, ` · ${formatNumber(rows)} rows${v.source ? ` of ${v.source}` : ''}`)));
+  if (rows === 0) {
+    container.append(el('p', { class: 'tw-muted' }, 'This validation has no rows to plot.'));
+    return;
+  }
+  const hidden = new Set<number>();
+  const include = (i: number) => !hidden.has(v.device[i]!);
+  const color = (d: number) => PALETTE[d % PALETTE.length]!;
+
+  const statsBox = el('div', { class: 'tw-val-stats' });
+  const pct = (x: number) => `${x.toFixed(1)}%`;
+  const columns: Column<ErrorStatsRow>[] = [
+    { key: 'group', label: 'rows of', value: (r) => r.group },
+    { key: 'rows', label: 'rows', value: (r) => r.rows, render: (r) => formatNumber(r.rows), numeric: true },
+    { key: 'median', label: 'median |err|', value: (r) => r.median, render: (r) => pct(r.median), numeric: true, cellClass: (r) => (r.median <= 5 ? 'tw-ok' : 'tw-bad'), title: 'target: 5% or less' },
+    { key: 'p90', label: 'p90 |err|', value: (r) => r.p90, render: (r) => pct(r.p90), numeric: true, cellClass: (r) => (r.p90 <= 15 ? 'tw-ok' : 'tw-bad'), title: 'target: 15% or less' },
+    { key: 'mean', label: 'mean |err|', value: (r) => r.mean, render: (r) => pct(r.mean), numeric: true },
+    { key: 'bias', label: 'mean err', value: (r) => r.bias, render: (r) => `${r.bias >= 0 ? '+' : ''}${pct(r.bias)}`, numeric: true, title: 'positive: the model is slower than the measurement' },
+  ];
+  const renderStats = () => statsBox.replaceChildren(sortableTable(validationStats(v, include), columns, { className: 'tw-compact', id: 'tw-val-table' }));
+
+  const legend = el('div', { class: 'tw-legend' }, el('span', { class: 'tw-muted' }, 'device (click to hide or show):'));
+  v.devices.forEach((name, d) => {
+    const item = el('button', { type: 'button', class: 'tw-legend-item tw-legend-toggle', 'aria-pressed': 'true', 'data-device': name }, el('span', { class: 'tw-swatch tw-round', style: `background:${color(d)}` }), name);
+    item.addEventListener('click', () => {
+      if (hidden.has(d)) hidden.delete(d);
+      else hidden.add(d);
+      item.setAttribute('aria-pressed', String(!hidden.has(d)));
+      redraw();
+    });
+    legend.append(item);
+  });
+
+  // Predicted against measured, log-log.
+  let lo = Infinity;
+  let hi = 0;
+  for (let i = 0; i < rows; i++) {
+    lo = Math.min(lo, v.measuredUs[i]!, v.predictedUs[i]!);
+    hi = Math.max(hi, v.measuredUs[i]!, v.predictedUs[i]!);
+  }
+  const axisTicks = (d: NumberValue) => format('~s')(Number(d));
+  const sx = scaleLog().domain([lo / 1.2, hi * 1.2]).range([MARGIN.left, WIDTH - MARGIN.right]);
+  const sy = scaleLog().domain([lo / 1.2, hi * 1.2]).range([HEIGHT - MARGIN.bottom, MARGIN.top]);
+  const scatter = plotFrame('tw-val-scatter', 'measured (µs)', 'predicted (µs)', (svg) => {
+    svg.append('g').attr('transform', `translate(0,${HEIGHT - MARGIN.bottom})`).call(axisBottom(sx).ticks(6, axisTicks));
+    svg.append('g').attr('transform', `translate(${MARGIN.left},0)`).call(axisLeft(sy).ticks(6, axisTicks));
+    const [d0, d1] = sx.domain() as [number, number];
+    // predicted = f x measured, from where it enters the plot to where it leaves.
+    for (const [f, cls] of [[1, 'tw-val-diag'], [1.15, 'tw-val-band'], [1 / 1.15, 'tw-val-band']] as const) {
+      const [a, b] = [d0 * Math.max(1, 1 / f), d1 / Math.max(1, f)];
+      svg.append('line').attr('class', cls).attr('x1', sx(a)).attr('y1', sy(a * f)).attr('x2', sx(b)).attr('y2', sy(b * f));
+    }
+  });
+  const scatterPlot: Plot = { canvas: scatter.canvas, x: (i) => sx(v.measuredUs[i]!), y: (i) => sy(v.predictedUs[i]!), clampedY: () => false };
+
+  // Signed error against m (log2), for rows that have an m.
+  const withM = (i: number) => v.m[i]! > 0;
+  let mMax = 1;
+  for (let i = 0; i < rows; i++) if (withM(i)) mMax = Math.max(mMax, v.m[i]!);
+  const ex = scaleLog().base(2).domain([1, mMax * 1.3]).range([MARGIN.left, WIDTH - MARGIN.right]);
+  const ey = scaleLinear().domain([-ERROR_CLAMP_PCT, ERROR_CLAMP_PCT]).range([HEIGHT - MARGIN.bottom, MARGIN.top]);
+  const errors = plotFrame('tw-val-error', 'm (rows of A and C)', 'error (%): + model slower', (svg) => {
+    svg.append('g').attr('transform', `translate(0,${HEIGHT - MARGIN.bottom})`).call(axisBottom(ex).ticks(8, ','));
+    svg.append('g').attr('transform', `translate(${MARGIN.left},0)`).call(axisLeft(ey).ticks(8));
+    for (const y of [-15, -5, 0, 5, 15]) svg.append('line').attr('class', y === 0 ? 'tw-val-diag' : 'tw-val-band').attr('x1', MARGIN.left).attr('x2', WIDTH - MARGIN.right).attr('y1', ey(y)).attr('y2', ey(y));
+  });
+  const errorPlot: Plot = {
+    canvas: errors.canvas,
+    x: (i) => ex(Math.max(1, v.m[i]!)),
+    y: (i) => ey(Math.max(-ERROR_CLAMP_PCT, Math.min(ERROR_CLAMP_PCT, signedErrorPct(v, i)))),
+    clampedY: (i) => Math.abs(signedErrorPct(v, i)) > ERROR_CLAMP_PCT,
+  };
+
+  const plots = el('div', { class: 'tw-val-plots' }, scatter.box, errors.box);
+  container.append(statsBox, legend, plots, el('p', { class: 'tw-muted' }, `Left: each row's predicted time against its measurement; the diagonal is exact, the dashed lines ±15%. Right: the signed error against m (errors beyond ±${ERROR_CLAMP_PCT}% drawn at the edge as triangles), where steps in the measured times (the kernel the library picks per range of m) show as bands.`));
+
+  const tip = (i: number) => {
+    const e = signedErrorPct(v, i);
+    const box = el('div', {}, el('div', { class: 'tw-tip-title' }, `${v.devices[v.device[i]!]} ${v.ops[v.op[i]!]} ${v.m[i]}x${v.n[i]}x${v.k[i]}`));
+    const dl = el('dl', { class: 'tw-kv' });
+    const kv: [string, string][] = [['measured', `${formatNumber(v.measuredUs[i]!)} µs`], ['predicted', `${formatNumber(Number(v.predictedUs[i]!.toPrecision(5)))} µs`], ['error', `${e >= 0 ? '+' : ''}${e.toFixed(1)}%`], ['config', v.configs[v.config[i]!] || '—'], ['line', String(v.line[i])]];
+    for (const [k, val] of kv) dl.append(el('dt', {}, k), el('dd', {}, val));
+    box.append(dl);
+    return box;
+  };
+  for (const plot of [scatterPlot, errorPlot]) {
+    plot.canvas.addEventListener('mousemove', (ev) => {
+      const r = plot.canvas.getBoundingClientRect();
+      const hit = plot.tree?.find(ev.clientX - r.left, ev.clientY - r.top, 8);
+      if (hit === undefined) options.hideTooltip?.();
+      else options.showTooltip?.(tip(hit), ev.clientX, ev.clientY);
+    });
+    plot.canvas.addEventListener('mouseleave', () => options.hideTooltip?.());
+  }
+
+  function redraw(): void {
+    renderStats();
+    for (const plot of [scatterPlot, errorPlot]) {
+      const ids: number[] = [];
+      for (let i = 0; i < rows; i++) if (include(i) && (plot !== errorPlot || withM(i))) ids.push(i);
+      drawPoints(plot, ids, (i) => color(v.device[i]!));
+      plot.tree = quadtree<number>().x(plot.x).y(plot.y).addAll(ids);
+    }
+  }
+  redraw();
+}
+
+/** An SVG frame (axes, reference lines) with a canvas over its plot area for the points. */
+function plotFrame(id: string, xLabel: string, yLabel: string, draw: (svg: ReturnType<typeof select<SVGSVGElement, unknown>>) => void): { box: HTMLElement; canvas: HTMLCanvasElement } {
+  const box = el('div', { class: 'tw-val-plot', id });
+  const svg = select(box).append('svg').attr('width', WIDTH).attr('height', HEIGHT).attr('class', 'tw-val-svg');
+  draw(svg);
+  svg.append('text').attr('class', 'tw-axis-title').attr('x', (MARGIN.left + WIDTH - MARGIN.right) / 2).attr('y', HEIGHT - 6).attr('text-anchor', 'middle').text(xLabel);
+  svg.append('text').attr('class', 'tw-axis-title').attr('transform', `translate(14,${(MARGIN.top + HEIGHT - MARGIN.bottom) / 2}) rotate(-90)`).attr('text-anchor', 'middle').text(yLabel);
+  const canvas = el('canvas', { class: 'tw-val-canvas', role: 'img', 'aria-label': `${yLabel} against ${xLabel}` });
+  const ratio = Math.max(1, Math.round(window.devicePixelRatio || 1));
+  canvas.width = WIDTH * ratio;
+  canvas.height = HEIGHT * ratio;
+  canvas.style.width = `${WIDTH}px`;
+  canvas.style.height = `${HEIGHT}px`;
+  box.append(canvas);
+  return { box, canvas };
+}
+
+function drawPoints(plot: Plot, ids: number[], color: (i: number) => string): void {
+  const ctx = plot.canvas.getContext('2d');
+  if (ctx === null) return;
+  const ratio = plot.canvas.width / WIDTH;
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.clearRect(0, 0, WIDTH, HEIGHT);
+  ctx.globalAlpha = ids.length > 5000 ? 0.35 : 0.7;
+  const radius = ids.length > 500 ? 2.2 : 3.5;
+  for (const i of ids) {
+    const x = plot.x(i);
+    const y = plot.y(i);
+    ctx.fillStyle = color(i);
+    ctx.beginPath();
+    if (plot.clampedY(i)) {
+      // A triangle pointing off the plot: the error is beyond the axis.
+      const up = y < HEIGHT / 2;
+      ctx.moveTo(x, y + (up ? -3 : 3));
+      ctx.lineTo(x - 3, y + (up ? 2 : -2));
+      ctx.lineTo(x + 3, y + (up ? 2 : -2));
+    } else {
+      ctx.arc(x, y, radius, 0, 2 * Math.PI);
+    }
+    ctx.fill();
+  }
+  ctx.globalAlpha = 1;
+}
