@@ -20,13 +20,13 @@ export interface LlmVaryOptions {
  * value (what does 2x HBM bandwidth do to a decode step?), one CSV row per value: step time,
  * tokens/s and the time of each op role over the step. Points run in order on this thread.
  */
-export function llmVaryCsv(model: ModelConfig, step: StepOptionsInput, options: LlmVaryOptions): string {
+export function llmVary(model: ModelConfig, step: StepOptionsInput, options: LlmVaryOptions): { csv: string; rows: Record<string, string | number>[] } {
   const fixed = deviceSets(options.sets);
   const vary = varyOverrides(options.device, fixed, options.vary);
   // Scenario-level sets (seed, workload...) stay; the device ones are in each point's overrides.
   const scenarioSets = options.sets.filter(([path]) => !(path in fixed));
   const bar = progress('llm --vary', vary.values.length, options.quiet === true || options.out === undefined);
-  const rows = vary.values.map((value, i) => {
+  const rows = vary.values.map((value, i): Record<string, string | number> => {
     const s = simulateStep(model, step, { device: options.device, sets: [...scenarioSets, ...Object.entries(vary.overrides[i]!)], traceDetail: 'none' });
     bar.tick();
     const us = (ns: number) => Math.round(ns) / 1000;
@@ -51,5 +51,5 @@ export function llmVaryCsv(model: ModelConfig, step: StepOptionsInput, options: 
   bar.stop();
   const csv = stringify(rows, { header: true, columns: Object.keys(rows[0]!) });
   if (options.out !== undefined) writeFileAtomic(options.out, csv);
-  return csv;
+  return { csv, rows };
 }

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { gemmSweepPoints, parseVary } from '../../devices/sweep.ts';
@@ -123,10 +123,19 @@ describe('tilewave llm --vary', () => {
     expect(step).toBe(Math.round(JSON.parse(single.stdout).llm.stepTimeNs) / 1000);
   });
 
-  it('refuses single-run outputs with --vary, and --out without it', async () => {
+  it('--html charts tokens/s against the value; single-run outputs are refused, and --out without --vary', async () => {
+    const html = join(tmp.dir, 'vary.html');
+    const ok = await cli(...base, '--vary', 'sm.count=54,108', '--out', join(tmp.dir, 'vary.csv'), '--html', html);
+    expect(ok.code, ok.stderr).toBe(0);
+    const page = readFileSync(html, 'utf8');
+    const start = page.indexOf('>', page.indexOf('id="tw-data"')) + 1;
+    const sweep = JSON.parse(page.slice(start, page.indexOf('</script>', start))).runs[0].sweep;
+    expect(sweep.parameter).toBe('sm.count');
+    expect(sweep.metric).toBe('tokens_per_s');
+    expect(sweep.points.map((p: { value: number }) => p.value)).toEqual([54, 108]);
     const r = await cli(...base, '--vary', 'sm.count=100,108', '--trace', join(tmp.dir, 't.json'));
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--vary writes one CSV row per value; --trace/);
+    expect(r.stderr).toMatch(/--vary writes one CSV row per value \(and --html, its chart\); --trace/);
     const o = await cli(...base, '--out', join(tmp.dir, 'x.csv'));
     expect(o.code).toBe(2);
     expect(o.stderr).toMatch(/--out goes with --vary/);

@@ -30,6 +30,7 @@ export function sweepMetric(sweep: { metric?: string; points: SweepPointLike[] }
 function metricLabel(metric: string): string {
   if (metric === 'tflops') return 'TFLOP/s';
   if (metric === 'timeNs') return 'time';
+  if (metric === 'tokens_per_s') return 'tokens/s';
   return metric;
 }
 
