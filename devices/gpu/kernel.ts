@@ -28,6 +28,7 @@ export interface CtaWork {
   steps: number;
   /** SM time of one step with the SM to itself, ns (tensor, shared-memory and vector work). */
   stepWorkNs(step: number): number;
+  /** Operand reads of a step. The array may be shared or reused by the CTA: read it at once, never keep or change it. */
   loads(step: number): OperandLoad[];
   /** Epilogue bytes written to DRAM. */
   storeBytes: number;
