@@ -104,33 +104,43 @@ export function varyOverrides(device: string, overrides: Record<string, unknown>
   return { path, values, overrides: perPoint };
 }
 
-/** One scenario per value of a GEMM dimension (at most one of m, n, k, batch a range) or of a device field (`vary`). */
+/**
+ * One scenario per value of a GEMM dimension (at most one of m, n, k, batch a range) or of a device
+ * field (`vary`), on each device of `device` (comma separated: one series per device, in the
+ * order given; `--vary` multiples are of each device's own value).
+ */
 export function gemmSweepPoints(args: GemmSweepArgs): { parameter: string; points: SweepPoint[] } {
   const dims = { m: parseRange('--m', args.m), n: parseRange('--n', args.n), k: parseRange('--k', args.k), batch: parseRange('--batch', args.batch ?? '1') };
   const ranged = (Object.keys(dims) as (keyof typeof dims)[]).filter((d) => dims[d].length > 1);
   if (ranged.length > 1) throw new InputError(`sweep: only one of --m, --n, --k, --batch may be a range; got ranges for ${ranged.join(', ')}`);
   if (args.vary !== undefined && ranged.length > 0) throw new InputError(`sweep: --vary sweeps a device field, so --m, --n, --k and --batch must be single values; got a range for ${ranged[0]}`);
+  const devices = args.device.split(',').map((d) => d.trim());
+  if (devices.some((d) => d === '') || new Set(devices).size < devices.length) throw new InputError(`--device "${args.device}": expected a preset id, or several distinct ones separated by commas`);
   const overrides = args.deviceOverrides ?? {};
-  const vary = args.vary === undefined ? undefined : varyOverrides(args.device, overrides, args.vary);
-  const parameter = vary?.path ?? ranged[0] ?? 'n';
-  const values = vary?.values ?? dims[parameter as keyof typeof dims];
-  const points = values.map((value, index): SweepPoint => {
-    const shape = { m: dims.m[0]!, n: dims.n[0]!, k: dims.k[0]!, batch: dims.batch[0]!, ...(vary === undefined ? { [parameter]: value } : {}) };
-    const deviceOverrides = vary === undefined ? overrides : vary.overrides[index]!;
-    return {
-      index,
-      parameter,
-      value,
-      scenario: {
-        name: `gemm-${shape.m}x${shape.n}x${shape.k}${shape.batch > 1 ? `x${shape.batch}` : ''}-${args.dtype}-${args.device}${vary === undefined ? '' : `-${vary.path}=${value}`}`,
-        seed: 1,
-        device: args.device,
-        deviceOverrides,
-        traceDetail: 'none',
-        workload: { ops: [{ type: 'gemm', name: 'gemm', stream: 0, after: [], m: shape.m, n: shape.n, k: shape.k, batch: shape.batch, dtype: args.dtype as 'fp16' }] },
-      },
-    };
-  });
+  // Unknown devices and bad --set values fail here, before any point runs.
+  for (const device of devices) resolveDevice(device, overrides);
+  const parameter = args.vary?.slice(0, Math.max(0, args.vary.indexOf('='))).trim() || ranged[0] || 'n';
+  const points: SweepPoint[] = [];
+  for (const device of devices) {
+    const vary = args.vary === undefined ? undefined : varyOverrides(device, overrides, args.vary);
+    const values = vary?.values ?? dims[parameter as keyof typeof dims];
+    values.forEach((value, i) => {
+      const shape = { m: dims.m[0]!, n: dims.n[0]!, k: dims.k[0]!, batch: dims.batch[0]!, ...(vary === undefined ? { [parameter]: value } : {}) };
+      points.push({
+        index: points.length,
+        parameter,
+        value,
+        scenario: {
+          name: `gemm-${shape.m}x${shape.n}x${shape.k}${shape.batch > 1 ? `x${shape.batch}` : ''}-${args.dtype}-${device}${vary === undefined ? '' : `-${vary.path}=${value}`}`,
+          seed: 1,
+          device,
+          deviceOverrides: vary === undefined ? overrides : vary.overrides[i]!,
+          traceDetail: 'none',
+          workload: { ops: [{ type: 'gemm', name: 'gemm', stream: 0, after: [], m: shape.m, n: shape.n, k: shape.k, batch: shape.batch, dtype: args.dtype as 'fp16' }] },
+        },
+      });
+    });
+  }
   return { parameter, points };
 }
 

@@ -13,7 +13,7 @@ export function registerSweep(program: Command): void {
   program
     .command('sweep')
     .description('sweep one GEMM dimension (e.g. --n 1024:8192:64) or one device field (--vary) and write throughput per point as CSV')
-    .requiredOption('--device <id>', 'device preset')
+    .requiredOption('--device <id>', 'device preset, or several separated by commas (one series each)')
     .requiredOption('--m <m|a:b:s>', 'rows of A and C, or a range start:stop:step')
     .requiredOption('--n <n|a:b:s>', 'columns of B and C, or a range')
     .requiredOption('--k <k|a:b:s>', 'reduction dimension, or a range')
@@ -46,6 +46,7 @@ export function registerSweep(program: Command): void {
       if (opts.summaryDir) summaries.forEach((s) => writeFileAtomic(join(opts.summaryDir, summaryFileName(s.scenario)), toJson(s)));
       if (opts.html) {
         const { writeReportHtml } = await import('../../viz/report.ts');
+        const multiDevice = opts.device.includes(',');
         const trace = {
           traceEvents: [],
           displayTimeUnit: 'ns' as const,
@@ -53,9 +54,9 @@ export function registerSweep(program: Command): void {
             tilewave: {
               formatVersion: '1.0',
               kind: 'sweep',
-              title: `GEMM sweep over ${parameter} on ${opts.device}${opts.vary ? `, ${opts.m}x${opts.n}x${opts.k}` : ''}${shard ? ` (shard ${formatShard(shard)})` : ''}`,
+              title: `GEMM sweep over ${parameter} on ${opts.device.split(',').join(', ')}${opts.vary ? `, ${opts.m}x${opts.n}x${opts.k}` : ''}${shard ? ` (shard ${formatShard(shard)})` : ''}`,
               tracks: [],
-              sweep: { parameter, metric: 'tflops', points: rows.map((r) => ({ value: r.value, timeNs: Number(r.time_us) * 1000, tflops: r.tflops, tile: r.tile, splitK: r.split_k, waves: r.waves })) },
+              sweep: { parameter, metric: 'tflops', points: rows.map((r) => ({ value: r.value, ...(multiDevice ? { series: r.device } : {}), timeNs: Number(r.time_us) * 1000, tflops: r.tflops, tile: r.tile, splitK: r.split_k, waves: r.waves })) },
             },
           },
         };

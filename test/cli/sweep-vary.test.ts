@@ -141,3 +141,23 @@ describe('tilewave llm --vary', () => {
     expect(o.stderr).toMatch(/--out goes with --vary/);
   });
 });
+
+describe('tilewave sweep over several devices', () => {
+  it('runs every point on each device in the order given, --vary multiples of each device\'s own value', async () => {
+    const r = await cli('sweep', '--device', 'h100-80gb,a100-80gb', '--m', '16', '--n', '8192', '--k', '8192', '--vary', 'memory.bandwidthBytesPerSecond=1x,2x', '--quiet', '--workers', '1');
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout.trim().split('\n').slice(1).map((l) => l.split(','));
+    expect(rows.map((f) => [f[2], Number(f[1])])).toEqual([
+      ['h100-80gb', 3.35e12], ['h100-80gb', 6.7e12],
+      ['a100-80gb', resolveDevice('a100-80gb').memory.bandwidthBytesPerSecond], ['a100-80gb', 2 * resolveDevice('a100-80gb').memory.bandwidthBytesPerSecond],
+    ]);
+  });
+
+  it('refuses a repeated or empty device id, and an unknown one before running', async () => {
+    for (const [device, message] of [['h100-80gb,h100-80gb', /several distinct ones/], ['h100-80gb,', /several distinct ones/], ['h100-80gb,tpu', /"tpu" is not a known preset/]] as const) {
+      const r = await cli('sweep', '--device', device, '--m', '16', '--n', '1024:2048:1024', '--k', '1024', '--quiet');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+  });
+});

@@ -130,12 +130,14 @@ export function syntheticTrace(options: FixtureOptions = {}): ChromeTraceObject 
 }
 
 /** A sweep trace: TFLOP/s against n, each point linking to a per-point trace. */
-export function sweepTrace(points = 12): ChromeTraceObject {
-  const list = Array.from({ length: points }, (_, i) => {
+export function sweepTrace(points = 12, series: string[] = []): ChromeTraceObject {
+  const one = (scale: number, name?: string) => Array.from({ length: points }, (_, i) => {
     const value = 1024 * (i + 1);
-    const tflops = 700 * (1 - Math.exp(-value / 3000)) * (i % 5 === 4 ? 0.85 : 1);
-    return { value, timeNs: (2 * 4096 * 4096 * value) / (tflops * 1e12) * 1e9, tflops: Math.round(tflops * 10) / 10, tile: i % 2 ? '128x256x64' : '128x128x64', trace: `runs/n-${value}.json` };
+    const tflops = scale * 700 * (1 - Math.exp(-value / 3000)) * (i % 5 === 4 ? 0.85 : 1);
+    return { value, ...(name !== undefined ? { series: name } : {}), timeNs: (2 * 4096 * 4096 * value) / (tflops * 1e12) * 1e9, tflops: Math.round(tflops * 10) / 10, tile: i % 2 ? '128x256x64' : '128x128x64', trace: `runs/n-${value}.json` };
   });
+  // Several series: the same curve scaled down by a third for each further one.
+  const list = series.length === 0 ? one(1) : series.flatMap((name, k) => one(1 / (1 + k / 3), name));
   return {
     traceEvents: [],
     displayTimeUnit: 'ns',

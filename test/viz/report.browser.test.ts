@@ -42,6 +42,7 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in Chromium', () => {
         traces: [syntheticTrace({ title: 'baseline' }), syntheticTrace({ title: 'tuned', opSlowdown: { attention: 0.7, gelu: 1.3 }, tileOverride: { out_proj: '64x128x64' } })],
       }),
       writeReportHtml(file('sweep.html'), { traces: [sweepTrace(12)], sources: [file('sweep.json')] }),
+      writeReportHtml(file('sweep-series.html'), { traces: [sweepTrace(8, ['gpu-a', 'gpu-b'])] }),
       writeReportHtml(file('lod.html'), { traces: [largeTrace(200_000, 32)] }),
       writeReportHtml(file('multi.html'), { traces: [multiDeviceTrace()] }),
       writeReportHtml(file('validation.html'), { traces: [validationFixture()] }),
@@ -326,6 +327,19 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in Chromium', () => {
     await sweep.locator('.tw-sweep-point').nth(3).hover();
     await expect.poll(() => page.locator('#tw-tooltip').textContent()).toContain('n = 4,096');
     await page.screenshot({ path: join(ART, 'sweep.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('draws a sweep over several devices as one line and one best point per series', async () => {
+    await open('sweep-series.html');
+    const sweep = page.locator('#tw-sweep');
+    expect(await sweep.locator('.tw-sweep-line').count()).toBe(2);
+    expect(await sweep.locator('.tw-sweep-line[data-series="gpu-b"]').count()).toBe(1);
+    expect(await sweep.locator('.tw-sweep-point').count()).toBe(16);
+    expect(await sweep.locator('.tw-sweep-point.tw-best').count()).toBe(2);
+    const text = await sweep.textContent();
+    expect(text).toContain('series:');
+    expect(text).toMatch(/Best: gpu-a: n = 8,192 at [\d.]+ TFLOP\/s; gpu-b: n = 8,192/);
     expect(pageErrors).toEqual([]);
   });
 

@@ -66,9 +66,19 @@ export function renderSweep(container: HTMLElement, run: RunModel, options: Swee
   svg.append('g').attr('class', 'tw-axis-y').attr('transform', `translate(${m.left},0)`).call(axisLeft(y).ticks(6).tickFormat((d: NumberValue) => (metric === 'timeNs' ? formatDuration(Number(d)) : format('~s')(Number(d)))));
   svg.append('text').attr('class', 'tw-axis-title').attr('x', (m.left + width - m.right) / 2).attr('y', height - 6).attr('text-anchor', 'middle').text(sweep.parameter);
   svg.append('text').attr('class', 'tw-axis-title').attr('transform', `translate(16,${(m.top + height - m.bottom) / 2}) rotate(-90)`).attr('text-anchor', 'middle').text(metricLabel(metric));
+  // Points may belong to series (a sweep over several devices): one line, colour and best each.
+  const seriesOf = (p: SweepPointLike) => (typeof p.series === 'string' ? p.series : '');
+  const series = [...new Set(points.map(seriesOf))];
+  const multi = series.length > 1 && series.length <= PALETTE.length;
   const path = line<SweepPointLike>().x((p) => x(p.value)).y((p) => y(yOf(p)));
-  svg.append('path').attr('class', 'tw-sweep-line').attr('d', path(points) ?? '');
-  const best = points.reduce((a, b) => (metric === 'timeNs' ? (yOf(b) < yOf(a) ? b : a) : yOf(b) > yOf(a) ? b : a));
+  const better = (a: SweepPointLike, b: SweepPointLike) => (metric === 'timeNs' ? (yOf(b) < yOf(a) ? b : a) : yOf(b) > yOf(a) ? b : a);
+  const bests = new Set<SweepPointLike>();
+  for (const [i, name] of series.entries()) {
+    const own = points.filter((p) => seriesOf(p) === name);
+    svg.append('path').attr('class', 'tw-sweep-line').attr('d', path(own) ?? '').attr('style', multi ? `stroke:${PALETTE[i]}` : null).attr('data-series', name || null);
+    bests.add(own.reduce(better));
+  }
+  const best = points.reduce(better);
 
   const tip = (p: SweepPointLike) => {
     const box = el('div', {}, el('div', { class: 'tw-tip-title' }, `${sweep.parameter} = ${formatNumber(p.value)}`));
@@ -78,16 +88,18 @@ export function renderSweep(container: HTMLElement, run: RunModel, options: Swee
     if (typeof p.trace === 'string') box.append(el('div', { class: 'tw-muted' }, 'click to open its trace'));
     return box;
   };
-  // Points coloured by kernel tile config when the sweep records one: shows where the heuristic switches.
-  const tiles = [...new Set(points.map((p) => p.tile).filter((t): t is string => typeof t === 'string' && t !== ''))];
-  const colorBy = tiles.length >= 2 && tiles.length <= PALETTE.length ? (p: SweepPointLike) => PALETTE[tiles.indexOf(String(p.tile))] ?? PALETTE[0]! : undefined;
+  // Points coloured by series, else by kernel tile config when the sweep records one (shows where the heuristic switches).
+  const tiles = multi ? [] : [...new Set(points.map((p) => p.tile).filter((t): t is string => typeof t === 'string' && t !== ''))];
+  const colorBy = multi
+    ? (p: SweepPointLike) => PALETTE[series.indexOf(seriesOf(p))]!
+    : tiles.length >= 2 && tiles.length <= PALETTE.length ? (p: SweepPointLike) => PALETTE[tiles.indexOf(String(p.tile))] ?? PALETTE[0]! : undefined;
   const g = svg.append('g').attr('class', 'tw-sweep-points');
   for (const p of points) {
     const href = safeHref(p.trace);
     const parent = href !== undefined ? g.append('a').attr('href', href).attr('class', 'tw-sweep-link') : g;
     parent
       .append('circle')
-      .attr('class', `tw-sweep-point${p === best ? ' tw-best' : ''}`)
+      .attr('class', `tw-sweep-point${bests.has(p) ? ' tw-best' : ''}`)
       .attr('cx', x(p.value))
       .attr('cy', y(yOf(p)))
       .attr('r', points.length > 200 ? 2.5 : 4)
@@ -96,10 +108,13 @@ export function renderSweep(container: HTMLElement, run: RunModel, options: Swee
       .on('mousemove', (ev: MouseEvent) => options.showTooltip?.(tip(p), ev.clientX, ev.clientY))
       .on('mouseleave', () => options.hideTooltip?.());
   }
+  const legendItems = multi ? series : tiles;
   if (colorBy) {
-    container.append(el('div', { class: 'tw-legend' }, el('span', { class: 'tw-muted' }, 'tile config:'), ...tiles.map((t) => el('span', { class: 'tw-legend-item' }, el('span', { class: 'tw-swatch tw-round', style: `background:${PALETTE[tiles.indexOf(t)]}` }), t))));
+    container.append(el('div', { class: 'tw-legend' }, el('span', { class: 'tw-muted' }, multi ? 'series:' : 'tile config:'), ...legendItems.map((t, i) => el('span', { class: 'tw-legend-item' }, el('span', { class: 'tw-swatch tw-round', style: `background:${PALETTE[i]}` }), t))));
   }
-  container.append(el('p', { class: 'tw-muted' }, `Best: ${sweep.parameter} = ${formatNumber(best.value)} at ${metric === 'timeNs' ? formatDuration(yOf(best)) : `${formatNumber(Number(yOf(best).toPrecision(4)))} ${metricLabel(metric)}`} (ringed).`));
+  const at = (p: SweepPointLike) => `${sweep.parameter} = ${formatNumber(p.value)} at ${metric === 'timeNs' ? formatDuration(yOf(p)) : `${formatNumber(Number(yOf(p).toPrecision(4)))} ${metricLabel(metric)}`}`;
+  const bestText = multi ? series.map((name) => `${name}: ${at([...bests].find((p) => seriesOf(p) === name)!)}`).join('; ') : at(best);
+  container.append(el('p', { class: 'tw-muted' }, `Best: ${bestText} (ringed).`));
 
   // The points as a table too (sortable), for reading exact values.
   const keys = [...new Set(points.flatMap((p) => Object.keys(p)))].filter((k) => k !== 'trace');
