@@ -7,6 +7,7 @@ import { addOutputOptions, emitRun } from '../emit.ts';
 import { formatDuration, table } from '../format.ts';
 import { collect, intOption, parseSets } from '../io.ts';
 import { UsageError } from '../errors.ts';
+import { checkVaryOutputs, sweepChartTrace } from '../vary-output.ts';
 
 /** Time of one op role (qkv, attn, mlp_up, ...) over the whole step, all layers counted. */
 export interface RoleTime {
@@ -144,23 +145,21 @@ export function registerLlm(program: Command): void {
       if (opts.phase !== 'prefill' && opts.phase !== 'decode') throw new UsageError(`--phase ${JSON.stringify(opts.phase)}: expected prefill or decode`);
       const model = loadModel(opts.model);
       const step: StepOptionsInput = { phase: opts.phase, batch: opts.batch, seq: opts.seq, tp: opts.tp, dtype: opts.dtype, layers: opts.layers, logits: opts.logits, attention: opts.attention, seed: opts.seed };
+      checkVaryOutputs(opts);
       if (opts.vary !== undefined) {
-        const single = ['trace', 'summary', 'json'].filter((k) => opts[k] !== undefined);
-        if (single.length > 0) throw new UsageError(`--vary writes one CSV row per value (and --html, its chart); ${single.map((k) => `--${k}`).join(', ')} describe a single run (drop --vary, or use --set for one value)`);
         const { llmVary } = await import('./llm-vary.ts');
         const { csv, rows } = llmVary(model, step, { device: opts.device, sets: parseSets(opts.set), vary: opts.vary, out: opts.out, quiet: opts.quiet });
         if (opts.out === undefined) process.stdout.write(csv);
         if (opts.html) {
           const { writeReportHtml } = await import('../../viz/report.ts');
           const parameter = String(rows[0]!.parameter);
-          const sweep = { parameter, metric: 'tokens_per_s', points: rows.map((r) => ({ ...r, timeNs: Number(r.step_us) * 1000 })) };
+          const points = rows.map((r) => ({ ...r, timeNs: Number(r.step_us) * 1000 }));
           const title = `${model.id} ${step.phase} b${step.batch} s${step.seq}${(step.tp ?? 1) > 1 ? ` tp${step.tp}` : ''} on ${opts.device}: sweep over ${parameter}`;
-          await writeReportHtml(opts.html, { traces: [{ traceEvents: [], displayTimeUnit: 'ns', otherData: { tilewave: { formatVersion: '1.0', kind: 'sweep', title, tracks: [], sweep } } }] });
+          await writeReportHtml(opts.html, { traces: [sweepChartTrace(title, parameter, 'tokens_per_s', points)] });
         }
         if (opts.out !== undefined) process.stderr.write(`wrote ${rows.length} rows to ${opts.out}${opts.html ? ` and ${opts.html}` : ''}\n`);
         return;
       }
-      if (opts.out !== undefined) throw new UsageError('--out goes with --vary (the CSV); a single run writes --summary, --trace or --html');
       const s = simulateStep(model, step, { device: opts.device, sets: parseSets(opts.set), traceDetail: opts.traceDetail });
       await emitRun(s.result, { ...opts, json: opts.json });
       if (!opts.json) process.stdout.write(`\n${formatBreakdown(s)}\n`);

@@ -7,6 +7,7 @@ import { runScenarios, summaryOf } from '../../regress/parallel.ts';
 import { SHARD_CSV_COLUMNS, formatShard, parseShard, shardItems } from '../../regress/shard.ts';
 import { collect, intOption, parseSets, toJson, writeFileAtomic } from '../io.ts';
 import { progress } from '../progress.ts';
+import { sweepChartTrace } from '../vary-output.ts';
 import { defaultWorkers } from '../workers/pool.ts';
 
 export function registerSweep(program: Command): void {
@@ -47,20 +48,9 @@ export function registerSweep(program: Command): void {
       if (opts.html) {
         const { writeReportHtml } = await import('../../viz/report.ts');
         const multiDevice = opts.device.includes(',');
-        const trace = {
-          traceEvents: [],
-          displayTimeUnit: 'ns' as const,
-          otherData: {
-            tilewave: {
-              formatVersion: '1.0',
-              kind: 'sweep',
-              title: `GEMM sweep over ${parameter} on ${opts.device.split(',').join(', ')}${opts.vary ? `, ${opts.m}x${opts.n}x${opts.k}` : ''}${shard ? ` (shard ${formatShard(shard)})` : ''}`,
-              tracks: [],
-              sweep: { parameter, metric: 'tflops', points: rows.map((r) => ({ value: r.value, ...(multiDevice ? { series: r.device } : {}), timeNs: Number(r.time_us) * 1000, tflops: r.tflops, tile: r.tile, splitK: r.split_k, waves: r.waves })) },
-            },
-          },
-        };
-        await writeReportHtml(opts.html, { traces: [trace] });
+        const title = `GEMM sweep over ${parameter} on ${opts.device.split(',').join(', ')}${opts.vary ? `, ${opts.m}x${opts.n}x${opts.k}` : ''}${shard ? ` (shard ${formatShard(shard)})` : ''}`;
+        const points = rows.map((r) => ({ value: r.value, ...(multiDevice ? { series: r.device } : {}), timeNs: Number(r.time_us) * 1000, tflops: r.tflops, tile: r.tile, splitK: r.split_k, waves: r.waves }));
+        await writeReportHtml(opts.html, { traces: [sweepChartTrace(title, parameter, 'tflops', points)] });
       }
       if (opts.out) {
         const also = [opts.html, opts.summaryDir && `${opts.summaryDir}/`].filter(Boolean);

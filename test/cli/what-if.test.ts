@@ -135,7 +135,7 @@ describe('tilewave llm --vary', () => {
     expect(sweep.points.map((p: { value: number }) => p.value)).toEqual([54, 108]);
     const r = await cli(...base, '--vary', 'sm.count=100,108', '--trace', join(tmp.dir, 't.json'));
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--vary writes one CSV row per value \(and --html, its chart\); --trace/);
+    expect(r.stderr).toMatch(/--vary writes one CSV row per value \(and --html, its chart\); --trace is for a single run/);
     const o = await cli(...base, '--out', join(tmp.dir, 'x.csv'));
     expect(o.code).toBe(2);
     expect(o.stderr).toMatch(/--out goes with --vary/);
@@ -159,5 +159,28 @@ describe('tilewave sweep over several devices', () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(message);
     }
+  });
+});
+
+describe('tilewave run --vary', () => {
+  it('runs the scenario per value, with each op\'s time, and matches a single run at the same value', async () => {
+    const r = await cli('run', 'examples/two-streams-a100.json', '--vary', 'memory.bandwidthBytesPerSecond=0.5x,1x', '--quiet', '--workers', '1');
+    expect(r.code, r.stderr).toBe(0);
+    const [header, ...lines] = r.stdout.trim().split('\n');
+    const cols = header!.split(',');
+    expect(cols.slice(0, 5)).toEqual(['parameter', 'value', 'device', 'scenario', 'time_us']);
+    expect(cols.filter((c) => c.endsWith('_us')).length).toBeGreaterThan(2);
+    const rows = lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i]!, v])));
+    // Half the bandwidth: the decode-sized GEMM (weight streaming) slows; nothing speeds up.
+    expect(Number(rows[0]!.decode_mlp_us)).toBeGreaterThan(1.03 * Number(rows[1]!.decode_mlp_us));
+    expect(Number(rows[0]!.time_us)).toBeGreaterThanOrEqual(Number(rows[1]!.time_us));
+    const single = await cli('run', 'examples/two-streams-a100.json', '--json');
+    expect(Number(rows[1]!.time_us)).toBe(Math.round(JSON.parse(single.stdout).simulatedTimeNs) / 1000);
+  });
+
+  it('refuses --json with --vary, naming it', async () => {
+    const r = await cli('run', 'examples/two-streams-a100.json', '--vary', 'sm.count=54,108', '--json', '--summary', join(tmp.dir, 's.json'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--summary, --json are for a single run/);
   });
 });
