@@ -1,4 +1,4 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
 
 export interface Progress {
   tick(n?: number): void;
@@ -12,6 +12,8 @@ export interface Progress {
 export function progress(label: string, total: number, quiet = false): Progress {
   if (quiet || total <= 1) return { tick() {}, stop() {} };
   if (process.stderr.isTTY) {
+    // Loaded only when a bar is drawn: most runs (CI logs, pipes) never need it.
+    const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
     const bar = new cliProgress.SingleBar(
       { format: `${label} [{bar}] {percentage}% | {value}/{total} | eta {eta_formatted}`, stream: process.stderr, hideCursor: true },
       cliProgress.Presets.shades_classic,

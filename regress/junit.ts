@@ -1,6 +1,10 @@
-import { create } from 'xmlbuilder2';
+import { createRequire } from 'node:module';
 import { caseDetail, isFailure, type CheckReport } from './check.ts';
 import { formatTolerance } from './tolerance.ts';
+
+// Loaded on first use: only `check --junit` writes XML, and the library takes a noticeable part of a
+// command's start-up.
+const loadXml = () => createRequire(import.meta.url)('xmlbuilder2') as typeof import('xmlbuilder2');
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
@@ -13,7 +17,7 @@ export function junitXml(report: CheckReport): string {
   const failures = results.filter((r) => isFailure(r.status, report.failOnChange)).length;
   const errors = results.filter((r) => r.status === 'error').length;
   const time = seconds(results.reduce((a, r) => a + r.wallTimeMs, 0));
-  const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('testsuites', { name: 'tilewave check', tests: results.length, failures, errors, time });
+  const root = loadXml().create({ version: '1.0', encoding: 'UTF-8' }).ele('testsuites', { name: 'tilewave check', tests: results.length, failures, errors, time });
   const ts = root.ele('testsuite', { name: suite.name, tests: results.length, failures, errors, skipped: 0, time });
   const props = ts.ele('properties');
   props.ele('property', { name: 'metric', value: metric.name });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { SUMMARY_SCHEMA, SUMMARY_SCHEMA_VERSION, type RunSummary } from '../sim/summary.ts';
 import { UsageError } from '../cli/errors.ts';
 import { readJsonFile } from '../cli/io.ts';
@@ -10,7 +11,11 @@ export const SUMMARY_SCHEMA_FILE = new URL('../docs/summary.schema.json', import
 let validator: ValidateFunction | undefined;
 
 function validate(): ValidateFunction {
-  validator ??= new Ajv2020({ strict: true, allowUnionTypes: true }).compile(JSON.parse(readFileSync(SUMMARY_SCHEMA_FILE, 'utf8')));
+  if (validator === undefined) {
+    // Loaded on first use: only the commands that read summaries need it (start-up time).
+    const { Ajv2020 } = createRequire(import.meta.url)('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+    validator = new Ajv2020({ strict: true, allowUnionTypes: true }).compile(JSON.parse(readFileSync(SUMMARY_SCHEMA_FILE, 'utf8')));
+  }
   return validator;
 }
 

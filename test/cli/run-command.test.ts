@@ -6,8 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'tilewave.mjs');
 
-function tilewave(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+function tilewave(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -17,6 +17,19 @@ beforeAll(() => {
 });
 
 describe('tilewave run: determinism', () => {
+  it('the bundled CLI (dist/, when built and fresh) writes the same bytes as the sources', () => {
+    const envs: Record<string, string>[] = [{}, { TILEWAVE_FROM_SOURCE: '1' }];
+    const outs = envs.map((env, i) => {
+      const trace = join(dir, `b${i}.json`);
+      const summary = join(dir, `bs${i}.json`);
+      const r = tilewave(['run', 'examples/two-streams-a100.json', '--trace', trace, '--summary', summary], env);
+      expect(r.code, r.stderr).toBe(0);
+      const json = tilewave(['gemm', '--device', 'a40', '--m', '333', '--n', '2048', '--k', '4096', '--json'], env);
+      return [readFileSync(trace), readFileSync(summary), Buffer.from(json.stdout)];
+    });
+    for (let k = 0; k < 3; k++) expect(outs[0]![k]!.equals(outs[1]![k]!)).toBe(true);
+  });
+
   it('writes byte-identical trace and summary for the same scenario and seed', () => {
     const outs = [0, 1].map((i) => {
       const trace = join(dir, `t${i}.json`);
