@@ -8,6 +8,7 @@
  *   sweep      scenarios/s on 1 worker and on all cores
  *   llm        transformer steps (decode/prefill wall time), when the workload exists
  *   viewer     1,000,000-span report: load and frame time (needs Chromium)
+ *   startup    CLI process start-up, from the bundle and from the sources
  *
  * `npm run bench -- engine gpu` runs a subset.
  */
@@ -63,6 +64,12 @@ if (run('llm')) {
   const { benchLlm } = await import('./llm.ts');
   console.log('transformer steps (Llama-2-70B, 80 layers; targets: decode < 1 s, 4k prefill < 5 s)');
   console.table([...(await benchLlm('h100-80gb')), ...(await benchLlm('a100-80gb'))]);
+}
+
+if (run('startup')) {
+  const { benchStartup } = await import('./startup.ts');
+  console.log('CLI start-up (`tilewave devices` as a process, median of 5)');
+  console.table(benchStartup());
 }
 
 if (run('viewer')) {
