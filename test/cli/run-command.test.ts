@@ -25,9 +25,12 @@ describe('tilewave run: determinism', () => {
       const r = tilewave(['run', 'examples/two-streams-a100.json', '--trace', trace, '--summary', summary], env);
       expect(r.code, r.stderr).toBe(0);
       const json = tilewave(['gemm', '--device', 'a40', '--m', '333', '--n', '2048', '--k', '4096', '--json'], env);
-      return [readFileSync(trace), readFileSync(summary), Buffer.from(json.stdout)];
+      // Worker threads too (dist/scenario-worker.mjs or the source).
+      const sweep = tilewave(['sweep', '--device', 'h100-80gb', '--m', '640', '--n', '1024:4096:1024', '--k', '4096', '--workers', '2', '--quiet'], env);
+      expect(sweep.code, sweep.stderr).toBe(0);
+      return [readFileSync(trace), readFileSync(summary), Buffer.from(json.stdout), Buffer.from(sweep.stdout)];
     });
-    for (let k = 0; k < 3; k++) expect(outs[0]![k]!.equals(outs[1]![k]!)).toBe(true);
+    for (let k = 0; k < 4; k++) expect(outs[0]![k]!.equals(outs[1]![k]!)).toBe(true);
   });
 
   it('writes byte-identical trace and summary for the same scenario and seed', () => {
