@@ -10,7 +10,13 @@ const SOURCES = ['cli', 'devices', 'regress', 'sim', 'viz', 'workloads'];
 
 function newestSourceMs(dir) {
   let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return Infinity; // cannot tell: run the sources
+  }
+  for (const entry of entries) {
     const path = `${dir}/${entry.name}`;
     if (entry.isDirectory()) newest = Math.max(newest, newestSourceMs(path));
     else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
