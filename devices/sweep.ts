@@ -1,4 +1,4 @@
-import type { Scenario } from './scenario.ts';
+import { deviceSets, type Scenario } from './scenario.ts';
 import type { RunSummary } from '../sim/index.ts';
 import { InputError, valueAt } from '../sim/validation.ts';
 import { resolveDevice } from './presets.ts';
@@ -90,6 +90,7 @@ export function parseVary(text: string, base: (path: string) => unknown): { path
  */
 export function varyOverrides(device: string, overrides: Record<string, unknown>, varyText: string): { path: string; values: number[]; overrides: Record<string, unknown>[] } {
   const { path, values } = parseVary(varyText, (p) => valueAt(resolveDevice(device, overrides), p.split('.')));
+  if (!(path in deviceSets([[path, 0]]))) throw new InputError(`--vary ${path}: a scenario field, not a device-spec field; --vary sweeps the device (e.g. memory.bandwidthBytesPerSecond); for GEMM dimensions use tilewave sweep --m/--n/--k ranges, for one value --set`);
   if (path in overrides) throw new InputError(`--vary ${path} is also given by --set; give it once`);
   const perPoint = values.map((value) => {
     const o = { ...overrides, [path]: value };

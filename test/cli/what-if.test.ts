@@ -182,5 +182,8 @@ describe('tilewave run --vary', () => {
     const r = await cli('run', 'examples/two-streams-a100.json', '--vary', 'sm.count=54,108', '--json', '--summary', join(tmp.dir, 's.json'));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--summary, --json are for a single run/);
+    const field = await cli('run', 'examples/two-streams-a100.json', '--vary', 'workload.ops.0.m=64,128');
+    expect(field.code).toBe(2);
+    expect(field.stderr).toMatch(/--vary workload\.ops\.0\.m: a scenario field, not a device-spec field/);
   });
 });
