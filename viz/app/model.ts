@@ -3,7 +3,7 @@
  * views draw comes from here.
  */
 import { paletteIndexOf } from './colors.ts';
-import { PAYLOAD_FORMAT, PAYLOAD_VERSION, type DeviceRoofs, type ReportPayload, type RunPayload, type SummaryLike, type SweepLike, type ValidationLike } from '../payload.ts';
+import { PAYLOAD_FORMAT, PAYLOAD_VERSION, type ReportPayload, type RunPayload } from '../payload.ts';
 
 export interface SpanTrack {
   /** Index across all runs, in display order (the `trackIndex` of window.__tilewave). */
@@ -39,28 +39,16 @@ export interface CounterTrack {
   max: number;
 }
 
-export interface RunModel {
+/** A run as the views use it: the payload's own fields, with styles, tracks and counters decoded. */
+export interface RunModel extends Pick<RunPayload, 'label' | 'title' | 'source' | 'kind' | 'startNs' | 'endNs' | 'spanCount' | 'values' | 'device' | 'summary' | 'sweep' | 'validation' | 'warnings'> {
   index: number;
-  label: string;
-  title: string;
-  source?: string;
-  kind: 'run' | 'sweep' | 'validation';
-  startNs: number;
-  endNs: number;
-  spanCount: number;
   styleName: string[];
   styleCat: string[];
   /** Palette index per style. */
   styleColor: Int32Array;
-  values: unknown[];
   devices: { pid: number; name: string }[];
   tracks: SpanTrack[];
   counters: CounterTrack[];
-  device?: DeviceRoofs;
-  summary?: SummaryLike;
-  sweep?: SweepLike;
-  validation?: ValidationLike;
-  warnings: string[];
 }
 
 export interface ReportModel {
