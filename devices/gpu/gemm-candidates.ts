@@ -15,6 +15,8 @@ export interface GemmCandidate {
   splitK: number;
   /** Split of the last partial wave's leftover tiles (1: none). */
   tailSplit: number;
+  /** A stream-K decomposition (the sm.streamKGemm what-if). */
+  streamK: boolean;
   persistent: boolean;
   /** Work items: output tiles (all batches), K splits and tail pieces. */
   workItems: number;
@@ -61,15 +63,15 @@ export function gemmCandidates(spec: GpuSpec, op: GemmOp): GemmCandidates {
 }
 
 /** A candidate in the label tables use everywhere: "128x256x64 splitK=3", "128x256x64 tailSplit=2". */
-export function candidateLabel(c: Pick<GemmCandidate, 'tile' | 'splitK' | 'tailSplit'>): string {
-  return configLabel({ tile: c.tile, splitK: c.splitK, ...(c.tailSplit > 1 ? { tailSplit: c.tailSplit } : {}) });
+export function candidateLabel(c: Pick<GemmCandidate, 'tile' | 'splitK' | 'tailSplit'> & { streamK?: boolean }): string {
+  return configLabel({ tile: c.tile, splitK: c.splitK, ...(c.tailSplit > 1 ? { tailSplit: c.tailSplit } : {}), ...(c.streamK === true ? { streamK: true } : {}) });
 }
 
 function candidateOf(spec: GpuSpec, plan: GemmPlan, items: number, timeNs: number, chosen: boolean): GemmCandidate {
   const t = plan.tile;
   return {
-    tile: tileName(t), stages: t.stages, warps: t.warps, splitK: plan.splitK, tailSplit: plan.tailSplit,
-    persistent: persistentFor(spec, t),
+    tile: tileName(t), stages: t.stages, warps: t.warps, splitK: plan.splitK, tailSplit: plan.tailSplit, streamK: plan.streamK === true,
+    persistent: plan.streamK === true || persistentFor(spec, t),
     workItems: items,
     waves: Math.round((items / plan.slots) * 1e4) / 1e4,
     estimatedUs: plan.estimatedNs / 1e3,
@@ -80,5 +82,5 @@ function candidateOf(spec: GpuSpec, plan: GemmPlan, items: number, timeNs: numbe
 
 function samePlan(a: GemmPlan, b: GemmPlan): boolean {
   const [ta, tb] = [a.tile, b.tile];
-  return tileName(ta) === tileName(tb) && ta.stages === tb.stages && ta.warps === tb.warps && a.splitK === b.splitK && a.tailSplit === b.tailSplit;
+  return tileName(ta) === tileName(tb) && ta.stages === tb.stages && ta.warps === tb.warps && a.splitK === b.splitK && a.tailSplit === b.tailSplit && a.streamK === b.streamK;
 }

@@ -85,6 +85,8 @@ export interface GemmPlan {
    * split-K hybrid of stream-K schedulers). Only with splitK = 1.
    */
   tailSplit: number;
+  /** Stream-K decomposition (sm.streamKGemm what-if): ctaCount CTAs share all tiles' K iterations evenly. */
+  streamK?: true;
   gridM: number;
   gridN: number;
   ctaCount: number;
@@ -265,8 +267,27 @@ export function gemmPlans(spec: GpuSpec, op: GemmOp, occupancyOf: (r: CtaResourc
         plans.push({ tile, slots: spec.sm.count * occupancy, splitK, tailSplit: tail > 0 ? tailSplit : 1, gridM: g.gridM, gridN: g.gridN, ctaCount: tileCount(g) + tail * (tailSplit - 1), estimatedNs });
       }
     }
+    if (spec.sm.streamKGemm && op.splitK === undefined && op.tailSplit === undefined && kIters >= 2) {
+      const g = geometry(op, tile, 1);
+      const slots = spec.sm.count * occupancy;
+      plans.push({ tile, slots, splitK: 1, tailSplit: 1, streamK: true, gridM: g.gridM, gridN: g.gridN, ctaCount: Math.min(slots, tileCount(g) * kIters), estimatedNs: estimateStreamKNs(spec, op, tile, occupancy) });
+    }
   }
   return plans;
+}
+
+/**
+ * The heuristic's estimate of a stream-K kernel: one wave of CTAs, each walking an equal share of
+ * the iterations, plus the fp32 partials of the tiles cut between CTAs (about one per CTA).
+ */
+function estimateStreamKNs(spec: GpuSpec, op: GemmOp, tile: TileConfig, occupancy: number): number {
+  const g = geometry(op, tile, 1);
+  const iters = tileCount(g) * Math.ceil(op.k / tile.tileK);
+  const ctas = Math.min(spec.sm.count * occupancy, iters);
+  const ns = waveEstimateNs(spec, g, ctas, occupancy, Math.ceil(iters / ctas) * tile.tileK, 1);
+  const outNs = (g.m * g.n * g.batch * BYTES_PER_ELEMENT[g.dtype]) / hbmBytesPerNs(spec);
+  const fixupNs = (Math.min(ctas, tileCount(g)) * tile.tileM * tile.tileN * SPLIT_K_PARTIAL_BYTES) / hbmBytesPerNs(spec);
+  return ns + outNs + fixupNs + spec.memory.latencyNs;
 }
 
 /** Pick tile and split-K for `op` (or honour a forced tile/splitK): the fastest estimate wins. */
@@ -312,8 +333,9 @@ export function gemmKernel(spec: GpuSpec, op: GemmOp, plan: GemmPlan, name: stri
   const tiles = perBatch * op.batch;
   const tail = plan.tailSplit > 1 ? tailTiles(tiles, plan.slots) : 0;
   const items = tiles + tail * (plan.tailSplit - 1);
-  const persistent = persistentFor(spec, t);
-  const ctaCount = persistent ? Math.min(items, plan.slots) : items;
+  const streamK = plan.streamK === true;
+  const persistent = streamK || persistentFor(spec, t);
+  const ctaCount = streamK ? Math.min(plan.slots, tiles * kIters) : persistent ? Math.min(items, plan.slots) : items;
   const partial = { spec, g, plan, perBatch, kIters, tiles, fullTiles: tiles - tail };
   const layout: TileLayout = { ...partial, sharers: panelSharers(partial), tailSharers: tailSharers(partial, tail), workNsByIters: [], stepsByIters: [], structures: new Map() };
   return {
@@ -329,8 +351,10 @@ export function gemmKernel(spec: GpuSpec, op: GemmOp, plan: GemmPlan, name: stri
       tile: tileName(t), splitK: plan.splitK, stages: t.stages, warps: t.warps, grid: `${g.gridM}x${g.gridN}x${plan.splitK * op.batch}`,
       ...(tail > 0 ? { tailSplit: plan.tailSplit, tailTiles: tail } : {}),
       ...(persistent ? { persistent: true } : {}),
+      ...(streamK ? { streamK: true } : {}),
     },
-    cta: (index: number): CtaWork => (persistent ? new PersistentGemmCta(layout, index, ctaCount, items) : new GemmCta(layout, itemAt(layout, index))),
+    cta: (index: number): CtaWork =>
+      streamK ? new StreamKCta(layout, index, ctaCount) : persistent ? new PersistentGemmCta(layout, index, ctaCount, items) : new GemmCta(layout, itemAt(layout, index)),
   };
 }
 
@@ -613,6 +637,127 @@ class PersistentGemmCta implements CtaWork {
     return tileStoreBytes(this.l, this.tile(item));
   }
 }
+
+/**
+ * A stream-K CTA: an equal share of all tiles' K iterations laid end to end (tile after tile, in
+ * raster order), so the CTAs finish together whatever the tile count. Each tile segment is walked
+ * in pipelined steps like a tile of its own. A segment that does not end its tile writes its fp32
+ * partial; the one that ends it reads its peers' partials and writes the output (both counted as
+ * its posted bytes: the reduction's wait is not modelled). L2 keys are per K iteration of a panel,
+ * so CTAs whose segments overlap in K share panel chunks however their boundaries fall.
+ */
+class StreamKCta implements CtaWork {
+  readonly steps: number;
+  readonly storeBytes = 0;
+  readonly storeL2Bytes = 0;
+  /** Per step: loop iterations, its first iteration within the tile, and its segment. */
+  private readonly stepIters: number[] = [];
+  private readonly stepFirst: number[] = [];
+  private readonly stepSeg: number[] = [];
+  /** Per segment: tile index, first iteration, iterations, and whether its last step ends the tile. */
+  private readonly segTile: number[] = [];
+  private readonly segFirst: number[] = [];
+  private readonly segIters: number[] = [];
+  private readonly segLastStep: number[] = [];
+  private cachedSeg = -1;
+  private cachedTile: GemmTile | null = null;
+
+  constructor(private readonly l: TileLayout, private readonly cta: number, private readonly ctas: number) {
+    const total = l.tiles * l.kIters;
+    const end = Math.floor(((cta + 1) * total) / ctas);
+    for (let i = Math.floor((cta * total) / ctas); i < end; ) {
+      const tile = Math.floor(i / l.kIters);
+      const first = i - tile * l.kIters;
+      const iters = Math.min(end, (tile + 1) * l.kIters) - i;
+      const seg = this.segTile.length;
+      this.segTile.push(tile);
+      this.segFirst.push(first);
+      this.segIters.push(iters);
+      let at = first;
+      for (const n of stepStructure(l, iters)) {
+        this.stepIters.push(n);
+        this.stepFirst.push(at);
+        this.stepSeg.push(seg);
+        at += n;
+      }
+      this.segLastStep.push(this.stepIters.length - 1);
+      i += iters;
+    }
+    this.steps = this.stepIters.length;
+  }
+
+  private tile(seg: number): GemmTile {
+    if (this.cachedSeg !== seg) {
+      this.cachedSeg = seg;
+      this.cachedTile = tileAt(this.l, this.segTile[seg]!, 0, 1, 0, this.l.sharers);
+    }
+    return this.cachedTile!;
+  }
+
+  /** CTAs whose shares cut tile `t` (1 when one CTA computes it whole). */
+  private pieces(t: number): number {
+    const total = this.l.tiles * this.l.kIters;
+    const ctaOf = (i: number) => Math.ceil(((i + 1) * this.ctas) / total) - 1;
+    return ctaOf((t + 1) * this.l.kIters - 1) - ctaOf(t * this.l.kIters) + 1;
+  }
+
+  get label(): string {
+    return `CTA ${this.cta}: stream-K, ${this.segTile.length} tile segments`;
+  }
+
+  get args(): CtaWork['args'] {
+    return { cta: this.cta, segments: this.segTile.length, iterations: this.segIters.reduce((a, b) => a + b, 0), config: tileName(this.l.plan.tile) };
+  }
+
+  stepWorkNs(step: number): number {
+    return stepNs(this.l, this.stepIters[step]!);
+  }
+
+  loads(step: number): OperandLoad[] {
+    const { l } = this;
+    const t = this.tile(this.stepSeg[step]!);
+    const bytes = BYTES_PER_ELEMENT[l.g.dtype];
+    const tileK = l.plan.tile.tileK;
+    const n = this.stepIters[step]!;
+    while (STREAMK_LOADS.length < 2 * n) STREAMK_LOADS.push({ key: 0, bytes: 0, sharers: 1 });
+    STREAMK_LOADS.length = 2 * n;
+    for (let j = 0; j < n; j++) {
+      const it = this.stepFirst[step]! + j;
+      const k = Math.max(0, Math.min(tileK, l.g.k - it * tileK));
+      const a = STREAMK_LOADS[2 * j]!;
+      a.key = ((t.batch * l.g.gridM + t.row) * l.kIters + it) * 2;
+      a.bytes = t.rows * k * bytes;
+      a.sharers = t.sharers.a;
+      const b = STREAMK_LOADS[2 * j + 1]!;
+      b.key = ((t.batch * l.g.gridN + t.col) * l.kIters + it) * 2 + 1;
+      b.bytes = t.cols * k * bytes;
+      b.sharers = t.sharers.b;
+    }
+    return STREAMK_LOADS;
+  }
+
+  stepStoreBytes(step: number): number {
+    const seg = this.stepSeg[step]!;
+    if (this.segLastStep[seg] !== step) return 0;
+    const t = this.tile(seg);
+    const partial = t.rows * t.cols * STREAMK_PARTIAL_BYTES;
+    if (this.segFirst[seg]! + this.segIters[seg]! < this.l.kIters) return partial;
+    return t.rows * t.cols * BYTES_PER_ELEMENT[this.l.g.dtype] + (this.pieces(this.segTile[seg]!) - 1) * partial;
+  }
+
+  segmentEnd(step: number): { label: string; args: CtaWork['args'] } | null {
+    const seg = this.stepSeg[step]!;
+    if (this.segLastStep[seg] !== step) return null;
+    const t = this.tile(seg);
+    const first = this.segFirst[seg]!;
+    return { label: `tile ${t.row},${t.col} k${first}..${first + this.segIters[seg]!}`, args: { tile: `${t.row},${t.col}`, batch: t.batch, rows: t.rows, cols: t.cols, firstIteration: first, iterations: this.segIters[seg]!, cta: this.cta } };
+  }
+}
+
+/** A stream-K step's loads: one A and one B chunk per K iteration (reused: read at once). */
+const STREAMK_LOADS: OperandLoad[] = [];
+/** An fp32 partial accumulator element, written by one CTA and read by the tile's last. */
+const STREAMK_PARTIAL_BYTES = 4;
 
 /** Items cta, cta + ctas, ... below `limit`. */
 function itemsBelow(limit: number, cta: number, ctas: number): number {

@@ -114,5 +114,6 @@ export function configLabel(config: Kernel['config']): string {
   const parts = [String(config.tile ?? '')];
   if (config.splitK !== undefined && config.splitK !== 1) parts.push(`splitK=${config.splitK}`);
   if (config.tailSplit !== undefined) parts.push(`tailSplit=${config.tailSplit}`);
+  if (config.streamK === true) parts.push('streamK');
   return parts.filter((p) => p !== '').join(' ');
 }

@@ -42,6 +42,13 @@ export const GpuSpecSchema = z.strictObject({
      * 4-warp tiles still run one CTA per tile (see `persistentFor` in gemm-kernel.ts).
      */
     persistentGemm: z.boolean().default(false),
+    /**
+     * What-if: the GEMM heuristic may also run a tile config as stream-K (one CTA per slot, each
+     * walking an equal share of all tiles' K iterations across tile boundaries; tiles cut between
+     * CTAs are reduced through fp32 partials). Off on every preset: no measurement here shows
+     * which shapes the libraries run that way (docs/calibration.md).
+     */
+    streamKGemm: z.boolean().default(false),
   }),
   tensor: z.strictObject({
     /** Dense peak FLOP/s per dtype, whole chip (fp32 = SIMT CUDA-core rate). */
