@@ -654,7 +654,7 @@ class StreamKCta implements CtaWork {
   private readonly stepIters: number[] = [];
   private readonly stepFirst: number[] = [];
   private readonly stepSeg: number[] = [];
-  /** Per segment: tile index, first iteration, iterations, and whether its last step ends the tile. */
+  /** Per segment: tile index, first iteration within the tile, iterations, and its last step. */
   private readonly segTile: number[] = [];
   private readonly segFirst: number[] = [];
   private readonly segIters: number[] = [];
@@ -719,8 +719,10 @@ class StreamKCta implements CtaWork {
     const bytes = BYTES_PER_ELEMENT[l.g.dtype];
     const tileK = l.plan.tile.tileK;
     const n = this.stepIters[step]!;
-    while (STREAMK_LOADS.length < 2 * n) STREAMK_LOADS.push({ key: 0, bytes: 0, sharers: 1 });
-    STREAMK_LOADS.length = 2 * n;
+    // The load objects are pooled: the array is refilled from the pool, never reallocated.
+    while (STREAMK_POOL.length < 2 * n) STREAMK_POOL.push({ key: 0, bytes: 0, sharers: 1 });
+    STREAMK_LOADS.length = 0;
+    for (let j = 0; j < 2 * n; j++) STREAMK_LOADS.push(STREAMK_POOL[j]!);
     for (let j = 0; j < n; j++) {
       const it = this.stepFirst[step]! + j;
       const k = Math.max(0, Math.min(tileK, l.g.k - it * tileK));
@@ -756,6 +758,7 @@ class StreamKCta implements CtaWork {
 
 /** A stream-K step's loads: one A and one B chunk per K iteration (reused: read at once). */
 const STREAMK_LOADS: OperandLoad[] = [];
+const STREAMK_POOL: OperandLoad[] = [];
 /** An fp32 partial accumulator element, written by one CTA and read by the tile's last. */
 const STREAMK_PARTIAL_BYTES = 4;
 
