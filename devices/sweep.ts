@@ -120,10 +120,12 @@ export function gemmSweepPoints(args: GemmSweepArgs): { parameter: string; point
   const overrides = args.deviceOverrides ?? {};
   // Unknown devices and bad --set values fail here, before any point runs.
   for (const device of devices) resolveDevice(device, overrides);
-  const parameter = args.vary?.slice(0, Math.max(0, args.vary.indexOf('='))).trim() || ranged[0] || 'n';
+  // Multiples (`2x`) are of each device's own value, so each device resolves the field itself.
+  const varied = devices.map((device) => (args.vary === undefined ? undefined : varyOverrides(device, overrides, args.vary)));
+  const parameter = varied[0]?.path ?? ranged[0] ?? 'n';
   const points: SweepPoint[] = [];
-  for (const device of devices) {
-    const vary = args.vary === undefined ? undefined : varyOverrides(device, overrides, args.vary);
+  for (const [d, device] of devices.entries()) {
+    const vary = varied[d];
     const values = vary?.values ?? dims[parameter as keyof typeof dims];
     values.forEach((value, i) => {
       const shape = { m: dims.m[0]!, n: dims.n[0]!, k: dims.k[0]!, batch: dims.batch[0]!, ...(vary === undefined ? { [parameter]: value } : {}) };
