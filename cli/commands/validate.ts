@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { parseMeasuredCsv, type ErrorStats, type MeasuredRow, type SkippedRow } from '../../devices/validation/measured.ts';
 import { skipReason, type Prediction } from '../../devices/validation/predict.ts';
+import { groupKeysHelp, parseGroupKeys, residualGroups } from '../../devices/validation/groups.ts';
 import { CHOICE_CSV_COLUMNS, ROW_CSV_COLUMNS, buildReport, predictionRecords, type ChoiceStats, type ValidationReport } from '../../devices/validation/report.ts';
 import { UsageError } from '../errors.ts';
 import { table } from '../format.ts';
@@ -28,6 +29,7 @@ export function registerValidate(program: Command): void {
     .option('--rows <file>', 'also write every row (measured, predicted, signed error, config) as CSV')
     .option('--html <file>', 'also write a report: error per device and size class, predicted vs measured, error vs m')
     .option('--every <n>', 'simulate only every n-th usable row (a quick, deterministic sample)', intOption('--every', 1), 1)
+    .option('--by <keys>', `also report the error per device grouped by these comma-separated keys: ${groupKeysHelp()}, or any other column of the file`)
     .option('--candidates', 'also simulate every GEMM kernel config the heuristic weighs: how much of the error is the kernel choice (slow: use --every or --device)')
     .option('--quiet', 'no progress output')
     .action(async (file: string, opts) => {
@@ -45,7 +47,7 @@ export function registerValidate(program: Command): void {
 
 export async function validateFile(
   file: string,
-  opts: { device?: string; worst?: number; workers?: number; quiet?: boolean; set?: string[]; every?: number; candidates?: boolean },
+  opts: { device?: string; worst?: number; workers?: number; quiet?: boolean; set?: string[]; every?: number; candidates?: boolean; by?: string },
 ): Promise<{ report: ValidationReport; records: ReturnType<typeof predictionRecords>; rows: MeasuredRow[]; predictions: Prediction[] }> {
   const overrides = Object.fromEntries(parseSets(opts.set ?? []));
   let text: string;
@@ -55,6 +57,13 @@ export async function validateFile(
     throw new UsageError(`measured data "${file}": ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message}`);
   }
   const parsed = parseMeasuredCsv(text, file);
+  let groupKeys: string[] | undefined;
+  if (opts.by !== undefined) {
+    const columns = [...new Set(parsed.rows.flatMap((r) => Object.keys(r.extra)))];
+    const keys = parseGroupKeys(opts.by, columns);
+    if (typeof keys === 'string') throw new UsageError(keys);
+    groupKeys = keys;
+  }
   // Bad overrides fail here, once per device, naming the field (not once per row, in a worker, or
   // as a skipped row when a row's forced kernel config is checked against the device).
   const devices = new Set(parsed.rows.map((r) => r.device).filter((d) => presetIds().includes(d) && (opts.device === undefined || d === opts.device)));
@@ -81,6 +90,7 @@ export async function validateFile(
   bar.stop();
   const report = buildReport(file, rows, predictions, skipped, opts.worst ?? 10);
   if (Object.keys(overrides).length > 0) report.overrides = overrides;
+  if (groupKeys !== undefined) report.groups = residualGroups(rows, predictions, groupKeys);
   return { report, records: predictionRecords(rows, predictions), rows, predictions };
 }
 
@@ -126,6 +136,12 @@ export function formatReport(r: ValidationReport): string {
   const classRows: string[][] = [];
   for (const [d, classes] of Object.entries(r.sizeClasses)) for (const [c, s] of Object.entries(classes)) classRows.push(statsRow(`${d} ${c}`, s));
   lines.push(table(head, classRows));
+  if (r.groups !== undefined) {
+    lines.push('', `by ${r.groups.by.join(', ')}:`);
+    const groupRows: string[][] = [];
+    for (const [d, groups] of Object.entries(r.groups.devices)) for (const [label, s] of Object.entries(groups)) groupRows.push(statsRow(`${d} ${label}`, s));
+    lines.push(table(head, groupRows));
+  }
   if (r.worst.length > 0) {
     lines.push('', 'worst rows:');
     lines.push(table(['line', 'device', 'm', 'n', 'k', 'measured µs', 'predicted µs', 'error', 'config'], r.worst.map((w) => [

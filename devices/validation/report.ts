@@ -1,4 +1,5 @@
 import { errorStats, sizeClass, type ErrorStats, type MeasuredRow, type SkippedRow } from './measured.ts';
+import type { ResidualGroups } from './groups.ts';
 import type { Prediction } from './predict.ts';
 
 export interface ValidationReport {
@@ -11,6 +12,8 @@ export interface ValidationReport {
   skipped: { count: number; reasons: Record<string, number> };
   /** Device-spec overrides the rows were simulated with (`validate --set`), when any. */
   overrides?: Record<string, unknown>;
+  /** With `--by`: the error per device and group of rows. */
+  groups?: ResidualGroups;
   /** With `--candidates`: per device and size class, the kernel choice against its alternatives. */
   choice?: Record<string, Record<string, ChoiceStats>>;
 }

@@ -164,6 +164,42 @@ describe('tilewave validate', () => {
     expect(skipped).toMatch(/column \\"split_k\\" = 0/);
   });
 
+  it('--by groups the error per device by derived keys and columns; the groups partition the rows; an unknown key is exit 2 naming it', () => {
+    const byCsv = join(dir, 'by.csv');
+    writeFileSync(byCsv, [
+      'device,op,dtype,m,n,k,measured_us,source,batch_id',
+      'a100-80gb,gemm,fp16,16,4096,4096,25.0,model-a:mlp_down_proj,b2',
+      'a100-80gb,gemm,fp16,2048,4096,4096,250.0,model-b:mlp_down_proj,b1',
+      'a100-80gb,gemm,fp16,2048,4096,11008,600.0,model-a:mlp_up_proj,b1',
+      'a100-80gb,gemm,fp16,512,4096,512,20.0,model-a:attn_post_proj,',
+      'h100-80gb,gemm,fp16,4096,4096,4096,200.0,model-a:mlp_down_proj,b1',
+    ].join('\n'));
+    const run = (by: string) => {
+      const r = tilewave(['validate', byCsv, '--json', '--workers', '1', '--quiet', '--by', by]);
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout);
+    };
+    const byK = run('k');
+    expect(byK.groups.by).toEqual(['k']);
+    // Numeric order (512 before 4096 before 11008), one group per distinct value, counts add up.
+    expect(Object.keys(byK.groups.devices['a100-80gb'])).toEqual(['k=512', 'k=4096', 'k=11008']);
+    expect(byK.groups.devices['a100-80gb']['k=4096'].count).toBe(2);
+    expect(Object.keys(byK.groups.devices['h100-80gb'])).toEqual(['k=4096']);
+    // Two keys: ordered by the first, then the second (empty last within text); the groups partition the rows.
+    const byLayer = run('layer,batch_id');
+    const a100 = byLayer.groups.devices['a100-80gb'];
+    expect(Object.keys(a100)).toEqual(['layer=attn_post_proj batch_id=', 'layer=mlp_down_proj batch_id=b1', 'layer=mlp_down_proj batch_id=b2', 'layer=mlp_up_proj batch_id=b1']);
+    const total = Object.values(a100).reduce((n: number, s) => n + (s as { count: number }).count, 0);
+    expect(total).toBe(byK.devices['a100-80gb'].count);
+    const text = tilewave(['validate', byCsv, '--workers', '1', '--quiet', '--by', 'size']);
+    expect(text.stdout).toMatch(/by size:\n/);
+    expect(text.stdout).toMatch(/a100-80gb size=m>1024 +2 /);
+    const bad = tilewave(['validate', byCsv, '--by', 'k,layr']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/--by = "k,layr": unknown key "layr".*batch_id/);
+  });
+
   it('a missing file or a file without the required columns is exit 2 with one line', () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'a,b\n1,2\n');

@@ -1,0 +1,97 @@
+import { errorStats, sizeClass, type ErrorStats } from './error-stats.ts';
+import type { MeasuredRow } from './measured.ts';
+import type { Prediction } from './predict.ts';
+
+/**
+ * Residuals grouped by any property of a row (`tilewave validate --by k`, `--by layer,n`): where a
+ * size class hides a pattern (a K that runs slower, one layer faster), these tables show it.
+ */
+
+/** Keys derived from a row and its prediction; any other key names a CSV column. */
+const DERIVED: Record<string, { about: string; of: (row: MeasuredRow, p: Prediction) => string | number }> = {
+  m: { about: 'the m column', of: (r) => r.m },
+  n: { about: 'the n column', of: (r) => r.n },
+  k: { about: 'the k column', of: (r) => r.k },
+  nk: { about: 'the weight shape, n x k', of: (r) => `${r.n}x${r.k}` },
+  op: { about: 'the op column', of: (r) => r.op },
+  dtype: { about: 'the dtype column', of: (r) => r.dtype },
+  source: { about: 'the source column', of: (r) => r.source },
+  layer: { about: "the source column's last ':'-separated field (gemm-vidur.csv: the linear layer)", of: (r) => r.source.slice(r.source.lastIndexOf(':') + 1) },
+  size: { about: 'the size class of m', of: (r) => sizeClass(r.m) },
+  config: { about: "the simulated kernel config (the heuristic's pick)", of: (_, p) => p.config },
+  tile: { about: 'the tile of the simulated kernel config', of: (_, p) => p.config.split(' ')[0] ?? '' },
+};
+
+export const GROUP_KEYS: readonly string[] = Object.keys(DERIVED);
+
+export interface ResidualGroups {
+  /** The keys, in the order given. */
+  by: string[];
+  /** Per device, per group label ("k=4096", "layer=mlp_down_proj n=8192"), in key order. */
+  devices: Record<string, Record<string, ErrorStats>>;
+}
+
+/**
+ * Parse `--by`: comma-separated keys, each a derived key or a column the CSV has. Returns an
+ * error message naming the value and what was expected, or the keys.
+ */
+export function parseGroupKeys(text: string, columns: readonly string[]): string[] | string {
+  const keys = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (keys.length === 0) return `--by = ${JSON.stringify(text)}: expected one or more keys separated by commas`;
+  for (const key of keys) {
+    if (!(key in DERIVED) && !columns.includes(key)) {
+      return `--by = ${JSON.stringify(text)}: unknown key "${key}" (expected ${GROUP_KEYS.join(', ')}${columns.length > 0 ? `, or a column of the file: ${columns.join(', ')}` : ''})`;
+    }
+  }
+  return keys;
+}
+
+function valueOf(key: string, row: MeasuredRow, p: Prediction): string | number {
+  const derived = DERIVED[key];
+  return derived !== undefined ? derived.of(row, p) : (row.extra[key] ?? '');
+}
+
+/** Numbers in numeric order, then text; empty values last. */
+function compareValues(a: string | number, b: string | number): number {
+  const na = typeof a === 'number' ? a : a.trim() !== '' && Number.isFinite(Number(a)) ? Number(a) : null;
+  const nb = typeof b === 'number' ? b : b.trim() !== '' && Number.isFinite(Number(b)) ? Number(b) : null;
+  if (na !== null && nb !== null) return na - nb;
+  if (na !== null) return -1;
+  if (nb !== null) return 1;
+  const [sa, sb] = [String(a), String(b)];
+  if (sa === '' || sb === '') return sa === sb ? 0 : sa === '' ? 1 : -1;
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+/** Signed percentage errors of `predictions` against `rows`, grouped per device by `keys`. */
+export function residualGroups(rows: readonly MeasuredRow[], predictions: readonly Prediction[], keys: readonly string[]): ResidualGroups {
+  const byDevice = new Map<string, Map<string, { values: (string | number)[]; errs: number[] }>>();
+  rows.forEach((row, i) => {
+    const p = predictions[i]!;
+    const values = keys.map((key) => valueOf(key, row, p));
+    const label = keys.map((key, j) => `${key}=${values[j]}`).join(' ');
+    let groups = byDevice.get(row.device);
+    if (groups === undefined) byDevice.set(row.device, (groups = new Map()));
+    let g = groups.get(label);
+    if (g === undefined) groups.set(label, (g = { values, errs: [] }));
+    g.errs.push(((p.predictedUs - row.measuredUs) / row.measuredUs) * 100);
+  });
+  const devices: Record<string, Record<string, ErrorStats>> = {};
+  for (const device of [...byDevice.keys()].sort()) {
+    const groups = [...byDevice.get(device)!.entries()];
+    groups.sort(([, a], [, b]) => {
+      for (let j = 0; j < keys.length; j++) {
+        const c = compareValues(a.values[j]!, b.values[j]!);
+        if (c !== 0) return c;
+      }
+      return 0;
+    });
+    devices[device] = Object.fromEntries(groups.map(([label, g]) => [label, errorStats(g.errs)]));
+  }
+  return { by: [...keys], devices };
+}
+
+/** What each derived key means, for `--help`. */
+export function groupKeysHelp(): string {
+  return Object.entries(DERIVED).map(([k, d]) => `${k} (${d.about})`).join(', ');
+}
