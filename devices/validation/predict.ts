@@ -7,6 +7,7 @@ import { configLabel } from '../gpu/kernel.ts';
 import { simulateOpAlone } from '../gpu/simulate-op.ts';
 import type { GpuSpec } from '../gpu/spec.ts';
 import { presetIds, resolveDevice } from '../presets.ts';
+import { gemmConfigFromKernels } from './kernel-names.ts';
 import type { MeasuredRow } from './measured.ts';
 
 /**
@@ -35,6 +36,15 @@ function kernelColumns(row: MeasuredRow): { tile?: string; splitK?: number; tail
   if (x.tile !== undefined && x.tile !== '') out.tile = x.tile;
   if (num(x.split_k) !== undefined) out.splitK = num(x.split_k);
   if (num(x.tail_split) !== undefined) out.tailSplit = num(x.tail_split);
+  // A profiler's kernel names (column `kernel`, with the main kernel's `grid`) fill what the
+  // explicit columns leave empty.
+  if (out.tile === undefined && x.kernel !== undefined && x.kernel !== '') {
+    const named = gemmConfigFromKernels(x.kernel, x.grid ?? '');
+    if (named !== null) {
+      out.tile = named.tile;
+      if (out.splitK === undefined && named.splitK !== undefined) out.splitK = named.splitK;
+    }
+  }
   return out;
 }
 
@@ -84,8 +94,10 @@ export function skipReason(row: MeasuredRow, overrides: Record<string, unknown> 
       lowerToKernels(new GpuDevice(new Simulation(), spec, new TraceRecorder(), 'none'), op, 'gemm');
     }
   } catch (error) {
-    // Name the CSV column, not the op field it fills.
-    return (error as Error).message.replace(/^(?:row: )?field "(\w+)"/, (_, field: string) => `column "${KERNEL_COLUMN[field] ?? field}"`);
+    // Name the CSV column, not the op field it fills (the kernel column where the config was read from a name).
+    const fromKernel = (field: string) => (field === 'tile' ? row.extra.tile ?? '' : field === 'splitK' ? row.extra.split_k ?? '' : 'x') === '' && (row.extra.kernel ?? '') !== '';
+    return (error as Error).message.replace(/^(?:row: )?field "(\w+)"( = "?[^":]*"?)?/, (_, field: string, value: string | undefined) =>
+      fromKernel(field) ? `column "kernel" (read as ${field}${value ?? ''})` : `column "${KERNEL_COLUMN[field] ?? field}"${value ?? ''}`);
   }
   return null;
 }

@@ -1,0 +1,73 @@
+/**
+ * The kernel config a GEMM ran, read from the kernel names a profiler records (cuBLAS, cuBLASLt,
+ * CUTLASS): what separates kernel time from kernel choice in validation, since the heuristic then
+ * need not guess the library's tile.
+ *
+ * Orientation: the libraries are column-major. A row-major product C[m,n] = A[m,k] B[k,n] (PyTorch,
+ * scripts/measure/gemm_kernels.py) runs as C^T = B^T A^T, so a name's tile "MxN" is n x m in
+ * tilewave's terms: `ampere_fp16_s16816gemm_fp16_128x64_..._stages_64x4_tn` is tilewave's
+ * 64x128x64 (64 rows of m, 128 columns of n, 64 deep in K).
+ */
+
+/** A GEMM kernel config read from a kernel name, in tilewave's orientation. */
+export interface NamedGemmConfig {
+  /** "MxNxK": rows of m, columns of n, K depth of one main-loop iteration. */
+  tile: string;
+  /** Pipeline stages, when the name says. */
+  stages?: number;
+}
+
+interface Pattern {
+  re: RegExp;
+  /** Library M (tilewave n), library N (tilewave m), K depth, stages (0: not named). */
+  fields: (m: RegExpMatchArray) => [number, number, number, number];
+}
+
+const PATTERNS: Pattern[] = [
+  // cuBLAS xmma (sm80_xmma_gemm_..._tilesize128x128x32_stage4_..., sm90_xmma_gemm_..._tilesize128x256x64_warpgroupsize2x1x1_...)
+  { re: /tilesize(\d+)x(\d+)x(\d+)(?:_stage(\d+))?/, fields: (m) => [+m[1]!, +m[2]!, +m[3]!, +(m[4] ?? 0)] },
+  // CUTLASS 3 (cutlass3x_sm90_tensorop_gemm_f16_f16_f32_f16_f16_128x256x64_2x1x1_0_tnn_align8_...): tile, then cluster
+  { re: /_(\d+)x(\d+)x(\d+)_\d+x\d+x\d+_/, fields: (m) => [+m[1]!, +m[2]!, +m[3]!, 0] },
+  // CUTLASS 2 (cutlass_80_tensorop_f16_s16816gemm_relu_f16_256x128_32x3_tn_align8): tile, then K x stages
+  { re: /_(\d+)x(\d+)_(\d+)x(\d+)_(?:[tn]{2})(?:_|$)/, fields: (m) => [+m[1]!, +m[2]!, +m[3]!, +m[4]!] },
+  // cuBLAS Ampere/Volta/Turing (ampere_fp16_s16816gemm_fp16_128x64_ldg8_f2f_stages_64x4_tn)
+  { re: /gemm\w*?_(\d+)x(\d+)_\w*?stages_(\d+)x(\d+)/, fields: (m) => [+m[1]!, +m[2]!, +m[3]!, +m[4]!] },
+];
+
+/**
+ * The tile of a GEMM kernel name, or null for names without one (GEMV kernels, split-K
+ * reductions, elementwise kernels, names of unknown families).
+ */
+export function gemmConfigFromKernelName(name: string): NamedGemmConfig | null {
+  for (const p of PATTERNS) {
+    const match = name.match(p.re);
+    if (match === null) continue;
+    const [libM, libN, k, stages] = p.fields(match);
+    if (!(libM > 0 && libN > 0 && k > 0)) continue;
+    return { tile: `${libN}x${libM}x${k}`, ...(stages > 0 ? { stages } : {}) };
+  }
+  return null;
+}
+
+/** Whether a kernel name is a split-K reduction (the partials of a split-K GEMM summed). */
+export function isSplitKReduction(name: string): boolean {
+  return /splitK\w*reduce|reduce\w*splitK|split_k\w*reduce/i.test(name);
+}
+
+/**
+ * The kernel config of one measured GEMM from what the profiler recorded: `kernels`, the names of
+ * the kernels one call launched ('; '-separated, in launch order), and `grid`, the main kernel's
+ * grid "x,y,z". A split-K reduction among the kernels means the main kernel's grid z counts the
+ * K splits (cuBLAS lays splits along z). Returns null when no kernel name carries a tile.
+ */
+export function gemmConfigFromKernels(kernels: string, grid = ''): (NamedGemmConfig & { splitK?: number }) | null {
+  const names = kernels.split(';').map((s) => s.trim()).filter((s) => s !== '');
+  let config: NamedGemmConfig | null = null;
+  for (const name of names) if (config === null) config = gemmConfigFromKernelName(name);
+  if (config === null) return null;
+  if (names.some(isSplitKReduction)) {
+    const z = Number(grid.split(/[,x ]+/).filter((s) => s !== '')[2]);
+    if (Number.isInteger(z) && z > 1) return { ...config, splitK: z };
+  }
+  return config;
+}

@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""Measure GEMM kernel times on a real GPU, with the kernels the library ran.
+
+Writes the measured-data CSV that `tilewave validate` reads (the format of
+shared/data/measured/gemm-vidur.csv) plus two columns: `kernel`, the names of the kernels one call
+launched ('; '-separated, in launch order), and `grid`, the main kernel's grid "x,y,z". validate
+reads the tile (and a split-K count) from them, so such rows validate kernel time apart from
+kernel choice (devices/validation/kernel-names.ts).
+
+The method follows the Vidur profiles behind gemm-vidur.csv, so both can be compared row by row:
+y = torch.nn.functional.linear(x, w), x [m, k], w [n, k] (row-major, the layout of nn.Linear), fp16
+or bf16, each call timed alone with a pair of CUDA events (launch and event overhead included),
+median of --reps calls after --warmup calls, no L2 flush between calls (--flush-l2 to flush).
+
+  python3 scripts/measure/gemm_kernels.py --shapes ../shared/data/measured/gemm-vidur.csv \\
+      --from-device h100-80gb --every 4 --out data/measured/gemm-h200.csv --max-seconds 420
+  python3 scripts/measure/gemm_kernels.py --m 1:4096:64 --n 8192 --k 8192 --out sweep.csv
+  python3 scripts/measure/gemm_kernels.py --m 128,256 --n 4096 --k 4096 --dry-run   # shapes only
+
+Needs PyTorch with CUDA (torch.profiler for the kernel names). Rows are written to OUT.partial as
+they are measured and renamed to OUT at the end (also when --max-seconds stops early).
+"""
+import argparse
+import csv
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+COLUMNS = ["device", "op", "dtype", "m", "n", "k", "measured_us", "source", "kernel", "grid"]
+
+# GPU names as torch reports them -> tilewave preset ids (first match wins).
+DEVICE_IDS = [
+    ("H200", "h200"),
+    ("H100", "h100-80gb"),
+    ("A100", "a100-80gb"),
+    ("A40", "a40"),
+    ("B200", "b200"),
+    ("RTX 4070", "rtx-4070"),
+]
+
+
+def parse_values(text, name):
+    """'1,16,64', '64:1024:64' (start:stop:step, stop included) or a mix: a sorted list of ints >= 1."""
+    values = set()
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            if ":" in part:
+                start, stop, step = (int(x) for x in part.split(":"))
+                if step < 1 or stop < start:
+                    raise ValueError
+                values.update(range(start, stop + 1, step))
+            else:
+                values.add(int(part))
+        except ValueError:
+            sys.exit(f"--{name} = {text!r}: expected integers or start:stop:step ranges, comma-separated")
+    if not values or min(values) < 1:
+        sys.exit(f"--{name} = {text!r}: expected at least one integer >= 1")
+    return sorted(values)
+
+
+def load_shapes(args):
+    """(m, n, k, source) tuples, deduplicated, in file or grid order."""
+    shapes = []
+    if args.shapes:
+        try:
+            with open(args.shapes, newline="") as f:
+                rows = list(csv.DictReader(f))
+        except OSError as e:
+            sys.exit(f"--shapes {args.shapes!r}: {e.strerror}")
+        for col in ("m", "n", "k"):
+            if rows and col not in rows[0]:
+                sys.exit(f"--shapes {args.shapes!r}: missing column {col!r}")
+        seen = set()
+        for r in rows:
+            if args.from_device and r.get("device") != args.from_device:
+                continue
+            if r.get("op", "gemm") != "gemm":
+                continue
+            key = (int(r["m"]), int(r["n"]), int(r["k"]))
+            if key in seen:
+                continue
+            seen.add(key)
+            shapes.append((*key, r.get("source", "")))
+        if not shapes:
+            sys.exit(f"--shapes {args.shapes!r}: no gemm rows" + (f" of device {args.from_device!r}" if args.from_device else ""))
+    else:
+        if not (args.m and args.n and args.k):
+            sys.exit("expected --shapes FILE, or --m, --n and --k")
+        for m in parse_values(args.m, "m"):
+            for n in parse_values(args.n, "n"):
+                for k in parse_values(args.k, "k"):
+                    shapes.append((m, n, k, ""))
+    return shapes[:: args.every]
+
+
+def device_id(torch, override):
+    if override:
+        return override
+    name = torch.cuda.get_device_name()
+    for key, preset in DEVICE_IDS:
+        if key in name:
+            return preset
+    sys.exit(f"GPU {name!r} has no tilewave preset id: pass --device-id")
+
+
+def kernels_from_trace(trace):
+    """From a profiler's Chrome trace: the kernels' names in launch order, and the grid "x,y,z" of
+    the first kernel that is not a reduction (the GEMM's main kernel)."""
+    events = trace.get("traceEvents", []) if isinstance(trace, dict) else trace
+    kernels = sorted((e for e in events if e.get("cat") == "kernel"), key=lambda e: e.get("ts", 0))
+    names = [e.get("name", "") for e in kernels]
+    grid = ""
+    for e in kernels:
+        g = (e.get("args") or {}).get("grid")
+        if g and "reduce" not in e.get("name", "").lower():
+            grid = ",".join(str(x) for x in g)
+            break
+    return names, grid
+
+
+def kernels_of_one_call(torch, fn):
+    """Names of the kernels one call launches, in launch order, and the main kernel's grid."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        fn()
+        torch.cuda.synchronize()
+    fd, path = tempfile.mkstemp(suffix=".json")
+    os.close(fd)
+    try:
+        prof.export_chrome_trace(path)
+        with open(path) as f:
+            return kernels_from_trace(json.load(f))
+    finally:
+        os.unlink(path)
+
+
+def self_test():
+    """Checks that need no GPU (run by the test suite)."""
+    assert parse_values("1,16,64:192:64", "m") == [1, 16, 64, 128, 192]
+    trace = {"traceEvents": [
+        {"cat": "cpu_op", "name": "aten::linear", "ts": 1},
+        {"cat": "kernel", "name": "void splitKreduce_kernel<32, 16, int, float, __half>(cublasSplitKParams<float>)", "ts": 30, "args": {"grid": [64, 1, 1]}},
+        {"cat": "kernel", "name": "ampere_fp16_s16816gemm_fp16_128x64_ldg8_f2f_stages_64x4_tn", "ts": 10, "args": {"grid": [22, 3, 2]}},
+    ]}
+    names, grid = kernels_from_trace(trace)
+    assert names[0].startswith("ampere_") and names[1].startswith("void splitKreduce"), names
+    assert grid == "22,3,2", grid
+    assert kernels_from_trace([]) == ([], "")
+    print("self-test passed")
+
+
+def measure(args, shapes):
+    try:
+        import torch
+        import torch.nn.functional as F
+    except ImportError:
+        sys.exit("PyTorch is not installed: measuring needs PyTorch with CUDA (--dry-run lists the shapes without it)")
+
+    if not torch.cuda.is_available():
+        sys.exit("no CUDA device visible to PyTorch")
+    dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}[args.dtype]
+    dev = device_id(torch, args.device_id)
+    source = (
+        f"measured: torch {torch.__version__} on {torch.cuda.get_device_name()}, F.linear, "
+        f"CUDA events, median of {args.reps}{', L2 flushed' if args.flush_l2 else ''}, {args.data} data"
+    )
+    flush = torch.empty(256 * 2**20, dtype=torch.uint8, device="cuda") if args.flush_l2 else None
+    partial = args.out + ".partial"
+    t0 = time.monotonic()
+    done = 0
+    with open(partial, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(COLUMNS)
+        for m, n, k, _ in shapes:
+            if args.max_seconds and time.monotonic() - t0 > args.max_seconds:
+                print(f"--max-seconds {args.max_seconds} reached after {done} of {len(shapes)} shapes", file=sys.stderr)
+                break
+            make = torch.zeros if args.data == "zeros" else torch.randn
+            x = make(m, k, dtype=dtype, device="cuda")
+            wt = make(n, k, dtype=dtype, device="cuda")
+            if args.data == "randn":
+                wt *= k ** -0.5  # nn.Linear-like scale: outputs stay O(1)
+            call = lambda: F.linear(x, wt)  # noqa: E731
+            for _ in range(args.warmup):
+                call()
+            names, grid = kernels_of_one_call(torch, call)
+            starts = [torch.cuda.Event(enable_timing=True) for _ in range(args.reps)]
+            ends = [torch.cuda.Event(enable_timing=True) for _ in range(args.reps)]
+            for i in range(args.reps):
+                if flush is not None:
+                    flush.zero_()
+                starts[i].record()
+                call()
+                ends[i].record()
+            torch.cuda.synchronize()
+            us = statistics.median(s.elapsed_time(e) * 1000.0 for s, e in zip(starts, ends))
+            w.writerow([dev, "gemm", args.dtype, m, n, k, f"{us:.2f}", source, "; ".join(names), grid])
+            f.flush()
+            done += 1
+            del x, wt
+    os.replace(partial, args.out)
+    print(f"{done} shapes on {dev} in {time.monotonic() - t0:.1f} s -> {args.out}", file=sys.stderr)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--shapes", help="measured-data CSV whose m, n, k to measure (deduplicated)")
+    p.add_argument("--from-device", help="with --shapes: only the rows of this device id")
+    p.add_argument("--m", help="m values: 1,16,64 or start:stop:step (with --n and --k)")
+    p.add_argument("--n")
+    p.add_argument("--k")
+    p.add_argument("--every", type=int, default=1, help="every n-th shape (a deterministic sample)")
+    p.add_argument("--dtype", choices=["fp16", "bf16"], default="fp16")
+    p.add_argument("--data", choices=["randn", "zeros"], default="randn", help="operand data (power depends on it)")
+    p.add_argument("--reps", type=int, default=30)
+    p.add_argument("--warmup", type=int, default=5)
+    p.add_argument("--flush-l2", action="store_true", help="overwrite 256 MB before each call")
+    p.add_argument("--device-id", help="tilewave preset id (default: from the GPU's name)")
+    p.add_argument("--max-seconds", type=float, default=0, help="stop measuring after this long, keeping the rows so far")
+    p.add_argument("--out", default="gemm-measured.csv")
+    p.add_argument("--dry-run", action="store_true", help="print the shapes and exit (no GPU needed)")
+    p.add_argument("--self-test", action="store_true", help="check the parts that need no GPU and exit")
+    args = p.parse_args()
+    if args.self_test:
+        self_test()
+        return
+    for name in ("every", "reps"):
+        if getattr(args, name) < 1:
+            sys.exit(f"--{name} = {getattr(args, name)}: expected an integer >= 1")
+    if args.warmup < 0 or args.max_seconds < 0:
+        sys.exit("--warmup and --max-seconds: expected numbers >= 0")
+    shapes = load_shapes(args)
+    if args.dry_run:
+        for m, n, k, _ in shapes:
+            print(f"{m},{n},{k}")
+        print(f"{len(shapes)} shapes", file=sys.stderr)
+        return
+    measure(args, shapes)
+
+
+if __name__ == "__main__":
+    main()

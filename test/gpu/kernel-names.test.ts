@@ -1,0 +1,87 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { gemmConfigFromKernelName, gemmConfigFromKernels, isSplitKReduction } from '../../devices/validation/kernel-names.ts';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'tilewave.mjs');
+const tilewave = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+
+describe('GEMM configs from profiler kernel names', () => {
+  // Library tiles are column-major M x N: for a row-major product that is n x m, so they swap.
+  it.each([
+    ['ampere_fp16_s16816gemm_fp16_128x64_ldg8_f2f_stages_64x4_tn', '64x128x64', 4],
+    ['ampere_fp16_s16816gemm_fp16_256x128_ldg8_f2f_stages_32x3_tn', '128x256x32', 3],
+    ['ampere_bf16_s16816gemm_bf16_64x64_sliced1x2_ldg8_f2f_stages_64x5_tn', '64x64x64', 5],
+    ['ampere_h16816gemm_256x128_ldg8_stages_32x3_tn', '128x256x32', 3],
+    ['sm80_xmma_gemm_f16f16_f16f32_f32_tn_n_tilesize160x128x32_stage4_warpsize2x2x1_tensor16x8x16_kernel', '128x160x32', 4],
+    ['sm90_xmma_gemm_f16f16_f16f32_f32_tn_n_tilesize128x256x64_warpgroupsize2x1x1_execute_segment_k_off_kernel__5x_cublas', '256x128x64', undefined],
+    ['cutlass_80_tensorop_f16_s16816gemm_relu_f16_256x128_32x3_tn_align8', '128x256x32', 3],
+    ['cutlass3x_sm90_tensorop_gemm_f16_f16_f32_f16_f16_128x256x64_2x1x1_0_tnn_align8_warpspecialized_cooperative_epi_tma', '256x128x64', undefined],
+  ])('%s -> %s', (name, tile, stages) => {
+    expect(gemmConfigFromKernelName(name)).toEqual(stages === undefined ? { tile } : { tile, stages });
+  });
+
+  it('names without a tile (GEMV, split-K reduction, elementwise) give none', () => {
+    for (const name of [
+      'void gemv2T_kernel_val<int, int, __half, __half, float, float, 128, 16, 4, 4, false, false, cublasGemvParamsEx<int, __half const*, __half const*, __half>>(cublasGemvParamsEx<int, __half const*, __half const*, __half>, float, float)',
+      'void splitKreduce_kernel<32, 16, int, float, __half, float, __half, true, false, false>(cublasSplitKParams<float>, float const*, __half const*, __half*, float const*, float const*, __half const*, float const*, __half*, void*, long, float*, int*)',
+      'void at::native::vectorized_elementwise_kernel<4, at::native::FillFunctor<c10::Half>, at::detail::Array<char*, 1>>(int, at::native::FillFunctor<c10::Half>, at::detail::Array<char*, 1>)',
+    ]) expect(gemmConfigFromKernelName(name)).toBeNull();
+    expect(isSplitKReduction('void splitKreduce_kernel<32, 16, int, float, __half>(cublasSplitKParams<float>)')).toBe(true);
+    expect(isSplitKReduction('ampere_fp16_s16816gemm_fp16_128x64_ldg8_f2f_stages_64x4_tn')).toBe(false);
+  });
+
+  it('a split-K reduction among the launched kernels makes the main grid\'s z the split count', () => {
+    const main = 'ampere_fp16_s16816gemm_fp16_128x64_ldg8_f2f_stages_64x4_tn';
+    const reduce = 'void splitKreduce_kernel<32, 16, int, float, __half>(cublasSplitKParams<float>)';
+    expect(gemmConfigFromKernels(`${main}; ${reduce}`, '43,2,3')).toEqual({ tile: '64x128x64', stages: 4, splitK: 3 });
+    // No reduction: z is not a split count (batched GEMMs lay batches along z).
+    expect(gemmConfigFromKernels(main, '43,2,3')).toEqual({ tile: '64x128x64', stages: 4 });
+    expect(gemmConfigFromKernels(`${reduce}; ${main}`, '43 2 1')).toEqual({ tile: '64x128x64', stages: 4 });
+    expect(gemmConfigFromKernels('void gemv2T_kernel_val<int, int, __half>(float)', '1,1,1')).toBeNull();
+  });
+});
+
+describe('tilewave validate with a kernel column', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tw-kernels-'));
+  const csv = join(dir, 'rows.csv');
+  writeFileSync(csv, [
+    'device,op,dtype,m,n,k,measured_us,source,kernel,grid',
+    'a100-80gb,gemm,fp16,192,2752,4096,30,test,ampere_fp16_s16816gemm_fp16_128x64_ldg8_f2f_stages_64x4_tn,"22,3,1"',
+    'a100-80gb,gemm,fp16,192,2752,4096,30,test,"ampere_fp16_s16816gemm_fp16_128x64_ldg8_f2f_stages_64x4_tn; void splitKreduce_kernel<32, 16, int, float, __half>(cublasSplitKParams<float>)","22,3,2"',
+    'a100-80gb,gemm,fp16,1,4096,4096,20,test,"void gemv2T_kernel_val<int, int, __half>(float)","1,1,1"',
+    'a40,gemm,fp16,4096,4096,4096,1000,test,sm90_xmma_gemm_f16f16_f16f32_f32_tn_n_tilesize128x256x64_warpgroupsize2x1x1_execute_segment_k_off_kernel__5x_cublas,',
+  ].join('\n'));
+
+  it('simulates the named tile (and split-K), leaves names without a tile to the heuristic, and skips a tile the device cannot run, naming the column', () => {
+    const rowsOut = join(dir, 'pred.csv');
+    const r = tilewave(['validate', csv, '--json', '--workers', '1', '--quiet', '--rows', rowsOut]);
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.overall.count).toBe(3);
+    expect(report.skipped.count).toBe(1);
+    const [reason] = Object.keys(report.skipped.reasons);
+    expect(reason).toMatch(/^column "kernel" \(read as tile = "256x128x64"\)/);
+    const rows = parse(readFileSync(rowsOut, 'utf8'), { columns: true }) as { config: string }[];
+    expect(rows.map((x) => x.config)).toEqual(['64x128x64', '64x128x64 splitK=2', expect.not.stringMatching(/^$/)]);
+  });
+});
+
+describe('scripts/measure/gemm_kernels.py (the measurement harness)', () => {
+  const script = join(import.meta.dirname, '..', '..', 'scripts', 'measure', 'gemm_kernels.py');
+  const hasPython = spawnSync('python3', ['--version']).status === 0;
+
+  it.skipIf(!hasPython)('reads kernel names and the main grid from a profiler trace, and lists shapes without a GPU', () => {
+    const self = spawnSync('python3', [script, '--self-test'], { encoding: 'utf8' });
+    expect(self.status, self.stderr).toBe(0);
+    const dry = spawnSync('python3', [script, '--m', '64:192:64', '--n', '4096', '--k', '1024,2048', '--every', '2', '--dry-run'], { encoding: 'utf8' });
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.stdout.trim().split('\n')).toEqual(['64,4096,1024', '128,4096,1024', '192,4096,1024']);
+    const bad = spawnSync('python3', [script, '--m', '0', '--n', '1', '--k', '1', '--dry-run'], { encoding: 'utf8' });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr.trim()).toBe("--m = '0': expected at least one integer >= 1");
+  });
+});
