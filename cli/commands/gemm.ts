@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { candidateLabel, gemmCandidates, type GemmCandidates } from '../../devices/gpu/gemm-candidates.ts';
 import { resolveDevice } from '../../devices/presets.ts';
+import { gemmConfigFromKernelName } from '../../devices/validation/kernel-names.ts';
 import { applySets, parseScenario, runScenario, type Scenario } from '../../devices/scenario.ts';
 import { InputError } from '../../sim/index.ts';
 import { gemmFlops, type GemmOp } from '../../workloads/ops.ts';
@@ -20,6 +21,7 @@ export function registerGemm(program: Command): void {
     .option('--batch <b>', 'batched GEMM count', intOption('--batch', 1), 1)
     .option('--dtype <dtype>', 'fp16 | bf16 | fp8 | tf32 | fp32', 'fp16')
     .option('--tile <MxNxK>', 'force a tile config instead of the heuristic')
+    .option('--kernel <name>', "force the tile a library kernel's name says (cuBLAS / CUTLASS, as a profiler shows it for a row-major product)")
     .option('--split-k <s>', 'force a split-K factor', intOption('--split-k', 1))
     .option('--tail-split <s>', 'force the split of the last partial wave\'s tiles (1: none)', intOption('--tail-split', 1))
     .option('--set <path=value>', 'override a device-spec field (repeatable)', collect, [])
@@ -27,7 +29,13 @@ export function registerGemm(program: Command): void {
   addOutputOptions(command, 'auto')
     .action(async (opts) => {
       const op: Record<string, unknown> = { type: 'gemm', name: 'gemm', m: opts.m, n: opts.n, k: opts.k, batch: opts.batch, dtype: opts.dtype };
+      if (opts.tile !== undefined && opts.kernel !== undefined) throw new UsageError('--tile and --kernel both name the tile: give one');
       if (opts.tile !== undefined) op.tile = opts.tile;
+      if (opts.kernel !== undefined) {
+        const named = gemmConfigFromKernelName(opts.kernel);
+        if (named === null) throw new UsageError(`--kernel = ${JSON.stringify(opts.kernel)}: no tile in this name (expected a cuBLAS or CUTLASS GEMM kernel name such as ampere_fp16_s16816gemm_fp16_128x64_ldg8_f2f_stages_64x4_tn)`);
+        op.tile = named.tile;
+      }
       if (opts.splitK !== undefined) op.splitK = opts.splitK;
       if (opts.tailSplit !== undefined) op.tailSplit = opts.tailSplit;
       const raw: Record<string, unknown> = {

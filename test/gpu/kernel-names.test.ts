@@ -70,6 +70,23 @@ describe('tilewave validate with a kernel column', () => {
   });
 });
 
+describe('tilewave gemm --kernel', () => {
+  it('simulates the tile a kernel name says; a name without a tile, or with --tile, is exit 2', () => {
+    const name = 'ampere_fp16_s16816gemm_fp16_128x64_ldg8_f2f_stages_64x4_tn';
+    const r = tilewave(['gemm', '--device', 'a40', '--m', '192', '--n', '2752', '--k', '4096', '--kernel', name, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const config = JSON.parse(r.stdout).ops[0].config;
+    expect(config.tile).toBe('64x128x64');
+    expect(config.grid).toBe('3x22x1');
+    for (const args of [['--kernel', 'void gemv2T_kernel_val<int, int, __half>(float)'], ['--kernel', name, '--tile', '128x128x64']]) {
+      const bad = tilewave(['gemm', '--device', 'a40', '--m', '192', '--n', '2752', '--k', '4096', ...args]);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+      expect(bad.stderr).toMatch(/--kernel|--tile/);
+    }
+  });
+});
+
 describe('scripts/measure/gemm_kernels.py (the measurement harness)', () => {
   const script = join(import.meta.dirname, '..', '..', 'scripts', 'measure', 'gemm_kernels.py');
   const hasPython = spawnSync('python3', ['--version']).status === 0;
