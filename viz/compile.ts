@@ -408,6 +408,13 @@ function sanitizeValidation(v: Rec, warnings: string[]): ValidationLike {
   const out: ValidationLike = { source: typeof v.source === 'string' ? v.source : '', devices: names(v.devices), ops: names(v.ops), configs: names(v.configs), line: [], device: [], op: [], m: [], n: [], k: [], measuredUs: [], predictedUs: [], config: [] };
   const [line, device, op, m, n, k, measured, predicted, config] = [v.line, v.device, v.op, v.m, v.n, v.k, v.measuredUs, v.predictedUs, v.config].map(col);
   const index = (x: unknown, list: string[]) => Number.isInteger(x) && (x as number) >= 0 && (x as number) < list.length;
+  // Optional row sources (older traces have none): an index out of range reads as no source (-1).
+  const rowSource = Array.isArray(v.rowSource) && v.rowSource.length === measured!.length ? v.rowSource : undefined;
+  const withSources = rowSource !== undefined && Array.isArray(v.rowSources);
+  if (withSources) {
+    out.rowSources = names(v.rowSources);
+    out.rowSource = [];
+  }
   let dropped = 0;
   for (let i = 0; i < measured!.length; i++) {
     const ok = finite(measured![i]) && measured![i] > 0 && finite(predicted![i]) && predicted![i] > 0 && index(device![i], out.devices) && index(op![i], out.ops) && index(config![i], out.configs);
@@ -424,6 +431,7 @@ function sanitizeValidation(v: Rec, warnings: string[]): ValidationLike {
     out.measuredUs.push(measured![i] as number);
     out.predictedUs.push(predicted![i] as number);
     out.config.push(config![i] as number);
+    if (withSources) out.rowSource!.push(index(rowSource![i], out.rowSources!) ? (rowSource![i] as number) : -1);
   }
   if (dropped > 0) warnings.push(`validation: ${dropped} rows without positive times or with unknown device, op or config not shown`);
   return out;

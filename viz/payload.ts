@@ -86,6 +86,9 @@ export interface ValidationLike {
   measuredUs: number[];
   predictedUs: number[];
   config: number[];
+  /** Optional: each row's `source` cell, as an index into `rowSources` (grouping by layer). */
+  rowSources?: string[];
+  rowSource?: number[];
 }
 
 export interface RunPayload {

@@ -96,7 +96,7 @@ export async function validateFile(
 
 /** The rows as a report trace (docs/trace-format.md, kind "validation"): columns, names by index; times unrounded, as the report's statistics use them. */
 export function validationTrace(file: string, rows: MeasuredRow[], predictions: Prediction[]): ChromeTraceObject {
-  const lists = { devices: [] as string[], ops: [] as string[], configs: [] as string[] };
+  const lists = { devices: [] as string[], ops: [] as string[], configs: [] as string[], rowSources: [] as string[] };
   const indexIn = (list: string[], name: string) => {
     let i = list.indexOf(name);
     if (i < 0) i = list.push(name) - 1;
@@ -114,6 +114,7 @@ export function validationTrace(file: string, rows: MeasuredRow[], predictions: 
     measuredUs: rows.map((r) => r.measuredUs),
     predictedUs: predictions.map((p) => p.predictedUs),
     config: predictions.map((p) => indexIn(lists.configs, p.config ?? '')),
+    rowSource: rows.map((r) => indexIn(lists.rowSources, r.source)),
   };
   return {
     traceEvents: [],

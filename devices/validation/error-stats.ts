@@ -39,3 +39,15 @@ export function sizeClass(m: number): string {
   if (m <= 1024) return '64<m<=1024';
   return 'm>1024';
 }
+
+/** Order of group values (`validate --by`, the validation view): numbers numerically, then text; empty values last. */
+export function compareGroupValues(a: string | number, b: string | number): number {
+  const na = typeof a === 'number' ? a : a.trim() !== '' && Number.isFinite(Number(a)) ? Number(a) : null;
+  const nb = typeof b === 'number' ? b : b.trim() !== '' && Number.isFinite(Number(b)) ? Number(b) : null;
+  if (na !== null && nb !== null) return na - nb;
+  if (na !== null) return -1;
+  if (nb !== null) return 1;
+  const [sa, sb] = [String(a), String(b)];
+  if (sa === '' || sb === '') return sa === sb ? 0 : sa === '' ? 1 : -1;
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}

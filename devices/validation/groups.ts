@@ -1,4 +1,4 @@
-import { errorStats, sizeClass, type ErrorStats } from './error-stats.ts';
+import { compareGroupValues, errorStats, sizeClass, type ErrorStats } from './error-stats.ts';
 import type { MeasuredRow } from './measured.ts';
 import type { Prediction } from './predict.ts';
 
@@ -51,18 +51,6 @@ function valueOf(key: string, row: MeasuredRow, p: Prediction): string | number 
   return derived !== undefined ? derived.of(row, p) : (row.extra[key] ?? '');
 }
 
-/** Numbers in numeric order, then text; empty values last. */
-function compareValues(a: string | number, b: string | number): number {
-  const na = typeof a === 'number' ? a : a.trim() !== '' && Number.isFinite(Number(a)) ? Number(a) : null;
-  const nb = typeof b === 'number' ? b : b.trim() !== '' && Number.isFinite(Number(b)) ? Number(b) : null;
-  if (na !== null && nb !== null) return na - nb;
-  if (na !== null) return -1;
-  if (nb !== null) return 1;
-  const [sa, sb] = [String(a), String(b)];
-  if (sa === '' || sb === '') return sa === sb ? 0 : sa === '' ? 1 : -1;
-  return sa < sb ? -1 : sa > sb ? 1 : 0;
-}
-
 /** Signed percentage errors of `predictions` against `rows`, grouped per device by `keys`. */
 export function residualGroups(rows: readonly MeasuredRow[], predictions: readonly Prediction[], keys: readonly string[]): ResidualGroups {
   const byDevice = new Map<string, Map<string, { values: (string | number)[]; errs: number[] }>>();
@@ -81,7 +69,7 @@ export function residualGroups(rows: readonly MeasuredRow[], predictions: readon
     const groups = [...byDevice.get(device)!.entries()];
     groups.sort(([, a], [, b]) => {
       for (let j = 0; j < keys.length; j++) {
-        const c = compareValues(a.values[j]!, b.values[j]!);
+        const c = compareGroupValues(a.values[j]!, b.values[j]!);
         if (c !== 0) return c;
       }
       return 0;

@@ -58,7 +58,7 @@ describe('tilewave validate', () => {
 
   it('--html writes a report whose rows and statistics are the text report\'s', () => {
     const out = join(dir, 'validation.html');
-    const r = tilewave(['validate', csv, '--html', out, '--workers', '1', '--quiet', '--json']);
+    const r = tilewave(['validate', csv, '--html', out, '--workers', '1', '--quiet', '--json', '--by', 'k']);
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     const html = readFileSync(out, 'utf8');
@@ -72,6 +72,12 @@ describe('tilewave validate', () => {
     for (const [group, stats] of [['a100-80gb', report.devices['a100-80gb']], ['overall', report.overall]] as const) {
       expect([page[group]!.rows, page[group]!.median, page[group]!.p90]).toEqual([stats.count, stats.medianAbsPctError, stats.p90AbsPctError]);
     }
+    // The view's grouping by k is the report's --by k, label for label.
+    const byK = validationStats(v, undefined, 'k').filter((s) => s.group.includes('='));
+    const reportK = Object.entries(report.groups.devices as Record<string, Record<string, { count: number; medianAbsPctError: number; meanSignedPctError: number }>>)
+      .flatMap(([d, groups]) => Object.entries(groups).map(([label, s]) => [`${d} ${label}`, s.count, s.medianAbsPctError, s.meanSignedPctError]));
+    expect(byK.map((s) => [s.group, s.rows, s.median, s.bias])).toEqual(reportK);
+    expect(v.rowSources).toEqual(['test']);
   });
 
   it('--rows writes every simulated row with its prediction and signed error', () => {

@@ -246,8 +246,9 @@ export function validationFixture(): ChromeTraceObject {
         validation: {
           source: 'fixture.csv', devices, ops: ['gemm'], configs: ['128x128x64'],
           line: rows.map((_, i) => i + 2), device: rows.map((r) => devices.indexOf(r[0])), op: rows.map(() => 0),
-          m: rows.map((r) => r[1]), n: rows.map(() => 4096), k: rows.map(() => 4096),
+          m: rows.map((r) => r[1]), n: rows.map(() => 4096), k: [8192, 1024, 8192, 4096, 4096],
           measuredUs: rows.map((r) => r[2]), predictedUs: rows.map((r) => r[3]), config: rows.map(() => 0),
+          rowSources: ['model-x:attn_post_proj', 'model-x:mlp_down_proj'], rowSource: [0, 1, 1, 0, 1],
         },
       },
     },

@@ -367,6 +367,13 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in Chromium', () => {
     await page.mouse.move(spot!.x, spot!.y);
     await expect.poll(() => page.locator('#tw-tooltip').textContent()).toMatch(/measured.*predicted.*error/);
     await page.screenshot({ path: join(ART, 'validation.png'), fullPage: true });
+    // Grouped by k, then by layer: one row per device and value, numbers in numeric order.
+    await view.locator('#tw-val-group').selectOption('k');
+    const groups = async () => (await view.locator('#tw-val-table tbody tr td:first-child').allTextContents()).filter((t) => t.includes('='));
+    expect(await groups()).toEqual(['dev-a k=1024', 'dev-a k=8192', 'dev-b k=4096']);
+    expect(await cell('dev-b k=4096', 1)).toBe('2');
+    await view.locator('#tw-val-group').selectOption('layer');
+    expect(await groups()).toEqual(['dev-a layer=attn_post_proj', 'dev-a layer=mlp_down_proj', 'dev-b layer=attn_post_proj', 'dev-b layer=mlp_down_proj']);
     await view.locator('.tw-legend-toggle[data-device="dev-b"]').click();
     expect(await view.locator('#tw-val-table tbody tr', { hasText: 'dev-b' }).count()).toBe(0);
     expect(await view.locator('#tw-val-table tbody tr', { hasText: 'overall' }).count()).toBe(0);

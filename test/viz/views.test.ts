@@ -3,7 +3,7 @@ import { deltaStyle, matchOps } from '../../viz/app/compare.ts';
 import { colorKeyOfName, paletteIndexOf } from '../../viz/app/colors.ts';
 import { computeRoofs } from '../../viz/app/roofline.ts';
 import { safeHref, sweepMetric } from '../../viz/app/sweep.ts';
-import { validationStats } from '../../viz/app/validation.ts';
+import { validationGroupKeys, validationStats } from '../../viz/app/validation.ts';
 import type { ValidationLike } from '../../viz/payload.ts';
 import { errorStats } from '../../devices/validation/measured.ts';
 import { Rng } from '../../sim/rng.ts';
@@ -80,6 +80,20 @@ describe('validation statistics', () => {
     expect(by.overall!.median).toBe(10);
     expect(by.overall!.p90).toBe(38);
     expect(by['b 64<m<=1024']!.bias).toBe(-20);
+  });
+
+  it('groups by k, weight shape or layer per device, in the order of validate --by', () => {
+    const data = { ...v([['a', 16, 10, 11], ['a', 2048, 100, 95], ['a', 512, 50, 50], ['b', 8, 20, 30], ['b', 128, 40, 32]]), k: [8192, 1024, 8192, 512, 512] };
+    const labels = (rows: { group: string }[]) => rows.map((r) => r.group).filter((g) => g.includes('='));
+    const byK = validationStats(data, undefined, 'k');
+    expect(labels(byK)).toEqual(['a k=1024', 'a k=8192', 'b k=512']);
+    expect(byK.find((r) => r.group === 'a k=8192')!.rows).toBe(2);
+    expect(byK.find((r) => r.group === 'a k=8192')!.bias).toBe(5);
+    expect(labels(validationStats(data, undefined, 'nk'))).toEqual(['a nk=1x1024', 'a nk=1x8192', 'b nk=1x512']);
+    expect(validationGroupKeys(data)).not.toContain('layer');
+    const withSources = { ...data, rowSources: ['m:qkv', 'm:down'], rowSource: [1, 0, 1, 0, 0] };
+    expect(validationGroupKeys(withSources)).toContain('layer');
+    expect(labels(validationStats(withSources, undefined, 'layer'))).toEqual(['a layer=down', 'a layer=qkv', 'b layer=qkv']);
   });
 
   it('agrees with the text report on random errors, and leaves out hidden rows', () => {

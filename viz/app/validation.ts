@@ -11,7 +11,7 @@ import { el } from './dom.ts';
 import { formatNumber } from './format.ts';
 import type { RunModel } from './model.ts';
 import type { ValidationLike } from '../payload.ts';
-import { errorStats, sizeClass } from '../../devices/validation/error-stats.ts';
+import { compareGroupValues, errorStats, sizeClass } from '../../devices/validation/error-stats.ts';
 import { sortableTable, type Column } from './table.ts';
 
 /** One group's errors as `tilewave validate` reports them (percent, rounded to 0.01). */
@@ -39,7 +39,34 @@ function statsOf(group: string, errors: number[]): ErrorStatsRow {
  * Error statistics per device, overall, and per device and size class for GEMM rows (the same
  * groups as the text report; quantiles interpolated between ranks).
  */
-export function validationStats(v: ValidationLike, include: (i: number) => boolean = () => true): ErrorStatsRow[] {
+/** What the statistics table can group rows by, besides the device ('size': the size class of m). */
+export type ValidationGroupKey = 'size' | 'k' | 'n' | 'nk' | 'tile' | 'config' | 'layer';
+
+/** Each key's label in the view and the value of row i (as `tilewave validate --by KEY` labels it). */
+export const VALIDATION_GROUP_KEYS: Record<ValidationGroupKey, { label: string; value: (v: ValidationLike, i: number) => string | number }> = {
+  size: { label: 'size class of m', value: (v, i) => sizeClass(v.m[i]!) },
+  k: { label: 'k', value: (v, i) => v.k[i]! },
+  n: { label: 'n', value: (v, i) => v.n[i]! },
+  nk: { label: 'weight shape (n x k)', value: (v, i) => `${v.n[i]}x${v.k[i]}` },
+  tile: { label: 'simulated tile', value: (v, i) => (v.configs[v.config[i]!] ?? '').split(' ')[0] ?? '' },
+  config: { label: 'simulated kernel config', value: (v, i) => v.configs[v.config[i]!] ?? '' },
+  layer: { label: "layer (the source's last ':' field)", value: (v, i) => {
+    const s = v.rowSources?.[v.rowSource?.[i] ?? -1] ?? '';
+    return s.slice(s.lastIndexOf(':') + 1);
+  } },
+};
+
+/** The keys a validation can be grouped by (layer only when its rows carry their sources). */
+export function validationGroupKeys(v: ValidationLike): ValidationGroupKey[] {
+  return (Object.keys(VALIDATION_GROUP_KEYS) as ValidationGroupKey[]).filter((k) => k !== 'layer' || (v.rowSources?.length ?? 0) > 0);
+}
+
+/**
+ * Error statistics per device, overall, then per device and group: by default the size class of m
+ * for GEMM rows (the groups of the text report), else `by` (labelled "device k=4096", ordered as
+ * `tilewave validate --by`).
+ */
+export function validationStats(v: ValidationLike, include: (i: number) => boolean = () => true, by: ValidationGroupKey = 'size'): ErrorStatsRow[] {
   const groups = new Map<string, number[]>();
   const add = (g: string, e: number) => {
     let list = groups.get(g);
@@ -56,6 +83,22 @@ export function validationStats(v: ValidationLike, include: (i: number) => boole
   }
   const out = [...groups].map(([g, errors]) => statsOf(g, errors));
   if (groups.size > 1) out.push(statsOf('overall', all));
+  if (by !== 'size') {
+    const key = VALIDATION_GROUP_KEYS[by];
+    const keyed = new Map<string, { device: string; value: string | number; errors: number[] }>();
+    for (let i = 0; i < rows; i++) {
+      if (!include(i)) continue;
+      const device = v.devices[v.device[i]!]!;
+      const value = key.value(v, i);
+      const label = `${device} ${by}=${value}`;
+      let g = keyed.get(label);
+      if (g === undefined) keyed.set(label, (g = { device, value, errors: [] }));
+      g.errors.push(signedErrorPct(v, i));
+    }
+    const sorted = [...keyed].sort(([, a], [, b]) => (a.device < b.device ? -1 : a.device > b.device ? 1 : compareGroupValues(a.value, b.value)));
+    out.push(...sorted.map(([label, g]) => statsOf(label, g.errors)));
+    return out;
+  }
   const bySize = new Map<string, number[]>();
   for (let i = 0; i < rows; i++) {
     if (!include(i) || v.ops[v.op[i]!] !== 'gemm') continue;
@@ -111,7 +154,15 @@ export function renderValidation(container: HTMLElement, run: RunModel, options:
     { key: 'mean', label: 'mean |err|', value: (r) => r.mean, render: (r) => pct(r.mean), numeric: true },
     { key: 'bias', label: 'mean err', value: (r) => r.bias, render: (r) => `${r.bias >= 0 ? '+' : ''}${pct(r.bias)}`, numeric: true, title: 'positive: the model is slower than the measurement' },
   ];
-  const renderStats = () => statsBox.replaceChildren(sortableTable(validationStats(v, include), columns, { className: 'tw-compact', id: 'tw-val-table' }));
+  let groupBy: ValidationGroupKey = 'size';
+  const renderStats = () => statsBox.replaceChildren(sortableTable(validationStats(v, include, groupBy), columns, { className: 'tw-compact', id: 'tw-val-table' }));
+  const groupSelect = el('select', { id: 'tw-val-group', 'aria-label': 'group rows by' });
+  for (const key of validationGroupKeys(v)) groupSelect.append(el('option', { value: key }, VALIDATION_GROUP_KEYS[key].label));
+  groupSelect.addEventListener('change', () => {
+    groupBy = groupSelect.value as ValidationGroupKey;
+    renderStats();
+  });
+  const groupControl = el('label', { class: 'tw-val-group tw-muted' }, 'rows per device grouped by ', groupSelect);
 
   const legend = el('div', { class: 'tw-legend' }, el('span', { class: 'tw-muted' }, 'device (click to hide or show):'));
   v.devices.forEach((name, d) => {
@@ -166,7 +217,7 @@ export function renderValidation(container: HTMLElement, run: RunModel, options:
   };
 
   const plots = el('div', { class: 'tw-val-plots' }, scatter.box, errors.box);
-  container.append(statsBox, legend, plots, el('p', { class: 'tw-muted' }, `Left: each row's predicted time against its measurement; the diagonal is exact, the dashed lines ±15%. Right: the signed error against m (errors beyond ±${ERROR_CLAMP_PCT}% drawn at the edge as triangles), where steps in the measured times (the kernel the library picks per range of m) show as bands.`));
+  container.append(groupControl, statsBox, legend, plots, el('p', { class: 'tw-muted' }, `Left: each row's predicted time against its measurement; the diagonal is exact, the dashed lines ±15%. Right: the signed error against m (errors beyond ±${ERROR_CLAMP_PCT}% drawn at the edge as triangles), where steps in the measured times (the kernel the library picks per range of m) show as bands.`));
 
   const tip = (i: number) => {
     const e = signedErrorPct(v, i);
