@@ -87,7 +87,7 @@ describe('tilewave gemm --kernel', () => {
   });
 });
 
-describe('scripts/measure/gemm_kernels.py (the measurement harness)', () => {
+describe('scripts/measure (the measurement harnesses)', () => {
   const script = join(import.meta.dirname, '..', '..', 'scripts', 'measure', 'gemm_kernels.py');
   const hasPython = spawnSync('python3', ['--version']).status === 0;
 
@@ -100,5 +100,10 @@ describe('scripts/measure/gemm_kernels.py (the measurement harness)', () => {
     const bad = spawnSync('python3', [script, '--m', '0', '--n', '1', '--k', '1', '--dry-run'], { encoding: 'utf8' });
     expect(bad.status).not.toBe(0);
     expect(bad.stderr.trim()).toBe("--m = '0': expected at least one integer >= 1");
+    // The attention harness: the papers' setup (batch x seq = 16k tokens, heads x head_dim = 2048).
+    const attention = join(import.meta.dirname, '..', '..', 'scripts', 'measure', 'attention_kernels.py');
+    const setups = spawnSync('python3', [attention, '--seq', '512,16384', '--head-dim', '128', '--causal', 'true', '--dry-run'], { encoding: 'utf8' });
+    expect(setups.status, setups.stderr).toBe(0);
+    expect(setups.stdout.trim().split('\n')).toEqual(['batch=32 heads=16 seq=512 head_dim=128 causal=true', 'batch=1 heads=16 seq=16384 head_dim=128 causal=true']);
   });
 });

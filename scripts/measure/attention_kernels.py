@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Measure attention forward times on a real GPU, in the measured-data CSV format of
+data/measured/flash-attention2-h100.csv (one row per setup, `tilewave validate` simulates each).
+
+The setup of the FlashAttention-2/3 papers by default: batch x sequence = 16k tokens, hidden size
+2048 (32 heads of 64 or 16 of 128), sequence 512..16k, causal and not. `--impl flash2` runs PyTorch's
+scaled_dot_product_attention restricted to its FlashAttention-2 backend; `--impl standard` the
+unfused softmax(Q K^T / sqrt(d)) V of PyTorch ops (what the simulator's "standard" impl models).
+Each call is timed alone with CUDA events (median of --reps after --warmup); the kernel names of
+one call are recorded in a `kernel` column.
+
+  python3 scripts/measure/attention_kernels.py --out data/measured/attention-h200.csv --max-seconds 240
+  python3 scripts/measure/attention_kernels.py --seq 512,2048 --head-dim 128 --dry-run
+
+Rows are written to OUT.partial as they are measured and renamed to OUT at the end.
+"""
+import argparse
+import csv
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gemm_kernels import device_id, kernels_of_one_call, parse_values  # noqa: E402
+
+COLUMNS = ["device", "op", "impl", "dtype", "m", "n", "k", "batch", "heads", "kv_heads", "seq_q", "seq_kv",
+           "head_dim", "causal", "measured_us", "source", "kernel"]
+
+
+def setups(args):
+    """(batch, heads, seq, head_dim, causal) in the papers' setup: batch x seq = --tokens, heads x head_dim = --hidden."""
+    out = []
+    for hd in parse_values(args.head_dim, "head-dim"):
+        if args.hidden % hd:
+            sys.exit(f"--head-dim = {hd}: expected a divisor of --hidden {args.hidden}")
+        for seq in parse_values(args.seq, "seq"):
+            batch = max(1, args.tokens // seq)
+            for causal in {"both": (False, True), "true": (True,), "false": (False,)}[args.causal]:
+                out.append((batch, args.hidden // hd, seq, hd, causal))
+    return out
+
+
+def measure(args, todo):
+    try:
+        import torch
+        import torch.nn.functional as F
+    except ImportError:
+        sys.exit("PyTorch is not installed: measuring needs PyTorch with CUDA (--dry-run lists the setups without it)")
+    if not torch.cuda.is_available():
+        sys.exit("no CUDA device visible to PyTorch")
+    dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}[args.dtype]
+    dev = device_id(torch, args.device_id)
+
+    def standard(q, k, v, causal):
+        s = (q @ k.transpose(-1, -2)) * q.shape[-1] ** -0.5
+        if causal:
+            n = s.shape[-1]
+            s = s.masked_fill(torch.ones(n, n, dtype=torch.bool, device=s.device).triu(1), float("-inf"))
+        return torch.softmax(s, dim=-1) @ v
+
+    def flash(q, k, v, causal):
+        from torch.nn.attention import SDPBackend, sdpa_kernel
+
+        with sdpa_kernel(SDPBackend.FLASH_ATTENTION):
+            return F.scaled_dot_product_attention(q, k, v, is_causal=causal)
+
+    fn = flash if args.impl == "flash2" else standard
+    source = f"measured: torch {torch.__version__} on {torch.cuda.get_device_name()}, {args.impl}, CUDA events, median of {args.reps}"
+    partial = args.out + ".partial"
+    t0 = time.monotonic()
+    done = 0
+    with open(partial, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(COLUMNS)
+        for batch, heads, seq, hd, causal in todo:
+            if args.max_seconds and time.monotonic() - t0 > args.max_seconds:
+                print(f"--max-seconds {args.max_seconds} reached after {done} of {len(todo)} setups", file=sys.stderr)
+                break
+            q, k, v = (torch.randn(batch, heads, seq, hd, dtype=dtype, device="cuda") for _ in range(3))
+            call = lambda: fn(q, k, v, causal)  # noqa: E731
+            try:
+                for _ in range(args.warmup):
+                    call()
+            except torch.OutOfMemoryError:
+                print(f"out of memory: batch {batch} heads {heads} seq {seq} head_dim {hd} ({args.impl}); skipped", file=sys.stderr)
+                del q, k, v
+                torch.cuda.empty_cache()
+                continue
+            names, _ = kernels_of_one_call(torch, call)
+            starts = [torch.cuda.Event(enable_timing=True) for _ in range(args.reps)]
+            ends = [torch.cuda.Event(enable_timing=True) for _ in range(args.reps)]
+            for i in range(args.reps):
+                starts[i].record()
+                call()
+                ends[i].record()
+            torch.cuda.synchronize()
+            us = statistics.median(s.elapsed_time(e) * 1000.0 for s, e in zip(starts, ends))
+            w.writerow([dev, "attention", args.impl, args.dtype, seq, seq, hd, batch, heads, heads, seq, seq, hd,
+                        str(causal).lower(), f"{us:.2f}", source, "; ".join(names)])
+            f.flush()
+            done += 1
+            del q, k, v
+    os.replace(partial, args.out)
+    print(f"{done} setups on {dev} in {time.monotonic() - t0:.1f} s -> {args.out}", file=sys.stderr)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--impl", choices=["flash2", "standard"], default="flash2")
+    p.add_argument("--seq", default="512,1024,2048,4096,8192,16384", help="sequence lengths (list or start:stop:step)")
+    p.add_argument("--head-dim", default="64,128")
+    p.add_argument("--causal", choices=["both", "true", "false"], default="both")
+    p.add_argument("--tokens", type=int, default=16384, help="batch x sequence")
+    p.add_argument("--hidden", type=int, default=2048, help="heads x head dim")
+    p.add_argument("--dtype", choices=["fp16", "bf16"], default="bf16")
+    p.add_argument("--reps", type=int, default=20)
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--device-id", help="tilewave preset id (default: from the GPU's name)")
+    p.add_argument("--max-seconds", type=float, default=0)
+    p.add_argument("--out", default="attention-measured.csv")
+    p.add_argument("--dry-run", action="store_true", help="print the setups and exit (no GPU needed)")
+    args = p.parse_args()
+    for name in ("reps", "tokens", "hidden"):
+        if getattr(args, name) < 1:
+            sys.exit(f"--{name.replace('_', '-')} = {getattr(args, name)}: expected an integer >= 1")
+    todo = setups(args)
+    if args.dry_run:
+        for batch, heads, seq, hd, causal in todo:
+            print(f"batch={batch} heads={heads} seq={seq} head_dim={hd} causal={str(causal).lower()}")
+        print(f"{len(todo)} setups", file=sys.stderr)
+        return
+    measure(args, todo)
+
+
+if __name__ == "__main__":
+    main()
