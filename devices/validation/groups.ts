@@ -8,7 +8,10 @@ import type { Prediction } from './predict.ts';
  */
 
 /** Keys derived from a row and its prediction; any other key names a CSV column. */
-const DERIVED: Record<string, { about: string; of: (row: MeasuredRow, p: Prediction) => string | number }> = {
+const SIZE_ORDER = ['m<=64', '64<m<=1024', 'm>1024'];
+
+/** `rank`: the sort value when it is not the value itself (size classes in order of m). */
+const DERIVED: Record<string, { about: string; of: (row: MeasuredRow, p: Prediction) => string | number; rank?: (row: MeasuredRow) => number }> = {
   m: { about: 'the m column', of: (r) => r.m },
   n: { about: 'the n column', of: (r) => r.n },
   k: { about: 'the k column', of: (r) => r.k },
@@ -17,7 +20,7 @@ const DERIVED: Record<string, { about: string; of: (row: MeasuredRow, p: Predict
   dtype: { about: 'the dtype column', of: (r) => r.dtype },
   source: { about: 'the source column', of: (r) => r.source },
   layer: { about: "the source column's last ':'-separated field (gemm-vidur.csv: the linear layer)", of: (r) => r.source.slice(r.source.lastIndexOf(':') + 1) },
-  size: { about: 'the size class of m', of: (r) => sizeClass(r.m) },
+  size: { about: 'the size class of m', of: (r) => sizeClass(r.m), rank: (r) => SIZE_ORDER.indexOf(sizeClass(r.m)) },
   config: { about: "the simulated kernel config (the heuristic's pick)", of: (_, p) => p.config },
   tile: { about: 'the tile of the simulated kernel config', of: (_, p) => p.config.split(' ')[0] ?? '' },
 };
@@ -61,7 +64,7 @@ export function residualGroups(rows: readonly MeasuredRow[], predictions: readon
     let groups = byDevice.get(row.device);
     if (groups === undefined) byDevice.set(row.device, (groups = new Map()));
     let g = groups.get(label);
-    if (g === undefined) groups.set(label, (g = { values, errs: [] }));
+    if (g === undefined) groups.set(label, (g = { values: keys.map((key, j) => DERIVED[key]?.rank?.(row) ?? values[j]!), errs: [] }));
     g.errs.push(((p.predictedUs - row.measuredUs) / row.measuredUs) * 100);
   });
   const devices: Record<string, Record<string, ErrorStats>> = {};

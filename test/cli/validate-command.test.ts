@@ -199,7 +199,7 @@ describe('tilewave validate', () => {
     expect(total).toBe(byK.devices['a100-80gb'].count);
     const text = tilewave(['validate', byCsv, '--workers', '1', '--quiet', '--by', 'size']);
     expect(text.stdout).toMatch(/by size:\n/);
-    expect(text.stdout).toMatch(/a100-80gb size=m>1024 +2 /);
+    expect(text.stdout).toMatch(/a100-80gb size=m<=64 +1 .*\n.*a100-80gb size=64<m<=1024 +1 .*\n.*a100-80gb size=m>1024 +2 /);
     const bad = tilewave(['validate', byCsv, '--by', 'k,layr']);
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
