@@ -54,11 +54,17 @@ export function isSplitKReduction(name: string): boolean {
   return /splitK\w*reduce|reduce\w*splitK|split_k\w*reduce/i.test(name);
 }
 
+/** Names of kernels that split K internally (stream-K, segment-K, in-kernel split-K). */
+function splitsInside(name: string): boolean {
+  return /segment_k_on|stream_?k|splitk(?!reduce)/i.test(name);
+}
+
 /**
  * The kernel config of one measured GEMM from what the profiler recorded: `kernels`, the names of
  * the kernels one call launched ('; '-separated, in launch order), and `grid`, the main kernel's
  * grid "x,y,z". A split-K reduction among the kernels means the main kernel's grid z counts the
- * K splits (cuBLAS lays splits along z). Returns null when no kernel name carries a tile.
+ * K splits (cuBLAS lays splits along z); without one, and with no name that splits K inside the
+ * kernel, the GEMM ran unsplit (splitK 1). Returns null when no kernel name carries a tile.
  */
 export function gemmConfigFromKernels(kernels: string, grid = ''): (NamedGemmConfig & { splitK?: number }) | null {
   const names = kernels.split(';').map((s) => s.trim()).filter((s) => s !== '');
@@ -67,7 +73,7 @@ export function gemmConfigFromKernels(kernels: string, grid = ''): (NamedGemmCon
   if (config === null) return null;
   if (names.some(isSplitKReduction)) {
     const z = Number(grid.split(/[,x ]+/).filter((s) => s !== '')[2]);
-    if (Number.isInteger(z) && z > 1) return { ...config, splitK: z };
+    return Number.isInteger(z) && z > 1 ? { ...config, splitK: z } : config;
   }
-  return config;
+  return names.some(splitsInside) ? config : { ...config, splitK: 1 };
 }

@@ -15,14 +15,11 @@ one call are recorded in a `kernel` column.
 Rows are written to OUT.partial as they are measured and renamed to OUT at the end.
 """
 import argparse
-import csv
 import os
-import statistics
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gemm_kernels import device_id, kernels_of_one_call, parse_values  # noqa: E402
+from common import Rows, device_id, import_torch, kernels_of_one_call, median_call_us, parse_values  # noqa: E402
 
 COLUMNS = ["device", "op", "impl", "dtype", "m", "n", "k", "batch", "heads", "kv_heads", "seq_q", "seq_kv",
            "head_dim", "causal", "measured_us", "source", "kernel"]
@@ -42,13 +39,9 @@ def setups(args):
 
 
 def measure(args, todo):
-    try:
-        import torch
-        import torch.nn.functional as F
-    except ImportError:
-        sys.exit("PyTorch is not installed: measuring needs PyTorch with CUDA (--dry-run lists the setups without it)")
-    if not torch.cuda.is_available():
-        sys.exit("no CUDA device visible to PyTorch")
+    torch = import_torch("setups")
+    import torch.nn.functional as F
+
     dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}[args.dtype]
     dev = device_id(torch, args.device_id)
 
@@ -67,42 +60,26 @@ def measure(args, todo):
 
     fn = flash if args.impl == "flash2" else standard
     source = f"measured: torch {torch.__version__} on {torch.cuda.get_device_name()}, {args.impl}, CUDA events, median of {args.reps}"
-    partial = args.out + ".partial"
-    t0 = time.monotonic()
-    done = 0
-    with open(partial, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(COLUMNS)
-        for batch, heads, seq, hd, causal in todo:
-            if args.max_seconds and time.monotonic() - t0 > args.max_seconds:
-                print(f"--max-seconds {args.max_seconds} reached after {done} of {len(todo)} setups", file=sys.stderr)
-                break
-            q, k, v = (torch.randn(batch, heads, seq, hd, dtype=dtype, device="cuda") for _ in range(3))
-            call = lambda: fn(q, k, v, causal)  # noqa: E731
-            try:
-                for _ in range(args.warmup):
-                    call()
-            except torch.OutOfMemoryError:
-                print(f"out of memory: batch {batch} heads {heads} seq {seq} head_dim {hd} ({args.impl}); skipped", file=sys.stderr)
-                del q, k, v
-                torch.cuda.empty_cache()
-                continue
-            names, _ = kernels_of_one_call(torch, call)
-            starts = [torch.cuda.Event(enable_timing=True) for _ in range(args.reps)]
-            ends = [torch.cuda.Event(enable_timing=True) for _ in range(args.reps)]
-            for i in range(args.reps):
-                starts[i].record()
+    out = Rows(args.out, COLUMNS, args.max_seconds, "setups")
+    for batch, heads, seq, hd, causal in todo:
+        if out.expired(len(todo)):
+            break
+        q, k, v = (torch.randn(batch, heads, seq, hd, dtype=dtype, device="cuda") for _ in range(3))
+        call = lambda: fn(q, k, v, causal)  # noqa: E731
+        try:
+            for _ in range(args.warmup):
                 call()
-                ends[i].record()
-            torch.cuda.synchronize()
-            us = statistics.median(s.elapsed_time(e) * 1000.0 for s, e in zip(starts, ends))
-            w.writerow([dev, "attention", args.impl, args.dtype, seq, seq, hd, batch, heads, heads, seq, seq, hd,
-                        str(causal).lower(), f"{us:.2f}", source, "; ".join(names)])
-            f.flush()
-            done += 1
+        except torch.OutOfMemoryError:
+            print(f"out of memory: batch {batch} heads {heads} seq {seq} head_dim {hd} ({args.impl}); skipped", file=sys.stderr)
             del q, k, v
-    os.replace(partial, args.out)
-    print(f"{done} setups on {dev} in {time.monotonic() - t0:.1f} s -> {args.out}", file=sys.stderr)
+            torch.cuda.empty_cache()
+            continue
+        names, _ = kernels_of_one_call(torch, call)
+        us = median_call_us(torch, call, args.reps)
+        out.write([dev, "attention", args.impl, args.dtype, seq, seq, hd, batch, heads, heads, seq, seq, hd,
+                   str(causal).lower(), f"{us:.2f}", source, "; ".join(names)])
+        del q, k, v
+    out.close(dev)
 
 
 def main():

@@ -22,47 +22,13 @@ they are measured and renamed to OUT at the end (also when --max-seconds stops e
 """
 import argparse
 import csv
-import json
 import os
-import statistics
 import sys
-import tempfile
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import Rows, device_id, import_torch, kernels_from_trace, kernels_of_one_call, median_call_us, parse_values  # noqa: E402
 
 COLUMNS = ["device", "op", "dtype", "m", "n", "k", "measured_us", "source", "kernel", "grid"]
-
-# GPU names as torch reports them -> tilewave preset ids (first match wins).
-DEVICE_IDS = [
-    ("H200", "h200"),
-    ("H100", "h100-80gb"),
-    ("A100", "a100-80gb"),
-    ("A40", "a40"),
-    ("B200", "b200"),
-    ("RTX 4070", "rtx-4070"),
-]
-
-
-def parse_values(text, name):
-    """'1,16,64', '64:1024:64' (start:stop:step, stop included) or a mix: a sorted list of ints >= 1."""
-    values = set()
-    for part in text.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        try:
-            if ":" in part:
-                start, stop, step = (int(x) for x in part.split(":"))
-                if step < 1 or stop < start:
-                    raise ValueError
-                values.update(range(start, stop + 1, step))
-            else:
-                values.add(int(part))
-        except ValueError:
-            sys.exit(f"--{name} = {text!r}: expected integers or start:stop:step ranges, comma-separated")
-    if not values or min(values) < 1:
-        sys.exit(f"--{name} = {text!r}: expected at least one integer >= 1")
-    return sorted(values)
-
 
 def load_shapes(args):
     """(m, n, k, source) tuples, deduplicated, in file or grid order."""
@@ -99,48 +65,6 @@ def load_shapes(args):
     return shapes[:: args.every]
 
 
-def device_id(torch, override):
-    if override:
-        return override
-    name = torch.cuda.get_device_name()
-    for key, preset in DEVICE_IDS:
-        if key in name:
-            return preset
-    sys.exit(f"GPU {name!r} has no tilewave preset id: pass --device-id")
-
-
-def kernels_from_trace(trace):
-    """From a profiler's Chrome trace: the kernels' names in launch order, and the grid "x,y,z" of
-    the first kernel that is not a reduction (the GEMM's main kernel)."""
-    events = trace.get("traceEvents", []) if isinstance(trace, dict) else trace
-    kernels = sorted((e for e in events if e.get("cat") == "kernel"), key=lambda e: e.get("ts", 0))
-    names = [e.get("name", "") for e in kernels]
-    grid = ""
-    for e in kernels:
-        g = (e.get("args") or {}).get("grid")
-        if g and "reduce" not in e.get("name", "").lower():
-            grid = ",".join(str(x) for x in g)
-            break
-    return names, grid
-
-
-def kernels_of_one_call(torch, fn):
-    """Names of the kernels one call launches, in launch order, and the main kernel's grid."""
-    from torch.profiler import ProfilerActivity, profile
-
-    with profile(activities=[ProfilerActivity.CUDA]) as prof:
-        fn()
-        torch.cuda.synchronize()
-    fd, path = tempfile.mkstemp(suffix=".json")
-    os.close(fd)
-    try:
-        prof.export_chrome_trace(path)
-        with open(path) as f:
-            return kernels_from_trace(json.load(f))
-    finally:
-        os.unlink(path)
-
-
 def self_test():
     """Checks that need no GPU (run by the test suite)."""
     assert parse_values("1,16,64:192:64", "m") == [1, 16, 64, 128, 192]
@@ -157,14 +81,9 @@ def self_test():
 
 
 def measure(args, shapes):
-    try:
-        import torch
-        import torch.nn.functional as F
-    except ImportError:
-        sys.exit("PyTorch is not installed: measuring needs PyTorch with CUDA (--dry-run lists the shapes without it)")
+    torch = import_torch("shapes")
+    import torch.nn.functional as F
 
-    if not torch.cuda.is_available():
-        sys.exit("no CUDA device visible to PyTorch")
     dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}[args.dtype]
     dev = device_id(torch, args.device_id)
     source = (
@@ -172,41 +91,23 @@ def measure(args, shapes):
         f"CUDA events, median of {args.reps}{', L2 flushed' if args.flush_l2 else ''}, {args.data} data"
     )
     flush = torch.empty(256 * 2**20, dtype=torch.uint8, device="cuda") if args.flush_l2 else None
-    partial = args.out + ".partial"
-    t0 = time.monotonic()
-    done = 0
-    with open(partial, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(COLUMNS)
-        for m, n, k, _ in shapes:
-            if args.max_seconds and time.monotonic() - t0 > args.max_seconds:
-                print(f"--max-seconds {args.max_seconds} reached after {done} of {len(shapes)} shapes", file=sys.stderr)
-                break
-            make = torch.zeros if args.data == "zeros" else torch.randn
-            x = make(m, k, dtype=dtype, device="cuda")
-            wt = make(n, k, dtype=dtype, device="cuda")
-            if args.data == "randn":
-                wt *= k ** -0.5  # nn.Linear-like scale: outputs stay O(1)
-            call = lambda: F.linear(x, wt)  # noqa: E731
-            for _ in range(args.warmup):
-                call()
-            names, grid = kernels_of_one_call(torch, call)
-            starts = [torch.cuda.Event(enable_timing=True) for _ in range(args.reps)]
-            ends = [torch.cuda.Event(enable_timing=True) for _ in range(args.reps)]
-            for i in range(args.reps):
-                if flush is not None:
-                    flush.zero_()
-                starts[i].record()
-                call()
-                ends[i].record()
-            torch.cuda.synchronize()
-            us = statistics.median(s.elapsed_time(e) * 1000.0 for s, e in zip(starts, ends))
-            w.writerow([dev, "gemm", args.dtype, m, n, k, f"{us:.2f}", source, "; ".join(names), grid])
-            f.flush()
-            done += 1
-            del x, wt
-    os.replace(partial, args.out)
-    print(f"{done} shapes on {dev} in {time.monotonic() - t0:.1f} s -> {args.out}", file=sys.stderr)
+    out = Rows(args.out, COLUMNS, args.max_seconds, "shapes")
+    for m, n, k, _ in shapes:
+        if out.expired(len(shapes)):
+            break
+        make = torch.zeros if args.data == "zeros" else torch.randn
+        x = make(m, k, dtype=dtype, device="cuda")
+        wt = make(n, k, dtype=dtype, device="cuda")
+        if args.data == "randn":
+            wt *= k ** -0.5  # nn.Linear-like scale: outputs stay O(1)
+        call = lambda: F.linear(x, wt)  # noqa: E731
+        for _ in range(args.warmup):
+            call()
+        names, grid = kernels_of_one_call(torch, call)
+        us = median_call_us(torch, call, args.reps, before=flush.zero_ if flush is not None else None)
+        out.write([dev, "gemm", args.dtype, m, n, k, f"{us:.2f}", source, "; ".join(names), grid])
+        del x, wt
+    out.close(dev)
 
 
 def main():

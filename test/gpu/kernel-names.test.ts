@@ -38,9 +38,13 @@ describe('GEMM configs from profiler kernel names', () => {
     const main = 'ampere_fp16_s16816gemm_fp16_128x64_ldg8_f2f_stages_64x4_tn';
     const reduce = 'void splitKreduce_kernel<32, 16, int, float, __half>(cublasSplitKParams<float>)';
     expect(gemmConfigFromKernels(`${main}; ${reduce}`, '43,2,3')).toEqual({ tile: '64x128x64', stages: 4, splitK: 3 });
-    // No reduction: z is not a split count (batched GEMMs lay batches along z).
-    expect(gemmConfigFromKernels(main, '43,2,3')).toEqual({ tile: '64x128x64', stages: 4 });
+    // No reduction: unsplit, and z is not a split count (batched GEMMs lay batches along z).
+    expect(gemmConfigFromKernels(main, '43,2,3')).toEqual({ tile: '64x128x64', stages: 4, splitK: 1 });
+    // A reduction but no split count in the grid: the heuristic picks the split for that tile.
     expect(gemmConfigFromKernels(`${reduce}; ${main}`, '43 2 1')).toEqual({ tile: '64x128x64', stages: 4 });
+    // A kernel that splits K inside itself (segment-K on): left to the heuristic too.
+    expect(gemmConfigFromKernels('sm90_xmma_gemm_f16f16_f16f32_f32_tn_n_tilesize128x256x64_warpgroupsize2x1x1_execute_segment_k_on_kernel__5x_cublas')).toEqual({ tile: '256x128x64' });
+    expect(gemmConfigFromKernels('sm90_xmma_gemm_f16f16_f16f32_f32_tn_n_tilesize128x256x64_warpgroupsize2x1x1_execute_segment_k_off_kernel__5x_cublas')).toEqual({ tile: '256x128x64', splitK: 1 });
     expect(gemmConfigFromKernels('void gemv2T_kernel_val<int, int, __half>(float)', '1,1,1')).toBeNull();
   });
 });
@@ -105,5 +109,28 @@ describe('scripts/measure (the measurement harnesses)', () => {
     const setups = spawnSync('python3', [attention, '--seq', '512,16384', '--head-dim', '128', '--causal', 'true', '--dry-run'], { encoding: 'utf8' });
     expect(setups.status, setups.stderr).toBe(0);
     expect(setups.stdout.trim().split('\n')).toEqual(['batch=32 heads=16 seq=512 head_dim=128 causal=true', 'batch=1 heads=16 seq=16384 head_dim=128 causal=true']);
+  });
+
+  it.skipIf(!hasPython)('end to end on a stand-in PyTorch: both harnesses write CSVs that validate reads, with the named tile simulated', () => {
+    // test/fixtures/fake-torch: events 12.5 µs apart, one sm90 kernel named per call.
+    const env = { ...process.env, PYTHONPATH: join(import.meta.dirname, '..', 'fixtures', 'fake-torch') };
+    const dir = mkdtempSync(join(tmpdir(), 'tw-measure-'));
+    const gemmOut = join(dir, 'gemm.csv');
+    const g = spawnSync('python3', [script, '--m', '128,4096', '--n', '8192', '--k', '8192', '--out', gemmOut], { encoding: 'utf8', env });
+    expect(g.status, g.stderr).toBe(0);
+    expect(g.stderr).toMatch(/2 shapes on h200/);
+    const attention = join(import.meta.dirname, '..', '..', 'scripts', 'measure', 'attention_kernels.py');
+    const attnOut = join(dir, 'attention.csv');
+    const a = spawnSync('python3', [attention, '--impl', 'standard', '--seq', '512,1024', '--head-dim', '64', '--causal', 'false', '--out', attnOut], { encoding: 'utf8', env });
+    expect(a.status, a.stderr).toBe(0);
+    const rowsOut = join(dir, 'pred.csv');
+    const v = tilewave(['validate', gemmOut, '--json', '--quiet', '--workers', '1', '--rows', rowsOut]);
+    expect(v.status, v.stderr).toBe(0);
+    expect(JSON.parse(v.stdout).devices.h200.count).toBe(2);
+    const rows = parse(readFileSync(rowsOut, 'utf8'), { columns: true }) as { config: string; measured_us: string }[];
+    expect(rows.map((r) => [r.config, r.measured_us])).toEqual([['256x128x64', '12.5'], ['256x128x64', '12.5']]);
+    const va = tilewave(['validate', attnOut, '--json', '--quiet', '--workers', '1']);
+    expect(va.status, va.stderr).toBe(0);
+    expect(JSON.parse(va.stdout).devices.h200.count).toBe(2);
   });
 });

@@ -1,0 +1,139 @@
+"""What the measurement harnesses share: value lists, the GPU's preset id, kernel names from the
+profiler, per-call timing with CUDA events, and a CSV written aside and renamed when done."""
+import csv
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+# GPU names as torch reports them -> tilewave preset ids (first match wins).
+DEVICE_IDS = [
+    ("H200", "h200"),
+    ("H100", "h100-80gb"),
+    ("A100", "a100-80gb"),
+    ("A40", "a40"),
+    ("B200", "b200"),
+    ("RTX 4070", "rtx-4070"),
+]
+
+
+def parse_values(text, name):
+    """'1,16,64', '64:1024:64' (start:stop:step, stop included) or a mix: a sorted list of ints >= 1."""
+    values = set()
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            if ":" in part:
+                start, stop, step = (int(x) for x in part.split(":"))
+                if step < 1 or stop < start:
+                    raise ValueError
+                values.update(range(start, stop + 1, step))
+            else:
+                values.add(int(part))
+        except ValueError:
+            sys.exit(f"--{name} = {text!r}: expected integers or start:stop:step ranges, comma-separated")
+    if not values or min(values) < 1:
+        sys.exit(f"--{name} = {text!r}: expected at least one integer >= 1")
+    return sorted(values)
+
+
+def import_torch(what):
+    """PyTorch with a CUDA device, or exit with a line saying what is missing."""
+    try:
+        import torch
+    except ImportError:
+        sys.exit(f"PyTorch is not installed: measuring needs PyTorch with CUDA (--dry-run lists the {what} without it)")
+    if not torch.cuda.is_available():
+        sys.exit("no CUDA device visible to PyTorch")
+    return torch
+
+
+def device_id(torch, override):
+    if override:
+        return override
+    name = torch.cuda.get_device_name()
+    for key, preset in DEVICE_IDS:
+        if key in name:
+            return preset
+    sys.exit(f"GPU {name!r} has no tilewave preset id: pass --device-id")
+
+
+def kernels_from_trace(trace):
+    """From a profiler's Chrome trace: the kernels' names in launch order, and the grid "x,y,z" of
+    the first kernel that is not a reduction (a GEMM's main kernel)."""
+    events = trace.get("traceEvents", []) if isinstance(trace, dict) else trace
+    kernels = sorted((e for e in events if e.get("cat") == "kernel"), key=lambda e: e.get("ts", 0))
+    names = [e.get("name", "") for e in kernels]
+    grid = ""
+    for e in kernels:
+        g = (e.get("args") or {}).get("grid")
+        if g and "reduce" not in e.get("name", "").lower():
+            grid = ",".join(str(x) for x in g)
+            break
+    return names, grid
+
+
+def kernels_of_one_call(torch, fn):
+    """Names of the kernels one call launches, in launch order, and the main kernel's grid."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        fn()
+        torch.cuda.synchronize()
+    fd, path = tempfile.mkstemp(suffix=".json")
+    os.close(fd)
+    try:
+        prof.export_chrome_trace(path)
+        with open(path) as f:
+            return kernels_from_trace(json.load(f))
+    finally:
+        os.unlink(path)
+
+
+def median_call_us(torch, call, reps, before=None):
+    """Median time of `reps` calls, each between its own pair of CUDA events (launch included);
+    `before` runs ahead of each call, outside its events (an L2 flush)."""
+    starts = [torch.cuda.Event(enable_timing=True) for _ in range(reps)]
+    ends = [torch.cuda.Event(enable_timing=True) for _ in range(reps)]
+    for i in range(reps):
+        if before is not None:
+            before()
+        starts[i].record()
+        call()
+        ends[i].record()
+    torch.cuda.synchronize()
+    return statistics.median(s.elapsed_time(e) * 1000.0 for s, e in zip(starts, ends))
+
+
+class Rows:
+    """CSV rows written to OUT.partial as they come (a stopped run keeps them), renamed to OUT on
+    close; `expired()` is true once --max-seconds have passed."""
+
+    def __init__(self, out, columns, max_seconds, what):
+        self.out, self.max_seconds, self.what = out, max_seconds, what
+        self.partial = out + ".partial"
+        self.file = open(self.partial, "w", newline="")
+        self.writer = csv.writer(self.file)
+        self.writer.writerow(columns)
+        self.t0 = time.monotonic()
+        self.count = 0
+
+    def expired(self, total):
+        if self.max_seconds and time.monotonic() - self.t0 > self.max_seconds:
+            print(f"--max-seconds {self.max_seconds} reached after {self.count} of {total} {self.what}", file=sys.stderr)
+            return True
+        return False
+
+    def write(self, row):
+        self.writer.writerow(row)
+        self.file.flush()
+        self.count += 1
+
+    def close(self, device):
+        self.file.close()
+        os.replace(self.partial, self.out)
+        print(f"{self.count} {self.what} on {device} in {time.monotonic() - self.t0:.1f} s -> {self.out}", file=sys.stderr)
