@@ -372,7 +372,17 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in Chromium', () => {
     const groups = async () => (await view.locator('#tw-val-table tbody tr td:first-child').allTextContents()).filter((t) => t.includes('='));
     expect(await groups()).toEqual(['dev-a k=1024', 'dev-a k=8192', 'dev-b k=4096']);
     expect(await cell('dev-b k=4096', 1)).toBe('2');
+    // Clicking a group's row highlights its points in both plots; clicking it again clears it.
+    await view.locator('#tw-val-table tbody tr', { hasText: 'dev-a k=8192' }).click();
+    expect(await view.locator('#tw-val-focus').textContent()).toMatch(/Highlighted: dev-a k=8192 \(2 rows\)/);
+    expect(await view.locator('#tw-val-scatter canvas').getAttribute('data-highlighted')).toBe('2');
+    expect(await view.locator('#tw-val-table tbody tr.tw-selected').count()).toBe(1);
+    await view.locator('#tw-val-table tbody tr', { hasText: 'dev-a k=8192' }).click();
+    expect(await view.locator('#tw-val-scatter canvas').getAttribute('data-highlighted')).toBeNull();
+    await view.locator('#tw-val-table tbody tr', { hasText: 'dev-b' }).first().click();
+    expect(await view.locator('#tw-val-error canvas').getAttribute('data-highlighted')).toBe('2');
     await view.locator('#tw-val-group').selectOption('layer');
+    expect(await view.locator('#tw-val-scatter canvas').getAttribute('data-highlighted')).toBeNull();
     expect(await groups()).toEqual(['dev-a layer=attn_post_proj', 'dev-a layer=mlp_down_proj', 'dev-b layer=attn_post_proj', 'dev-b layer=mlp_down_proj']);
     await view.locator('.tw-legend-toggle[data-device="dev-b"]').click();
     expect(await view.locator('#tw-val-table tbody tr', { hasText: 'dev-b' }).count()).toBe(0);

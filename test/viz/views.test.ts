@@ -76,7 +76,12 @@ describe('validation statistics', () => {
     const stats = validationStats(v([['a', 16, 10, 11], ['a', 2048, 100, 95], ['a', 512, 50, 50], ['b', 8, 20, 30], ['b', 128, 40, 32]]));
     const by = Object.fromEntries(stats.map((s) => [s.group, s]));
     expect(Object.keys(by)).toEqual(['a', 'b', 'overall', 'a m<=64', 'a 64<m<=1024', 'a m>1024', 'b m<=64', 'b 64<m<=1024']);
-    expect(by.a).toEqual({ group: 'a', rows: 3, median: 5, p90: 9, mean: 5, bias: 1.67 });
+    expect(by.a).toMatchObject({ group: 'a', rows: 3, median: 5, p90: 9, mean: 5, bias: 1.67 });
+    // Each group knows its rows (the view highlights them); "overall" is every row.
+    const members = (g: string) => [0, 1, 2, 3, 4].filter((i) => by[g]!.member!(i));
+    expect(members('a')).toEqual([0, 1, 2]);
+    expect(members('b 64<m<=1024')).toEqual([4]);
+    expect(by.overall!.member).toBeUndefined();
     expect(by.overall!.median).toBe(10);
     expect(by.overall!.p90).toBe(38);
     expect(by['b 64<m<=1024']!.bias).toBe(-20);
@@ -89,6 +94,7 @@ describe('validation statistics', () => {
     expect(labels(byK)).toEqual(['a k=1024', 'a k=8192', 'b k=512']);
     expect(byK.find((r) => r.group === 'a k=8192')!.rows).toBe(2);
     expect(byK.find((r) => r.group === 'a k=8192')!.bias).toBe(5);
+    expect([0, 1, 2, 3, 4].filter((i) => byK.find((r) => r.group === 'a k=8192')!.member!(i))).toEqual([0, 2]);
     expect(labels(validationStats(data, undefined, 'nk'))).toEqual(['a nk=1x1024', 'a nk=1x8192', 'b nk=1x512']);
     expect(validationGroupKeys(data)).not.toContain('layer');
     const withSources = { ...data, rowSources: ['m:qkv', 'm:down'], rowSource: [1, 0, 1, 0, 0] };

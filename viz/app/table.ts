@@ -20,6 +20,7 @@ export interface TableOptions<T> {
   sort?: { key: string; descending: boolean };
   onRowClick?: (row: T) => void;
   rowTitle?: (row: T) => string | undefined;
+  rowClass?: (row: T) => string | undefined;
   footer?: Child[];
 }
 
@@ -66,7 +67,7 @@ export function sortableTable<T>(rows: T[], columns: Column<T>[], options: Table
     });
     const frag = document.createDocumentFragment();
     for (const row of ordered) {
-      const tr = el('tr', { title: options.rowTitle?.(row) });
+      const tr = el('tr', { title: options.rowTitle?.(row), class: options.rowClass?.(row) });
       for (const c of columns) {
         const content = c.render ? c.render(row) : c.value(row);
         const cls = [c.numeric ? 'tw-num' : '', c.cellClass?.(row) ?? ''].join(' ').trim();

@@ -23,6 +23,8 @@ export interface ErrorStatsRow {
   p90: number;
   mean: number;
   bias: number;
+  /** Whether row i belongs to the group (absent: every row, as for "overall"). */
+  member?: (i: number) => boolean;
 }
 
 /** Signed error in percent: positive when the model is slower than the measurement. */
@@ -30,9 +32,9 @@ export function signedErrorPct(v: ValidationLike, i: number): number {
   return (v.predictedUs[i]! / v.measuredUs[i]! - 1) * 100;
 }
 
-function statsOf(group: string, errors: number[]): ErrorStatsRow {
+function statsOf(group: string, errors: number[], member?: (i: number) => boolean): ErrorStatsRow {
   const s = errorStats(errors);
-  return { group, rows: s.count, median: s.medianAbsPctError, p90: s.p90AbsPctError, mean: s.meanAbsPctError, bias: s.meanSignedPctError };
+  return { group, rows: s.count, median: s.medianAbsPctError, p90: s.p90AbsPctError, mean: s.meanAbsPctError, bias: s.meanSignedPctError, ...(member ? { member } : {}) };
 }
 
 /**
@@ -81,7 +83,11 @@ export function validationStats(v: ValidationLike, include: (i: number) => boole
     all.push(e);
     add(v.devices[v.device[i]!]!, e);
   }
-  const out = [...groups].map(([g, errors]) => statsOf(g, errors));
+  const deviceIs = (name: string) => {
+    const d = v.devices.indexOf(name);
+    return (i: number) => v.device[i] === d;
+  };
+  const out = [...groups].map(([g, errors]) => statsOf(g, errors, deviceIs(g)));
   if (groups.size > 1) out.push(statsOf('overall', all));
   if (by !== 'size') {
     const key = VALIDATION_GROUP_KEYS[by];
@@ -96,7 +102,10 @@ export function validationStats(v: ValidationLike, include: (i: number) => boole
       g.errors.push(signedErrorPct(v, i));
     }
     const sorted = [...keyed].sort(([, a], [, b]) => (a.device < b.device ? -1 : a.device > b.device ? 1 : compareGroupValues(a.value, b.value)));
-    out.push(...sorted.map(([label, g]) => statsOf(label, g.errors)));
+    out.push(...sorted.map(([label, g]) => {
+      const inDevice = deviceIs(g.device);
+      return statsOf(label, g.errors, (i) => inDevice(i) && key.value(v, i) === g.value);
+    }));
     return out;
   }
   const bySize = new Map<string, number[]>();
@@ -109,7 +118,13 @@ export function validationStats(v: ValidationLike, include: (i: number) => boole
   }
   const order = ['m<=64', '64<m<=1024', 'm>1024'];
   const sized = [...bySize].sort((a, b) => a[0].split(' ')[0]!.localeCompare(b[0].split(' ')[0]!) || order.indexOf(a[0].split(' ')[1]!) - order.indexOf(b[0].split(' ')[1]!));
-  if (sized.length > groups.size) out.push(...sized.map(([g, errors]) => statsOf(g, errors)));
+  if (sized.length > groups.size) {
+    out.push(...sized.map(([g, errors]) => {
+      const [device, size] = g.split(' ') as [string, string];
+      const inDevice = deviceIs(device);
+      return statsOf(g, errors, (i) => inDevice(i) && v.ops[v.op[i]!] === 'gemm' && sizeClass(v.m[i]!) === size);
+    }));
+  }
   return out;
 }
 
@@ -155,12 +170,23 @@ export function renderValidation(container: HTMLElement, run: RunModel, options:
     { key: 'bias', label: 'mean err', value: (r) => r.bias, render: (r) => `${r.bias >= 0 ? '+' : ''}${pct(r.bias)}`, numeric: true, title: 'positive: the model is slower than the measurement' },
   ];
   let groupBy: ValidationGroupKey = 'size';
-  const renderStats = () => statsBox.replaceChildren(sortableTable(validationStats(v, include, groupBy), columns, { className: 'tw-compact', id: 'tw-val-table' }));
+  // A clicked row of the table: its points drawn over the others, dimmed (click again to clear).
+  let focus: ErrorStatsRow | null = null;
+  const focusNote = el('p', { class: 'tw-muted', id: 'tw-val-focus' });
+  const setFocus = (row: ErrorStatsRow | null) => {
+    focus = row !== null && row.member !== undefined && focus?.group !== row.group ? row : null;
+    focusNote.textContent = focus === null ? 'Click a row of the table to highlight its points.' : `Highlighted: ${focus.group} (${formatNumber(focus.rows)} rows); click it again to clear.`;
+    redraw();
+  };
+  const renderStats = () =>
+    statsBox.replaceChildren(sortableTable(validationStats(v, include, groupBy), columns, {
+      className: 'tw-compact', id: 'tw-val-table', onRowClick: setFocus, rowClass: (r) => (r.group === focus?.group ? 'tw-selected' : undefined),
+    }));
   const groupSelect = el('select', { id: 'tw-val-group', 'aria-label': 'group rows by' });
   for (const key of validationGroupKeys(v)) groupSelect.append(el('option', { value: key }, VALIDATION_GROUP_KEYS[key].label));
   groupSelect.addEventListener('change', () => {
     groupBy = groupSelect.value as ValidationGroupKey;
-    renderStats();
+    setFocus(null);
   });
   const groupControl = el('label', { class: 'tw-val-group tw-muted' }, 'rows per device grouped by ', groupSelect);
 
@@ -217,7 +243,7 @@ export function renderValidation(container: HTMLElement, run: RunModel, options:
   };
 
   const plots = el('div', { class: 'tw-val-plots' }, scatter.box, errors.box);
-  container.append(groupControl, statsBox, legend, plots, el('p', { class: 'tw-muted' }, `Left: each row's predicted time against its measurement; the diagonal is exact, the dashed lines ±15%. Right: the signed error against m (errors beyond ±${ERROR_CLAMP_PCT}% drawn at the edge as triangles), where steps in the measured times (the kernel the library picks per range of m) show as bands.`));
+  container.append(groupControl, statsBox, focusNote, legend, plots, el('p', { class: 'tw-muted' }, `Left: each row's predicted time against its measurement; the diagonal is exact, the dashed lines ±15%. Right: the signed error against m (errors beyond ±${ERROR_CLAMP_PCT}% drawn at the edge as triangles), where steps in the measured times (the kernel the library picks per range of m) show as bands.`));
 
   const tip = (i: number) => {
     const e = signedErrorPct(v, i);
@@ -243,11 +269,11 @@ export function renderValidation(container: HTMLElement, run: RunModel, options:
     for (const plot of [scatterPlot, errorPlot]) {
       const ids: number[] = [];
       for (let i = 0; i < rows; i++) if (include(i) && (plot !== errorPlot || withM(i))) ids.push(i);
-      drawPoints(plot, ids, (i) => color(v.device[i]!));
+      drawPoints(plot, ids, (i) => color(v.device[i]!), focus?.member);
       plot.tree = quadtree<number>().x(plot.x).y(plot.y).addAll(ids);
     }
   }
-  redraw();
+  setFocus(null);
 }
 
 /** An SVG frame (axes, reference lines) with a canvas over its plot area for the points. */
@@ -267,14 +293,31 @@ function plotFrame(id: string, xLabel: string, yLabel: string, draw: (svg: Retur
   return { box, canvas };
 }
 
-function drawPoints(plot: Plot, ids: number[], color: (i: number) => string): void {
+/**
+ * Draw the points of `ids`; with `highlight`, the others dimmed first and its members over them
+ * (the canvas's data-highlighted attribute counts the members drawn).
+ */
+function drawPoints(plot: Plot, ids: number[], color: (i: number) => string, highlight?: (i: number) => boolean): void {
   const ctx = plot.canvas.getContext('2d');
   if (ctx === null) return;
   const ratio = plot.canvas.width / WIDTH;
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.clearRect(0, 0, WIDTH, HEIGHT);
-  ctx.globalAlpha = ids.length > 5000 ? 0.35 : 0.7;
+  const alpha = ids.length > 5000 ? 0.35 : 0.7;
   const radius = ids.length > 500 ? 2.2 : 3.5;
+  if (highlight === undefined) {
+    plot.canvas.removeAttribute('data-highlighted');
+    drawMarks(ctx, plot, ids, color, alpha, radius);
+    return;
+  }
+  const members = ids.filter(highlight);
+  drawMarks(ctx, plot, ids.filter((i) => !highlight(i)), () => '#9aa0a6', 0.12, radius);
+  drawMarks(ctx, plot, members, color, 0.9, radius + 0.6);
+  plot.canvas.setAttribute('data-highlighted', String(members.length));
+}
+
+function drawMarks(ctx: CanvasRenderingContext2D, plot: Plot, ids: number[], color: (i: number) => string, alpha: number, radius: number): void {
+  ctx.globalAlpha = alpha;
   for (const i of ids) {
     const x = plot.x(i);
     const y = plot.y(i);
