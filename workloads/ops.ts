@@ -33,6 +33,8 @@ export const GemmOpSchema = z.strictObject({
   /** Force a kernel config instead of the heuristic's choice, e.g. "128x256x64" (split-K via splitK). */
   tile: z.string().regex(/^[1-9]\d{0,4}x[1-9]\d{0,4}x[1-9]\d{0,4}$/, { error: 'expected a tile like "128x256x64" (three positive integers)' }).optional(),
   splitK: z.number().int().min(1).optional(),
+  /** Pipeline stages of the forced tile (default: the candidate set's for that tile, else 3); only with tile. */
+  stages: z.number().int().min(1).max(16).optional(),
   /**
    * Force the split of the last partial wave's tiles (1: none); only with splitK 1. It applies
    * when the tiles leave a partial last wave after at least one full one.
@@ -41,6 +43,9 @@ export const GemmOpSchema = z.strictObject({
 }).refine((op) => op.tailSplit === undefined || op.tailSplit === 1 || op.splitK === undefined || op.splitK === 1, {
   error: 'expected tailSplit 1 when splitK > 1 (a tail split only cuts the tiles of an unsplit kernel)',
   path: ['tailSplit'],
+}).refine((op) => op.stages === undefined || op.tile !== undefined, {
+  error: 'expected a tile with stages (stages set the pipeline depth of a forced tile)',
+  path: ['stages'],
 });
 export type GemmOp = z.infer<typeof GemmOpSchema>;
 

@@ -22,6 +22,7 @@ export function registerGemm(program: Command): void {
     .option('--dtype <dtype>', 'fp16 | bf16 | fp8 | tf32 | fp32', 'fp16')
     .option('--tile <MxNxK>', 'force a tile config instead of the heuristic')
     .option('--kernel <name>', "force the tile a library kernel's name says (cuBLAS / CUTLASS, as a profiler shows it for a row-major product)")
+    .option('--stages <s>', 'pipeline stages of the forced tile (with --tile or --kernel)', intOption('--stages', 1))
     .option('--split-k <s>', 'force a split-K factor', intOption('--split-k', 1))
     .option('--tail-split <s>', 'force the split of the last partial wave\'s tiles (1: none)', intOption('--tail-split', 1))
     .option('--set <path=value>', 'override a device-spec field (repeatable)', collect, [])
@@ -35,7 +36,9 @@ export function registerGemm(program: Command): void {
         const named = gemmConfigFromKernelName(opts.kernel);
         if (named === null) throw new UsageError(`--kernel = ${JSON.stringify(opts.kernel)}: no tile in this name (expected a cuBLAS or CUTLASS GEMM kernel name such as ampere_fp16_s16816gemm_fp16_128x64_ldg8_f2f_stages_64x4_tn)`);
         op.tile = named.tile;
+        if (named.stages !== undefined) op.stages = named.stages;
       }
+      if (opts.stages !== undefined) op.stages = opts.stages;
       if (opts.splitK !== undefined) op.splitK = opts.splitK;
       if (opts.tailSplit !== undefined) op.tailSplit = opts.tailSplit;
       const raw: Record<string, unknown> = {

@@ -245,7 +245,7 @@ function tailSplitCandidates(spec: GpuSpec, op: GemmOp, tile: TileConfig, occupa
  */
 export function gemmPlans(spec: GpuSpec, op: GemmOp, occupancyOf: (r: CtaResources) => number): GemmPlan[] {
   const dtype = op.dtype as Dtype;
-  const tiles = op.tile === undefined ? tileCandidates(dtype) : [parseTile(op.tile, dtype)];
+  const tiles = op.tile === undefined ? tileCandidates(dtype) : [parseTile(op.tile, dtype, op.stages)];
   const splits = op.splitK === undefined ? SPLIT_K_CANDIDATES : [op.splitK];
   const plans: GemmPlan[] = [];
   for (const tile of tiles) {
@@ -293,7 +293,7 @@ function estimateStreamKNs(spec: GpuSpec, op: GemmOp, tile: TileConfig, occupanc
 /** Pick tile and split-K for `op` (or honour a forced tile/splitK): the fastest estimate wins. */
 export function planGemm(spec: GpuSpec, op: GemmOp, occupancyOf: (r: CtaResources) => number): GemmPlan {
   const dtype = op.dtype as Dtype;
-  const tiles = op.tile === undefined ? tileCandidates(dtype) : [parseTile(op.tile, dtype)];
+  const tiles = op.tile === undefined ? tileCandidates(dtype) : [parseTile(op.tile, dtype, op.stages)];
   let best: GemmPlan | null = null;
   for (const plan of gemmPlans(spec, op, occupancyOf)) if (best === null || plan.estimatedNs < best.estimatedNs) best = plan;
   if (best === null) {
@@ -304,7 +304,7 @@ export function planGemm(spec: GpuSpec, op: GemmOp, occupancyOf: (r: CtaResource
     if (op.tile !== undefined) {
       const r = ctaResources(tiles[0]!, dtype);
       throw new Error(
-        `field "tile" = "${op.tile}": in ${dtype} a CTA needs ${r.sharedMemoryBytes} B of shared memory and ${r.threads} threads x ${r.registersPerThread} registers; ` +
+        `field "tile" = "${op.tile}"${op.stages !== undefined ? ` (${op.stages} stages)` : ''}: in ${dtype} a CTA needs ${r.sharedMemoryBytes} B of shared memory and ${r.threads} threads x ${r.registersPerThread} registers; ` +
           `an SM of ${spec.id} has ${spec.sm.sharedMemoryBytesPerSm} B and ${spec.sm.registersPerSm} registers (expected a smaller tile, or omit tile)`,
       );
     }
@@ -313,10 +313,11 @@ export function planGemm(spec: GpuSpec, op: GemmOp, occupancyOf: (r: CtaResource
   return best;
 }
 
-function parseTile(text: string, dtype: Dtype): TileConfig {
+function parseTile(text: string, dtype: Dtype, stages?: number): TileConfig {
   const [tileM, tileN, tileK] = text.split('x').map(Number) as [number, number, number];
   const known = tileCandidates(dtype).find((t) => t.tileM === tileM && t.tileN === tileN && t.tileK === tileK);
-  return known ?? { tileM, tileN, tileK, stages: 3, warps: tileM * tileN >= 128 * 256 ? 8 : 4 };
+  const tile = known ?? { tileM, tileN, tileK, stages: 3, warps: tileM * tileN >= 128 * 256 ? 8 : 4 };
+  return stages === undefined ? tile : { ...tile, stages };
 }
 
 /**

@@ -22,18 +22,19 @@ export const ROW_OPS: Record<string, (row: MeasuredRow) => WorkloadOp> = {
 };
 
 /** The CSV column that fills each GEMM op field of a kernel config (for error messages). */
-const KERNEL_COLUMN: Record<string, string> = { tile: 'tile', splitK: 'split_k', tailSplit: 'tail_split' };
+const KERNEL_COLUMN: Record<string, string> = { tile: 'tile', stages: 'stages', splitK: 'split_k', tailSplit: 'tail_split' };
 
 /**
  * Optional columns naming the kernel a GEMM row ran (from a profiler: tile, split_k, tail_split):
  * the row is then simulated with that config instead of the heuristic's, which validates kernel
  * time apart from kernel choice. Empty cells leave the choice to the heuristic.
  */
-function kernelColumns(row: MeasuredRow): { tile?: string; splitK?: number; tailSplit?: number } {
+function kernelColumns(row: MeasuredRow): { tile?: string; stages?: number; splitK?: number; tailSplit?: number } {
   const x = row.extra;
   const num = numberCell;
-  const out: { tile?: string; splitK?: number; tailSplit?: number } = {};
+  const out: { tile?: string; stages?: number; splitK?: number; tailSplit?: number } = {};
   if (x.tile !== undefined && x.tile !== '') out.tile = x.tile;
+  if (num(x.stages) !== undefined) out.stages = num(x.stages);
   if (num(x.split_k) !== undefined) out.splitK = num(x.split_k);
   if (num(x.tail_split) !== undefined) out.tailSplit = num(x.tail_split);
   // A profiler's kernel names (column `kernel`, with the main kernel's `grid`) fill what the
@@ -42,6 +43,7 @@ function kernelColumns(row: MeasuredRow): { tile?: string; splitK?: number; tail
     const named = gemmConfigFromKernels(x.kernel, x.grid ?? '');
     if (named !== null) {
       out.tile = named.tile;
+      if (out.stages === undefined && named.stages !== undefined) out.stages = named.stages;
       if (out.splitK === undefined && named.splitK !== undefined) out.splitK = named.splitK;
     }
   }

@@ -82,6 +82,16 @@ describe('tilewave gemm --kernel', () => {
     const config = JSON.parse(r.stdout).ops[0].config;
     expect(config.tile).toBe('64x128x64');
     expect(config.grid).toBe('3x22x1');
+    expect(config.stages).toBe(4);
+    // The name's pipeline depth is simulated: 6 stages of 32-deep K; --stages overrides it.
+    const six = tilewave(['gemm', '--device', 'a40', '--m', '192', '--n', '2752', '--k', '4096', '--kernel', name.replace('stages_64x4', 'stages_32x6'), '--json']);
+    expect(JSON.parse(six.stdout).ops[0].config).toMatchObject({ tile: '64x128x32', stages: 6 });
+    const two = tilewave(['gemm', '--device', 'a40', '--m', '192', '--n', '2752', '--k', '4096', '--kernel', name, '--stages', '2', '--json']);
+    expect(JSON.parse(two.stdout).ops[0].config).toMatchObject({ tile: '64x128x64', stages: 2 });
+    // Stages without a tile are exit 2 naming the field.
+    const alone = tilewave(['gemm', '--device', 'a40', '--m', '192', '--n', '2752', '--k', '4096', '--stages', '4']);
+    expect(alone.status).toBe(2);
+    expect(alone.stderr).toMatch(/stages.*expected a tile with stages/);
     for (const args of [['--kernel', 'void gemv2T_kernel_val<int, int, __half>(float)'], ['--kernel', name, '--tile', '128x128x64']]) {
       const bad = tilewave(['gemm', '--device', 'a40', '--m', '192', '--n', '2752', '--k', '4096', ...args]);
       expect(bad.status).toBe(2);
