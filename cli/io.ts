@@ -58,6 +58,15 @@ export function intOption(flag: string, min = 0): (value: string) => number {
   };
 }
 
+/** Parse a percentage option ("15" or "15%"), or fail naming the flag. */
+export function percentOption(flag: string): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value.trim().replace(/%$/, ''));
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} ${JSON.stringify(value)}: expected a percentage > 0, such as 15 or 15%`);
+    return n;
+  };
+}
+
 /** Stable JSON for files: 2-space indent and a final newline. */
 export function toJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;

@@ -6,10 +6,10 @@ import { stringify } from 'csv-stringify/sync';
 import { parseMeasuredCsv, type ErrorStats, type MeasuredRow, type SkippedRow } from '../../devices/validation/measured.ts';
 import { skipReason, type Prediction } from '../../devices/validation/predict.ts';
 import { groupKeysHelp, parseGroupKeys, residualGroups } from '../../devices/validation/groups.ts';
-import { CHOICE_CSV_COLUMNS, ROW_CSV_COLUMNS, buildReport, predictionRecords, type ChoiceStats, type ValidationReport } from '../../devices/validation/report.ts';
+import { CHOICE_CSV_COLUMNS, ROW_CSV_COLUMNS, buildReport, checkLimits, predictionRecords, type ChoiceStats, type ValidationReport } from '../../devices/validation/report.ts';
 import { UsageError } from '../errors.ts';
 import { table } from '../format.ts';
-import { collect, intOption, parseSets, toJson, writeFileAtomic } from '../io.ts';
+import { collect, intOption, parseSets, percentOption, toJson, writeFileAtomic } from '../io.ts';
 import { presetIds, resolveDevice } from '../../devices/presets.ts';
 import { progress } from '../progress.ts';
 import { defaultWorkers, runPool } from '../workers/pool.ts';
@@ -31,6 +31,8 @@ export function registerValidate(program: Command): void {
     .option('--every <n>', 'simulate only every n-th usable row (a quick, deterministic sample)', intOption('--every', 1), 1)
     .option('--by <keys>', `also report the error per device grouped by these comma-separated keys: ${groupKeysHelp()}, or any other column of the file`)
     .option('--candidates', 'also simulate every GEMM kernel config the heuristic weighs: how much of the error is the kernel choice (slow: use --every or --device)')
+    .option('--max-median <pct>', 'exit 1 when any device\'s median |error| is above this percentage (a CI gate)', percentOption('--max-median'))
+    .option('--max-p90 <pct>', 'exit 1 when any device\'s p90 |error| is above this percentage (a CI gate)', percentOption('--max-p90'))
     .option('--quiet', 'no progress output')
     .action(async (file: string, opts) => {
       const { report, records, rows, predictions } = await validateFile(file, opts);
@@ -40,8 +42,16 @@ export function registerValidate(program: Command): void {
         const { writeReportHtml } = await import('../../viz/report.ts');
         await writeReportHtml(opts.html, { traces: [validationTrace(file, rows, predictions)] });
       }
+      if (opts.maxMedian !== undefined || opts.maxP90 !== undefined) {
+        report.limits = checkLimits(report, { ...(opts.maxMedian !== undefined ? { medianAbsPctError: opts.maxMedian } : {}), ...(opts.maxP90 !== undefined ? { p90AbsPctError: opts.maxP90 } : {}) });
+      }
       if (opts.json) process.stdout.write(toJson(report));
       else process.stdout.write(`${formatReport(report)}\n`);
+      const exceeded = report.limits?.exceeded ?? [];
+      for (const e of exceeded) {
+        process.stderr.write(`validate: ${e.device} ${e.statistic === 'medianAbsPctError' ? 'median' : 'p90'} |error| ${e.value.toFixed(1)}% is above the limit ${e.limit}%\n`);
+      }
+      if (exceeded.length > 0) process.exitCode = 1;
     });
 }
 

@@ -12,6 +12,8 @@ export interface ValidationReport {
   skipped: { count: number; reasons: Record<string, number> };
   /** Device-spec overrides the rows were simulated with (`validate --set`), when any. */
   overrides?: Record<string, unknown>;
+  /** With `--max-median` / `--max-p90`: the limits per device, and the statistics beyond them. */
+  limits?: AccuracyLimits;
   /** With `--by`: the error per device and group of rows. */
   groups?: ResidualGroups;
   /** With `--candidates`: per device and size class, the kernel choice against its alternatives. */
@@ -30,6 +32,25 @@ export interface ChoiceStats {
   picked: ErrorStats;
   fastest: ErrorStats;
   closest: ErrorStats;
+}
+
+export interface AccuracyLimits {
+  medianAbsPctError?: number;
+  p90AbsPctError?: number;
+  /** Each device statistic beyond its limit (empty: the validation passes). */
+  exceeded: { device: string; statistic: 'medianAbsPctError' | 'p90AbsPctError'; value: number; limit: number }[];
+}
+
+/** Check every device's statistics against accuracy limits (a CI gate: `validate --max-p90 15`). */
+export function checkLimits(report: ValidationReport, limits: { medianAbsPctError?: number; p90AbsPctError?: number }): AccuracyLimits {
+  const exceeded: AccuracyLimits['exceeded'] = [];
+  for (const [device, stats] of Object.entries(report.devices)) {
+    for (const statistic of ['medianAbsPctError', 'p90AbsPctError'] as const) {
+      const limit = limits[statistic];
+      if (limit !== undefined && stats[statistic] > limit) exceeded.push({ device, statistic, value: stats[statistic], limit });
+    }
+  }
+  return { ...limits, exceeded };
 }
 
 /** Signed error of a prediction, % of the measurement: positive when the model is slower. */

@@ -206,6 +206,25 @@ describe('tilewave validate', () => {
     expect(bad.stderr).toMatch(/--by = "k,layr": unknown key "layr".*batch_id/);
   });
 
+  it('--max-median / --max-p90 gate CI: exit 1 naming each device statistic above its limit, 0 within, 2 for a bad limit', () => {
+    const base = tilewave(['validate', csv, '--json', '--workers', '1', '--quiet']);
+    const p90 = JSON.parse(base.stdout).devices['a100-80gb'].p90AbsPctError as number;
+    const over = tilewave(['validate', csv, '--json', '--workers', '1', '--quiet', '--max-p90', String(p90 / 2), '--max-median', '1000%']);
+    expect(over.status).toBe(1);
+    expect(over.stderr).toContain(`validate: a100-80gb p90 |error| ${p90.toFixed(1)}% is above the limit ${p90 / 2}%`);
+    const limits = JSON.parse(over.stdout).limits;
+    expect(limits.p90AbsPctError).toBe(p90 / 2);
+    expect(limits.medianAbsPctError).toBe(1000);
+    expect(limits.exceeded.map((e: { device: string; statistic: string }) => `${e.device} ${e.statistic}`)).toContain('a100-80gb p90AbsPctError');
+    expect(limits.exceeded.every((e: { statistic: string }) => e.statistic === 'p90AbsPctError')).toBe(true);
+    const within = tilewave(['validate', csv, '--workers', '1', '--quiet', '--max-p90', '1000']);
+    expect(within.status).toBe(0);
+    expect(within.stderr).toBe('');
+    const bad = tilewave(['validate', csv, '--max-p90', '-3']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--max-p90 "-3": expected a percentage > 0/);
+  });
+
   it('a missing file or a file without the required columns is exit 2 with one line', () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'a,b\n1,2\n');
