@@ -56,12 +56,24 @@ def load_shapes(args):
         if not shapes:
             sys.exit(f"--shapes {args.shapes!r}: no gemm rows" + (f" of device {args.from_device!r}" if args.from_device else ""))
     else:
-        if not (args.m and args.n and args.k):
-            sys.exit("expected --shapes FILE, or --m, --n and --k")
-        for m in parse_values(args.m, "m"):
-            for n in parse_values(args.n, "n"):
-                for k in parse_values(args.k, "k"):
-                    shapes.append((m, n, k, ""))
+        if not args.m or not (args.nk or (args.n and args.k)):
+            sys.exit("expected --shapes FILE, or --m with --n and --k (or --nk)")
+        if args.nk:
+            pairs = []
+            for part in args.nk.split(","):
+                try:
+                    n, k = (int(x) for x in part.strip().split("x"))
+                    if n < 1 or k < 1:
+                        raise ValueError
+                except ValueError:
+                    sys.exit(f"--nk = {args.nk!r}: expected weight shapes NxK (positive integers), comma-separated")
+                pairs.append((n, k))
+        else:
+            pairs = [(n, k) for n in parse_values(args.n, "n") for k in parse_values(args.k, "k")]
+        # Weight shape by weight shape, m inside: --every then samples m within each shape.
+        for n, k in pairs:
+            for m in parse_values(args.m, "m"):
+                shapes.append((m, n, k, ""))
     return shapes[:: args.every]
 
 
@@ -117,6 +129,7 @@ def main():
     p.add_argument("--m", help="m values: 1,16,64 or start:stop:step (with --n and --k)")
     p.add_argument("--n")
     p.add_argument("--k")
+    p.add_argument("--nk", help="weight shapes instead of --n x --k: 8192x8192,4096x11008 (with --m)")
     p.add_argument("--every", type=int, default=1, help="every n-th shape (a deterministic sample)")
     p.add_argument("--dtype", choices=["fp16", "bf16"], default="fp16")
     p.add_argument("--data", choices=["randn", "zeros"], default="randn", help="operand data (power depends on it)")

@@ -110,7 +110,10 @@ describe('scripts/measure (the measurement harnesses)', () => {
     expect(self.status, self.stderr).toBe(0);
     const dry = spawnSync('python3', [script, '--m', '64:192:64', '--n', '4096', '--k', '1024,2048', '--every', '2', '--dry-run'], { encoding: 'utf8' });
     expect(dry.status, dry.stderr).toBe(0);
-    expect(dry.stdout.trim().split('\n')).toEqual(['64,4096,1024', '128,4096,1024', '192,4096,1024']);
+    // Weight shape by weight shape, m inside, so --every samples m within each shape.
+    expect(dry.stdout.trim().split('\n')).toEqual(['64,4096,1024', '192,4096,1024', '128,4096,2048']);
+    const pairs = spawnSync('python3', [script, '--m', '1,8', '--nk', '8192x28672,1280x8192', '--dry-run'], { encoding: 'utf8' });
+    expect(pairs.stdout.trim().split('\n')).toEqual(['1,8192,28672', '8,8192,28672', '1,1280,8192', '8,1280,8192']);
     const bad = spawnSync('python3', [script, '--m', '0', '--n', '1', '--k', '1', '--dry-run'], { encoding: 'utf8' });
     expect(bad.status).not.toBe(0);
     expect(bad.stderr.trim()).toBe("--m = '0': expected at least one integer >= 1");
@@ -142,5 +145,12 @@ describe('scripts/measure (the measurement harnesses)', () => {
     const va = tilewave(['validate', attnOut, '--json', '--quiet', '--workers', '1']);
     expect(va.status, va.stderr).toBe(0);
     expect(JSON.parse(va.stdout).devices.h200.count).toBe(2);
+    // The one-call device session: gemm-vidur.csv's 44 weight shapes x 259 token counts, every 4th.
+    const all = spawnSync('bash', [join(import.meta.dirname, '..', '..', 'scripts', 'measure', 'run-all.sh')], { encoding: 'utf8', env: { ...env, OUT: join(dir, 'all'), BUDGET_S: '60' } });
+    expect(all.status, all.stderr).toBe(0);
+    const gemmRows = parse(readFileSync(join(dir, 'all', 'gemm.csv'), 'utf8'), { columns: true }) as { m: string; n: string; k: string }[];
+    expect(gemmRows).toHaveLength(Math.ceil((44 * 259) / 4));
+    expect(new Set(gemmRows.map((r) => `${r.n}x${r.k}`)).size).toBe(44);
+    expect(readFileSync(join(dir, 'all', 'attention.csv'), 'utf8').trim().split('\n')).toHaveLength(25);
   });
 });

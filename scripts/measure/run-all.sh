@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# One device session's measurements, as one call: GEMMs of LLM layer shapes (the weight shapes of
+# gemm-vidur.csv, so rows compare one to one), then attention, within BUDGET_S seconds, into $OUT
+# (or out/measure). Each harness stops at its share of the budget and keeps what it measured.
+#   bash scripts/measure/run-all.sh                 # on the GPU machine
+#   BUDGET_S=300 EVERY=8 bash scripts/measure/run-all.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=${OUT:-out/measure}
+budget=${BUDGET_S:-420}
+every=${EVERY:-4}
+mkdir -p "$out"
+export PYTHONUNBUFFERED=1
+
+# Weight shapes (n x k) of the QKV, attention-output, MLP-up and MLP-down layers of Llama-2-7B/70B,
+# CodeLlama-34B, Llama-3-8B/70B and a 2560-wide model, at tensor-parallel degrees 1 to 8.
+nk=1280x8192,1536x4096,2560x2560,2560x8192,2560x10240,2752x4096,3072x4096,4096x512,4096x1024,4096x1376,4096x2048,4096x2752,4096x4096,4096x5504,4096x11008,5120x8192,5504x4096,5504x8192,6144x4096,7168x8192,7680x2560,8192x1024,8192x2048,8192x2752,8192x3584,8192x4096,8192x5504,8192x7168,8192x8192,8192x11008,8192x14336,8192x22016,8192x28672,10240x2560,10240x8192,11008x4096,11008x8192,12288x4096,14336x8192,22016x4096,22016x8192,28672x8192,44032x8192,57344x8192
+# Token counts as in gemm-vidur.csv: 1, 2, 4, every 8 to 1024, every 16 to 2048, every 32 to 4096.
+m=1,2,4,8:1024:8,1040:2048:16,2080:4096:32
+
+nvidia-smi --query-gpu=name,memory.total,clocks.max.sm,clocks.max.mem,power.limit,driver_version --format=csv > "$out/gpu.csv" 2>&1 || true
+python3 scripts/measure/gemm_kernels.py --m "$m" --nk "$nk" --every "$every" --out "$out/gemm.csv" --max-seconds $((budget * 3 / 4))
+python3 scripts/measure/attention_kernels.py --out "$out/attention.csv" --max-seconds $((budget / 4))
+ls -l "$out"
