@@ -26,6 +26,8 @@ interface Pattern {
 const PATTERNS: Pattern[] = [
   // cuBLAS xmma (sm80_xmma_gemm_..._tilesize128x128x32_stage4_..., sm90_xmma_gemm_..._tilesize128x256x64_warpgroupsize2x1x1_...)
   { re: /tilesize(\d+)x(\d+)x(\d+)(?:_stage(\d+))?/, fields: (m) => [+m[1]!, +m[2]!, +m[3]!, +(m[4] ?? 0)] },
+  // cuBLAS 12.8+ nvjet kernels (nvjet_hsh_256x128_64x4_2x1_v_bz_coopA_TNN): tile, K x stages, cluster
+  { re: /^nvjet_[a-z0-9]+_(\d+)x(\d+)_(\d+)x(\d+)_/, fields: (m) => [+m[1]!, +m[2]!, +m[3]!, +m[4]!] },
   // CUTLASS 3 (cutlass3x_sm90_tensorop_gemm_f16_f16_f32_f16_f16_128x256x64_2x1x1_0_tnn_align8_...): tile, then cluster
   { re: /_(\d+)x(\d+)x(\d+)_\d+x\d+x\d+_/, fields: (m) => [+m[1]!, +m[2]!, +m[3]!, 0] },
   // CUTLASS 2 (cutlass_80_tensorop_f16_s16816gemm_relu_f16_256x128_32x3_tn_align8): tile, then K x stages

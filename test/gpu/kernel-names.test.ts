@@ -19,6 +19,7 @@ describe('GEMM configs from profiler kernel names', () => {
     ['sm80_xmma_gemm_f16f16_f16f32_f32_tn_n_tilesize160x128x32_stage4_warpsize2x2x1_tensor16x8x16_kernel', '128x160x32', 4],
     ['sm90_xmma_gemm_f16f16_f16f32_f32_tn_n_tilesize128x256x64_warpgroupsize2x1x1_execute_segment_k_off_kernel__5x_cublas', '256x128x64', undefined],
     ['cutlass_80_tensorop_f16_s16816gemm_relu_f16_256x128_32x3_tn_align8', '128x256x32', 3],
+    ['nvjet_hsh_256x128_64x4_2x1_v_bz_coopA_TNN', '128x256x64', 4],
     ['cutlass3x_sm90_tensorop_gemm_f16_f16_f32_f16_f16_128x256x64_2x1x1_0_tnn_align8_warpspecialized_cooperative_epi_tma', '256x128x64', undefined],
   ])('%s -> %s', (name, tile, stages) => {
     expect(gemmConfigFromKernelName(name)).toEqual(stages === undefined ? { tile } : { tile, stages });
