@@ -19,6 +19,7 @@ nk=1280x8192,1536x4096,2560x2560,2560x8192,2560x10240,2752x4096,3072x4096,4096x5
 m=1,2,4,8:1024:8,1040:2048:16,2080:4096:32
 
 nvidia-smi --query-gpu=name,memory.total,clocks.max.sm,clocks.max.mem,power.limit,driver_version --format=csv > "$out/gpu.csv" 2>&1 || true
+python3 scripts/measure/device_properties.py > "$out/gpu-properties.json"
 python3 scripts/measure/gemm_kernels.py --m "$m" --nk "$nk" --every "$every" --out "$out/gemm.csv" --max-seconds $((budget * 3 / 4))
 python3 scripts/measure/attention_kernels.py --out "$out/attention.csv" --max-seconds $((budget / 4))
 ls -l "$out"

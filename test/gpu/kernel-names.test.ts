@@ -153,5 +153,8 @@ describe('scripts/measure (the measurement harnesses)', () => {
     expect(gemmRows).toHaveLength(Math.ceil((44 * 259) / 4));
     expect(new Set(gemmRows.map((r) => `${r.n}x${r.k}`)).size).toBe(44);
     expect(readFileSync(join(dir, 'all', 'attention.csv'), 'utf8').trim().split('\n')).toHaveLength(25);
+    const props = JSON.parse(readFileSync(join(dir, 'all', 'gpu-properties.json'), 'utf8')).properties;
+    expect(props.multi_processor_count).toEqual({ value: 132, preset: 'sm.count' });
+    expect(props.L2_cache_size.preset).toBe('l2.sizeBytes');
   });
 });
