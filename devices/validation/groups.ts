@@ -7,10 +7,12 @@ import type { Prediction } from './predict.ts';
  * size class hides a pattern (a K that runs slower, one layer faster), these tables show it.
  */
 
-/** Keys derived from a row and its prediction; any other key names a CSV column. */
 const SIZE_ORDER = ['m<=64', '64<m<=1024', 'm>1024'];
 
-/** `rank`: the sort value when it is not the value itself (size classes in order of m). */
+/**
+ * Keys derived from a row and its prediction; any other key names a CSV column. `rank`: the sort
+ * value when it is not the value itself (size classes in order of m).
+ */
 const DERIVED: Record<string, { about: string; of: (row: MeasuredRow, p: Prediction) => string | number; rank?: (row: MeasuredRow) => number }> = {
   m: { about: 'the m column', of: (r) => r.m },
   n: { about: 'the n column', of: (r) => r.n },
