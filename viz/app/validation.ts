@@ -37,10 +37,6 @@ function statsOf(group: string, errors: number[], member?: (i: number) => boolea
   return { group, rows: s.count, median: s.medianAbsPctError, p90: s.p90AbsPctError, mean: s.meanAbsPctError, bias: s.meanSignedPctError, ...(member ? { member } : {}) };
 }
 
-/**
- * Error statistics per device, overall, and per device and size class for GEMM rows (the same
- * groups as the text report; quantiles interpolated between ranks).
- */
 /** What the statistics table can group rows by, besides the device ('size': the size class of m). */
 export type ValidationGroupKey = 'size' | 'k' | 'n' | 'nk' | 'tile' | 'config' | 'layer';
 
@@ -66,7 +62,7 @@ export function validationGroupKeys(v: ValidationLike): ValidationGroupKey[] {
 /**
  * Error statistics per device, overall, then per device and group: by default the size class of m
  * for GEMM rows (the groups of the text report), else `by` (labelled "device k=4096", ordered as
- * `tilewave validate --by`).
+ * `tilewave validate --by`); quantiles interpolated between ranks, as the text report's.
  */
 export function validationStats(v: ValidationLike, include: (i: number) => boolean = () => true, by: ValidationGroupKey = 'size'): ErrorStatsRow[] {
   const groups = new Map<string, number[]>();
