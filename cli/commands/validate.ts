@@ -6,7 +6,7 @@ import { stringify } from 'csv-stringify/sync';
 import { parseMeasuredCsv, type ErrorStats, type MeasuredRow, type SkippedRow } from '../../devices/validation/measured.ts';
 import { skipReason, type Prediction } from '../../devices/validation/predict.ts';
 import { groupKeysHelp, parseGroupKeys, residualGroups } from '../../devices/validation/groups.ts';
-import { CHOICE_CSV_COLUMNS, ROW_CSV_COLUMNS, buildReport, checkLimits, predictionRecords, type ChoiceStats, type ValidationReport } from '../../devices/validation/report.ts';
+import { CANDIDATE_CSV_COLUMNS, CHOICE_CSV_COLUMNS, ROW_CSV_COLUMNS, buildReport, candidateRecords, checkLimits, predictionRecords, type ChoiceStats, type ValidationReport } from '../../devices/validation/report.ts';
 import { UsageError } from '../errors.ts';
 import { table } from '../format.ts';
 import { collect, intOption, parseSets, percentOption, toJson, writeFileAtomic } from '../io.ts';
@@ -31,11 +31,14 @@ export function registerValidate(program: Command): void {
     .option('--every <n>', 'simulate only every n-th usable row (a quick, deterministic sample)', intOption('--every', 1), 1)
     .option('--by <keys>', `also report the error per device grouped by these comma-separated keys: ${groupKeysHelp()}, or any other column of the file`)
     .option('--candidates', 'also simulate every GEMM kernel config the heuristic weighs: how much of the error is the kernel choice (slow: use --every or --device)')
+    .option('--candidates-csv <file>', 'with --candidates: also write every simulated config of every GEMM row as CSV (estimate, simulated time, error, the pick)')
     .option('--max-median <pct>', 'exit 1 when any device\'s median |error| is above this percentage (a CI gate)', percentOption('--max-median'))
     .option('--max-p90 <pct>', 'exit 1 when any device\'s p90 |error| is above this percentage (a CI gate)', percentOption('--max-p90'))
     .option('--quiet', 'no progress output')
     .action(async (file: string, opts) => {
+      if (opts.candidatesCsv !== undefined && !opts.candidates) throw new UsageError('--candidates-csv needs --candidates (every config simulated: use --every or --device to keep it short)');
       const { report, records, rows, predictions } = await validateFile(file, opts);
+      if (opts.candidatesCsv) writeFileAtomic(opts.candidatesCsv, stringify(candidateRecords(rows, predictions), { header: true, columns: [...CANDIDATE_CSV_COLUMNS] }));
       const columns = opts.candidates ? [...ROW_CSV_COLUMNS, ...CHOICE_CSV_COLUMNS] : [...ROW_CSV_COLUMNS];
       if (opts.rows) writeFileAtomic(opts.rows, stringify(records, { header: true, columns }));
       if (opts.html) {

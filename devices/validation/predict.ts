@@ -121,6 +121,8 @@ export interface KernelChoice {
   /** The config closest to the measurement: the error left if the choice were always right. */
   closestUs: number;
   closestConfig: string;
+  /** Every config simulated, fastest first (`validate --candidates-csv`). */
+  all: { config: string; estimatedUs: number; simulatedUs: number; chosen: boolean; waves: number; workItems: number }[];
 }
 
 /**
@@ -147,5 +149,8 @@ function kernelChoice(candidates: GemmCandidate[], measuredUs: number): KernelCh
   const fastest = candidates[0]!;
   let closest = fastest;
   for (const c of candidates) if (Math.abs(Math.log(c.simulatedUs / measuredUs)) < Math.abs(Math.log(closest.simulatedUs / measuredUs))) closest = c;
-  return { candidates: candidates.length, fastestUs: fastest.simulatedUs, fastestConfig: candidateLabel(fastest), closestUs: closest.simulatedUs, closestConfig: candidateLabel(closest) };
+  return {
+    candidates: candidates.length, fastestUs: fastest.simulatedUs, fastestConfig: candidateLabel(fastest), closestUs: closest.simulatedUs, closestConfig: candidateLabel(closest),
+    all: candidates.map((c) => ({ config: candidateLabel(c), estimatedUs: c.estimatedUs, simulatedUs: c.simulatedUs, chosen: c.chosen, waves: c.waves, workItems: c.workItems })),
+  };
 }

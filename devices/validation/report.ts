@@ -131,6 +131,27 @@ function choiceStats(rows: MeasuredRow[], predictions: Prediction[]): Record<str
   return out;
 }
 
+/** Columns of `validate --candidates-csv`: one line per row and simulated kernel config. */
+export const CANDIDATE_CSV_COLUMNS = ['line', 'device', 'm', 'n', 'k', 'measured_us', 'config', 'estimated_us', 'simulated_us', 'error_pct', 'chosen', 'waves', 'work_items'] as const;
+
+/**
+ * Every simulated config of every GEMM row (`--candidates`), for kernel-choice studies outside
+ * tilewave: which rule over the configs would have matched the library.
+ */
+export function candidateRecords(rows: MeasuredRow[], predictions: Prediction[]): Record<string, string | number>[] {
+  const out: Record<string, string | number>[] = [];
+  rows.forEach((r, i) => {
+    for (const c of predictions[i]!.choice?.all ?? []) {
+      out.push({
+        line: r.line, device: r.device, m: r.m, n: r.n, k: r.k, measured_us: r.measuredUs, config: c.config,
+        estimated_us: Math.round(c.estimatedUs * 1000) / 1000, simulated_us: Math.round(c.simulatedUs * 1000) / 1000,
+        error_pct: Math.round(signedErrorPct(c.simulatedUs, r.measuredUs) * 10) / 10, chosen: c.chosen ? 1 : 0, waves: c.waves, work_items: c.workItems,
+      });
+    }
+  });
+  return out;
+}
+
 /** Columns of the per-row CSV (`tilewave validate --rows FILE`), in order. */
 export const ROW_CSV_COLUMNS = ['line', 'device', 'op', 'dtype', 'm', 'n', 'k', 'measured_us', 'predicted_us', 'error_pct', 'config', 'source'] as const;
 

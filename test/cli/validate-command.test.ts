@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { errorStats, sizeClass } from '../../devices/validation/measured.ts';
 import { validationStats } from '../../viz/app/validation.ts';
@@ -116,9 +117,22 @@ describe('tilewave validate', () => {
 
   it('--every samples rows deterministically; --candidates splits the error into kernel choice and kernel time', () => {
     const out = join(dir, 'choice.csv');
-    const r = tilewave(['validate', csv, '--candidates', '--every', '2', '--rows', out, '--json', '--workers', '1', '--quiet']);
+    const all = join(dir, 'candidates.csv');
+    const r = tilewave(['validate', csv, '--candidates', '--every', '2', '--rows', out, '--candidates-csv', all, '--json', '--workers', '1', '--quiet']);
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
+    // --candidates-csv: every simulated config of every row, one of them the pick, the fastest the row's fastest_us.
+    const configs = parse(readFileSync(all, 'utf8'), { columns: true }) as Record<string, string>[];
+    const rowsOut = parse(readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[];
+    for (const row of rowsOut) {
+      const mine = configs.filter((c) => c.line === row.line);
+      expect(mine).toHaveLength(Number(row.candidates));
+      expect(mine.filter((c) => c.chosen === '1').map((c) => c.config)).toEqual([row.config]);
+      expect(Math.min(...mine.map((c) => Number(c.simulated_us)))).toBeCloseTo(Number(row.fastest_us), 2);
+    }
+    const lone = tilewave(['validate', csv, '--candidates-csv', all]);
+    expect(lone.status).toBe(2);
+    expect(lone.stderr).toMatch(/--candidates-csv needs --candidates/);
     // Usable rows are the three known-device GEMMs; every 2nd keeps the 1st and the 3rd.
     expect(report.overall.count).toBe(2);
     const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => l.split(','));
