@@ -254,7 +254,7 @@ export function gemmPlans(spec: GpuSpec, op: GemmOp, occupancyOf: (r: CtaResourc
     // Kernel libraries keep their small-M kernels (64-row tiles) for small M, as in decode; a
     // larger M gets 128- and 256-row tiles even when that pads rows (hence the measured steps in
     // time every 128 rows).
-    if (tile.tileM < 128 && op.m > tile.tileM && op.tile === undefined) continue;
+    if (tile.tileM < 128 && op.m > tile.tileM && op.tile === undefined && !spec.sm.smallMTilesAtAnyM) continue;
     const kIters = Math.ceil(op.k / tile.tileK);
     for (const splitK of splits) {
       // The heuristic gives each split at least two K iterations (else splitting only adds

@@ -49,6 +49,12 @@ export const GpuSpecSchema = z.strictObject({
      * which shapes the libraries run that way (docs/calibration.md).
      */
     streamKGemm: z.boolean().default(false),
+    /**
+     * What-if: the GEMM heuristic keeps its 64-row tiles past m = 64 (libraries have them: cuBLAS's
+     * `128x64` kernels are 64 rows of m for a row-major product). Off on every preset: with them the
+     * model's picks run 6-8% fast on Ampere mid-m (docs/calibration.md).
+     */
+    smallMTilesAtAnyM: z.boolean().default(false),
   }),
   tensor: z.strictObject({
     /** Dense peak FLOP/s per dtype, whole chip (fp32 = SIMT CUDA-core rate). */

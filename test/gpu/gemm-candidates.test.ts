@@ -27,6 +27,21 @@ describe('GEMM kernel candidates', () => {
     }
   });
 
+  it('64-row tiles past m = 64 only with the sm.smallMTilesAtAnyM what-if', () => {
+    const op = gemmOp({ m: 192, n: 2752, k: 4096 });
+    const rowsOf = (spec: ReturnType<typeof resolveDevice>) => {
+      const gpu = new GpuDevice(new Simulation(), spec, new TraceRecorder(), 'none');
+      return new Set(gemmPlans(spec, op, (r) => gpu.occupancy(r)).map((p) => p.tile.tileM));
+    };
+    expect(rowsOf(resolveDevice('a40')).has(64)).toBe(false);
+    const whatIf = resolveDevice('a40', { 'sm.smallMTilesAtAnyM': true });
+    expect(rowsOf(whatIf).has(64)).toBe(true);
+    // Here the 64-row tile is what the library evidently ran (55 µs measured; 87 µs with 128-row tiles).
+    const { timeNs, configs } = simulateOpAlone(whatIf, op);
+    expect(configs.map((c) => c.tile)).toEqual(['64x128x64']);
+    expect(timeNs).toBeLessThan(simulateOpAlone(resolveDevice('a40'), op).timeNs * 0.7);
+  });
+
   it('simulates every plan; the pick is the kernel a plain run simulates, and the list is fastest first', () => {
     const spec = resolveDevice('h100-80gb');
     const op = gemmOp({ m: 640, n: 8192, k: 4096 });
