@@ -74,7 +74,25 @@ def load_shapes(args):
         for n, k in pairs:
             for m in parse_values(args.m, "m"):
                 shapes.append((m, n, k, ""))
+        return coarse_first(shapes[:: args.every])
     return shapes[:: args.every]
+
+
+def coarse_first(shapes):
+    """Reorder a grid so that a run stopped early (--max-seconds) still covers every weight shape:
+    each shape's first m, then every 64th, 32nd, ... m of every shape (a stable sort on how many
+    times two divides the m's index within its weight shape)."""
+    index, seen = [], {}
+    for m, n, k, _ in shapes:
+        j = seen.get((n, k), 0)
+        seen[(n, k)] = j + 1
+        index.append(j)
+
+    def level(j):
+        return 64 if j == 0 else min(64, (j & -j).bit_length() - 1)
+
+    order = sorted(range(len(shapes)), key=lambda i: -level(index[i]))
+    return [shapes[i] for i in order]
 
 
 def self_test():

@@ -111,10 +111,11 @@ describe('scripts/measure (the measurement harnesses)', () => {
     expect(self.status, self.stderr).toBe(0);
     const dry = spawnSync('python3', [script, '--m', '64:192:64', '--n', '4096', '--k', '1024,2048', '--every', '2', '--dry-run'], { encoding: 'utf8' });
     expect(dry.status, dry.stderr).toBe(0);
-    // Weight shape by weight shape, m inside, so --every samples m within each shape.
-    expect(dry.stdout.trim().split('\n')).toEqual(['64,4096,1024', '192,4096,1024', '128,4096,2048']);
-    const pairs = spawnSync('python3', [script, '--m', '1,8', '--nk', '8192x28672,1280x8192', '--dry-run'], { encoding: 'utf8' });
-    expect(pairs.stdout.trim().split('\n')).toEqual(['1,8192,28672', '8,8192,28672', '1,1280,8192', '8,1280,8192']);
+    // --every samples m within each weight shape (64 and 192 of k = 1024, 128 of k = 2048), and the
+    // grid runs coarse first: every shape's first m, then the rest, so a stopped run covers all shapes.
+    expect(dry.stdout.trim().split('\n')).toEqual(['64,4096,1024', '128,4096,2048', '192,4096,1024']);
+    const pairs = spawnSync('python3', [script, '--m', '1,8,16,24', '--nk', '8192x28672,1280x8192', '--dry-run'], { encoding: 'utf8' });
+    expect(pairs.stdout.trim().split('\n')).toEqual(['1,8192,28672', '1,1280,8192', '16,8192,28672', '16,1280,8192', '8,8192,28672', '24,8192,28672', '8,1280,8192', '24,1280,8192']);
     const bad = spawnSync('python3', [script, '--m', '0', '--n', '1', '--k', '1', '--dry-run'], { encoding: 'utf8' });
     expect(bad.status).not.toBe(0);
     expect(bad.stderr.trim()).toBe("--m = '0': expected at least one integer >= 1");
