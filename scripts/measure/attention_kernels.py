@@ -19,10 +19,10 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import Rows, device_id, import_torch, kernels_of_one_call, median_call_us, parse_values  # noqa: E402
+from common import GpuSampler, Rows, device_id, import_torch, kernels_of_one_call, parse_values, time_calls  # noqa: E402
 
 COLUMNS = ["device", "op", "impl", "dtype", "m", "n", "k", "batch", "heads", "kv_heads", "seq_q", "seq_kv",
-           "head_dim", "causal", "measured_us", "source", "kernel"]
+           "head_dim", "causal", "measured_us", "source", "kernel", "sm_clock_mhz", "power_w"]
 
 
 def setups(args):
@@ -60,6 +60,7 @@ def measure(args, todo):
 
     fn = flash if args.impl == "flash2" else standard
     source = f"measured: torch {torch.__version__} on {torch.cuda.get_device_name()}, {args.impl}, CUDA events, median of {args.reps}"
+    sampler = GpuSampler()
     out = Rows(args.out, COLUMNS, args.max_seconds, "setups")
     for batch, heads, seq, hd, causal in todo:
         if out.expired(len(todo)):
@@ -75,9 +76,9 @@ def measure(args, todo):
             torch.cuda.empty_cache()
             continue
         names, _ = kernels_of_one_call(torch, call)
-        us = median_call_us(torch, call, args.reps)
+        us, clock, power = time_calls(torch, call, args.reps, sampler=sampler)
         out.write([dev, "attention", args.impl, args.dtype, seq, seq, hd, batch, heads, heads, seq, seq, hd,
-                   str(causal).lower(), f"{us:.2f}", source, "; ".join(names)])
+                   str(causal).lower(), f"{us:.2f}", source, "; ".join(names), clock, power])
         del q, k, v
     out.close(dev)
 

@@ -94,9 +94,33 @@ def kernels_of_one_call(torch, fn):
         os.unlink(path)
 
 
-def median_call_us(torch, call, reps, before=None):
+class GpuSampler:
+    """The SM clock (MHz) and board power (W) read through NVML (nvidia-ml-py) while kernels run;
+    no readings where NVML is missing."""
+
+    def __init__(self):
+        try:
+            import pynvml
+
+            pynvml.nvmlInit()
+            self.nvml, self.handle = pynvml, pynvml.nvmlDeviceGetHandleByIndex(0)
+        except Exception:  # no NVML: the columns stay empty
+            self.nvml = None
+
+    def sample(self):
+        if self.nvml is None:
+            return None
+        try:
+            return (self.nvml.nvmlDeviceGetClockInfo(self.handle, self.nvml.NVML_CLOCK_SM),
+                    self.nvml.nvmlDeviceGetPowerUsage(self.handle) / 1000.0)
+        except Exception:
+            return None
+
+
+def time_calls(torch, call, reps, before=None, sampler=None):
     """Median time of `reps` calls, each between its own pair of CUDA events (launch included);
-    `before` runs ahead of each call, outside its events (an L2 flush)."""
+    `before` runs ahead of each call, outside its events (an L2 flush). While the GPU works through
+    them, `sampler` is read as often as it answers: the median SM clock and power, or '' for none."""
     starts = [torch.cuda.Event(enable_timing=True) for _ in range(reps)]
     ends = [torch.cuda.Event(enable_timing=True) for _ in range(reps)]
     for i in range(reps):
@@ -105,8 +129,18 @@ def median_call_us(torch, call, reps, before=None):
         starts[i].record()
         call()
         ends[i].record()
+    readings = []
+    while sampler is not None and not ends[-1].query():
+        r = sampler.sample()
+        if r is None:
+            break
+        readings.append(r)
+        time.sleep(0.0002)
     torch.cuda.synchronize()
-    return statistics.median(s.elapsed_time(e) * 1000.0 for s, e in zip(starts, ends))
+    us = statistics.median(s.elapsed_time(e) * 1000.0 for s, e in zip(starts, ends))
+    clock = f"{statistics.median(r[0] for r in readings):.0f}" if readings else ""
+    power = f"{statistics.median(r[1] for r in readings):.0f}" if readings else ""
+    return us, clock, power
 
 
 class Rows:

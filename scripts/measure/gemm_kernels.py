@@ -26,9 +26,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import Rows, device_id, import_torch, kernels_from_trace, kernels_of_one_call, median_call_us, parse_values  # noqa: E402
+from common import GpuSampler, Rows, device_id, import_torch, kernels_from_trace, kernels_of_one_call, parse_values, time_calls  # noqa: E402
 
-COLUMNS = ["device", "op", "dtype", "m", "n", "k", "measured_us", "source", "kernel", "grid"]
+COLUMNS = ["device", "op", "dtype", "m", "n", "k", "measured_us", "source", "kernel", "grid", "sm_clock_mhz", "power_w"]
 
 def load_shapes(args):
     """(m, n, k, source) tuples, deduplicated, in file or grid order."""
@@ -121,6 +121,7 @@ def measure(args, shapes):
         f"CUDA events, median of {args.reps}{', L2 flushed' if args.flush_l2 else ''}, {args.data} data"
     )
     flush = torch.empty(256 * 2**20, dtype=torch.uint8, device="cuda") if args.flush_l2 else None
+    sampler = GpuSampler()
     out = Rows(args.out, COLUMNS, args.max_seconds, "shapes")
     for m, n, k, _ in shapes:
         if out.expired(len(shapes)):
@@ -134,8 +135,8 @@ def measure(args, shapes):
         for _ in range(args.warmup):
             call()
         names, grid = kernels_of_one_call(torch, call)
-        us = median_call_us(torch, call, args.reps, before=flush.zero_ if flush is not None else None)
-        out.write([dev, "gemm", args.dtype, m, n, k, f"{us:.2f}", source, "; ".join(names), grid])
+        us, clock, power = time_calls(torch, call, args.reps, before=flush.zero_ if flush is not None else None, sampler=sampler)
+        out.write([dev, "gemm", args.dtype, m, n, k, f"{us:.2f}", source, "; ".join(names), grid, clock, power])
         del x, wt
     out.close(dev)
 

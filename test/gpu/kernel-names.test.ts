@@ -144,6 +144,9 @@ describe('scripts/measure (the measurement harnesses)', () => {
     expect(JSON.parse(v.stdout).devices.h200.count).toBe(2);
     const rows = parse(readFileSync(rowsOut, 'utf8'), { columns: true }) as { config: string; measured_us: string }[];
     expect(rows.map((r) => [r.config, r.measured_us])).toEqual([['256x128x64', '12.5'], ['256x128x64', '12.5']]);
+    // NVML (a stand-in too) read while the kernels ran: SM clock and board power per row.
+    const measured = parse(readFileSync(gemmOut, 'utf8'), { columns: true }) as { sm_clock_mhz: string; power_w: string }[];
+    expect(measured.map((r) => [r.sm_clock_mhz, r.power_w])).toEqual([['1755', '612'], ['1755', '612']]);
     const va = tilewave(['validate', attnOut, '--json', '--quiet', '--workers', '1']);
     expect(va.status, va.stderr).toBe(0);
     expect(JSON.parse(va.stdout).devices.h200.count).toBe(2);
