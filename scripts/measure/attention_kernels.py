@@ -102,6 +102,8 @@ def main():
     for name in ("reps", "tokens", "hidden"):
         if getattr(args, name) < 1:
             sys.exit(f"--{name.replace('_', '-')} = {getattr(args, name)}: expected an integer >= 1")
+    if args.warmup < 0 or args.max_seconds < 0:
+        sys.exit("--warmup and --max-seconds: expected numbers >= 0")
     todo = setups(args)
     if args.dry_run:
         for batch, heads, seq, hd, causal in todo:
