@@ -66,9 +66,10 @@ function splitsInside(name: string): boolean {
  * the kernels one call launched ('; '-separated, in launch order), and `grid`, the main kernel's
  * grid "x,y,z". A split-K reduction among the kernels means the main kernel's grid z counts the
  * K splits (cuBLAS lays splits along z); without one, and with no name that splits K inside the
- * kernel, the GEMM ran unsplit (splitK 1). Returns null when no kernel name carries a tile.
+ * kernel, the GEMM ran unsplit (splitK 1, tailSplit 1). Returns null when no kernel name carries a
+ * tile.
  */
-export function gemmConfigFromKernels(kernels: string, grid = ''): (NamedGemmConfig & { splitK?: number }) | null {
+export function gemmConfigFromKernels(kernels: string, grid = ''): (NamedGemmConfig & { splitK?: number; tailSplit?: number }) | null {
   const names = kernels.split(';').map((s) => s.trim()).filter((s) => s !== '');
   let config: NamedGemmConfig | null = null;
   for (const name of names) if (config === null) config = gemmConfigFromKernelName(name);
@@ -77,5 +78,6 @@ export function gemmConfigFromKernels(kernels: string, grid = ''): (NamedGemmCon
     const z = Number(grid.split(/[,x ]+/).filter((s) => s !== '')[2]);
     return Number.isInteger(z) && z > 1 ? { ...config, splitK: z } : config;
   }
-  return names.some(splitsInside) ? config : { ...config, splitK: 1 };
+  // Unsplit: no split-K, and no split of a persistent kernel's last round either.
+  return names.some(splitsInside) ? config : { ...config, splitK: 1, tailSplit: 1 };
 }

@@ -45,6 +45,7 @@ function kernelColumns(row: MeasuredRow): { tile?: string; stages?: number; spli
       out.tile = named.tile;
       if (out.stages === undefined && named.stages !== undefined) out.stages = named.stages;
       if (out.splitK === undefined && named.splitK !== undefined) out.splitK = named.splitK;
+      if (out.tailSplit === undefined && named.tailSplit !== undefined && (out.splitK ?? 1) === 1) out.tailSplit = named.tailSplit;
     }
   }
   return out;

@@ -40,12 +40,12 @@ describe('GEMM configs from profiler kernel names', () => {
     const reduce = 'void splitKreduce_kernel<32, 16, int, float, __half>(cublasSplitKParams<float>)';
     expect(gemmConfigFromKernels(`${main}; ${reduce}`, '43,2,3')).toEqual({ tile: '64x128x64', stages: 4, splitK: 3 });
     // No reduction: unsplit, and z is not a split count (batched GEMMs lay batches along z).
-    expect(gemmConfigFromKernels(main, '43,2,3')).toEqual({ tile: '64x128x64', stages: 4, splitK: 1 });
+    expect(gemmConfigFromKernels(main, '43,2,3')).toEqual({ tile: '64x128x64', stages: 4, splitK: 1, tailSplit: 1 });
     // A reduction but no split count in the grid: the heuristic picks the split for that tile.
     expect(gemmConfigFromKernels(`${reduce}; ${main}`, '43 2 1')).toEqual({ tile: '64x128x64', stages: 4 });
     // A kernel that splits K inside itself (segment-K on): left to the heuristic too.
     expect(gemmConfigFromKernels('sm90_xmma_gemm_f16f16_f16f32_f32_tn_n_tilesize128x256x64_warpgroupsize2x1x1_execute_segment_k_on_kernel__5x_cublas')).toEqual({ tile: '256x128x64' });
-    expect(gemmConfigFromKernels('sm90_xmma_gemm_f16f16_f16f32_f32_tn_n_tilesize128x256x64_warpgroupsize2x1x1_execute_segment_k_off_kernel__5x_cublas')).toEqual({ tile: '256x128x64', splitK: 1 });
+    expect(gemmConfigFromKernels('sm90_xmma_gemm_f16f16_f16f32_f32_tn_n_tilesize128x256x64_warpgroupsize2x1x1_execute_segment_k_off_kernel__5x_cublas')).toEqual({ tile: '256x128x64', splitK: 1, tailSplit: 1 });
     expect(gemmConfigFromKernels('void gemv2T_kernel_val<int, int, __half>(float)', '1,1,1')).toBeNull();
   });
 });
@@ -89,6 +89,12 @@ describe('tilewave gemm --kernel', () => {
     expect(JSON.parse(six.stdout).ops[0].config).toMatchObject({ tile: '64x128x32', stages: 6 });
     const two = tilewave(['gemm', '--device', 'a40', '--m', '192', '--n', '2752', '--k', '4096', '--kernel', name, '--stages', '2', '--json']);
     expect(JSON.parse(two.stdout).ops[0].config).toMatchObject({ tile: '64x128x64', stages: 2 });
+    // A Hopper kernel with segment-K off ran unsplit: no tail split where the heuristic would cut the last round.
+    const hopper = (segment: 'on' | 'off') => JSON.parse(tilewave(['gemm', '--device', 'h100-80gb', '--m', '3904', '--n', '1280', '--k', '8192', '--json', '--kernel',
+      `sm90_xmma_gemm_f16f16_f16f32_f32_tn_n_tilesize256x128x64_warpgroupsize2x1x1_execute_segment_k_${segment}_kernel__5x_cublas`]).stdout).ops[0].config;
+    expect(hopper('off')).toMatchObject({ tile: '128x256x64', splitK: 1 });
+    expect(hopper('off').tailSplit ?? 1).toBe(1);
+    expect(hopper('on').tailSplit).toBeGreaterThan(1);
     // Stages without a tile are exit 2 naming the field.
     const alone = tilewave(['gemm', '--device', 'a40', '--m', '192', '--n', '2752', '--k', '4096', '--stages', '4']);
     expect(alone.status).toBe(2);
