@@ -81,6 +81,7 @@ def kernels_of_one_call(torch, fn):
     """Names of the kernels one call launches, in launch order, and the main kernel's grid."""
     from torch.profiler import ProfilerActivity, profile
 
+    torch.cuda.synchronize()  # earlier calls' kernels must not land in this profile
     with profile(activities=[ProfilerActivity.CUDA]) as prof:
         fn()
         torch.cuda.synchronize()

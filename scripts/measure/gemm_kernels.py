@@ -2,10 +2,12 @@
 """Measure GEMM kernel times on a real GPU, with the kernels the library ran.
 
 Writes the measured-data CSV that `tilewave validate` reads (the format of
-shared/data/measured/gemm-vidur.csv) plus two columns: `kernel`, the names of the kernels one call
-launched ('; '-separated, in launch order), and `grid`, the main kernel's grid "x,y,z". validate
-reads the tile (and a split-K count) from them, so such rows validate kernel time apart from
-kernel choice (devices/validation/kernel-names.ts).
+shared/data/measured/gemm-vidur.csv) plus `kernel`, the names of the kernels one call launched
+('; '-separated, in launch order), `grid`, the main kernel's grid "x,y,z", and `sm_clock_mhz` and
+`power_w`, read through NVML while the timed calls ran. validate reads the tile (and a split-K
+count) from the names, so such rows validate kernel time apart from kernel choice
+(devices/validation/kernel-names.ts). With --shapes, each row's source ends with the source of the
+shape it re-measures (`validate --by layer` then groups the new rows by layer too).
 
 The method follows the Vidur profiles behind gemm-vidur.csv, so both can be compared row by row:
 y = torch.nn.functional.linear(x, w), x [m, k], w [n, k] (row-major, the layout of nn.Linear), fp16
@@ -29,6 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import GpuSampler, Rows, device_id, import_torch, kernels_from_trace, kernels_of_one_call, parse_values, time_calls  # noqa: E402
 
 COLUMNS = ["device", "op", "dtype", "m", "n", "k", "measured_us", "source", "kernel", "grid", "sm_clock_mhz", "power_w"]
+
 
 def load_shapes(args):
     """(m, n, k, source) tuples, deduplicated, in file or grid order."""
@@ -61,19 +64,20 @@ def load_shapes(args):
         if args.nk:
             pairs = []
             for part in args.nk.split(","):
+                shape, _, label = part.strip().partition("=")
                 try:
-                    n, k = (int(x) for x in part.strip().split("x"))
+                    n, k = (int(x) for x in shape.split("x"))
                     if n < 1 or k < 1:
                         raise ValueError
                 except ValueError:
-                    sys.exit(f"--nk = {args.nk!r}: expected weight shapes NxK (positive integers), comma-separated")
-                pairs.append((n, k))
+                    sys.exit(f"--nk = {args.nk!r}: expected weight shapes NxK or NxK=layer (positive integers), comma-separated")
+                pairs.append((n, k, f"layer:{label}" if label else ""))
         else:
-            pairs = [(n, k) for n in parse_values(args.n, "n") for k in parse_values(args.k, "k")]
+            pairs = [(n, k, "") for n in parse_values(args.n, "n") for k in parse_values(args.k, "k")]
         # Weight shape by weight shape, m inside: --every then samples m within each shape.
-        for n, k in pairs:
+        for n, k, label in pairs:
             for m in parse_values(args.m, "m"):
-                shapes.append((m, n, k, ""))
+                shapes.append((m, n, k, label))
         return coarse_first(shapes[:: args.every])
     return shapes[:: args.every]
 
@@ -123,7 +127,7 @@ def measure(args, shapes):
     flush = torch.empty(256 * 2**20, dtype=torch.uint8, device="cuda") if args.flush_l2 else None
     sampler = GpuSampler()
     out = Rows(args.out, COLUMNS, args.max_seconds, "shapes")
-    for m, n, k, _ in shapes:
+    for m, n, k, shape_source in shapes:
         if out.expired(len(shapes)):
             break
         make = torch.zeros if args.data == "zeros" else torch.randn
@@ -136,7 +140,8 @@ def measure(args, shapes):
             call()
         names, grid = kernels_of_one_call(torch, call)
         us, clock, power = time_calls(torch, call, args.reps, before=flush.zero_ if flush is not None else None, sampler=sampler)
-        out.write([dev, "gemm", args.dtype, m, n, k, f"{us:.2f}", source, "; ".join(names), grid, clock, power])
+        row_source = f"{source}; shape of {shape_source}" if shape_source else source
+        out.write([dev, "gemm", args.dtype, m, n, k, f"{us:.2f}", row_source, "; ".join(names), grid, clock, power])
         del x, wt
     out.close(dev)
 
@@ -148,7 +153,7 @@ def main():
     p.add_argument("--m", help="m values: 1,16,64 or start:stop:step (with --n and --k)")
     p.add_argument("--n")
     p.add_argument("--k")
-    p.add_argument("--nk", help="weight shapes instead of --n x --k: 8192x8192,4096x11008 (with --m)")
+    p.add_argument("--nk", help="weight shapes instead of --n x --k: 8192x8192,4096x11008, each optionally =layer (with --m)")
     p.add_argument("--every", type=int, default=1, help="every n-th shape (a deterministic sample)")
     p.add_argument("--dtype", choices=["fp16", "bf16"], default="fp16")
     p.add_argument("--data", choices=["randn", "zeros"], default="randn", help="operand data (power depends on it)")

@@ -12,9 +12,10 @@ every=${EVERY:-4}
 mkdir -p "$out"
 export PYTHONUNBUFFERED=1
 
-# Weight shapes (n x k) of the QKV, attention-output, MLP-up and MLP-down layers of Llama-2-7B/70B,
-# CodeLlama-34B, Llama-3-8B/70B and a 2560-wide model, at tensor-parallel degrees 1 to 8.
-nk=1280x8192,1536x4096,2560x2560,2560x8192,2560x10240,2752x4096,3072x4096,4096x512,4096x1024,4096x1376,4096x2048,4096x2752,4096x4096,4096x5504,4096x11008,5120x8192,5504x4096,5504x8192,6144x4096,7168x8192,7680x2560,8192x1024,8192x2048,8192x2752,8192x3584,8192x4096,8192x5504,8192x7168,8192x8192,8192x11008,8192x14336,8192x22016,8192x28672,10240x2560,10240x8192,11008x4096,11008x8192,12288x4096,14336x8192,22016x4096,22016x8192,28672x8192,44032x8192,57344x8192
+# Weight shapes (n x k) of the QKV (attn_pre_proj), attention-output (attn_post_proj), MLP-up and
+# MLP-down layers of Llama-2-7B/70B, CodeLlama-34B, Llama-3-8B/70B and a 2560-wide model, at
+# tensor-parallel degrees 1 to 8, each with its layer (so `validate --by layer` groups the rows).
+nk=1280x8192=attn_pre_proj,1536x4096=attn_pre_proj,2560x2560=attn_post_proj,2560x8192=attn_pre_proj,2560x10240=mlp_down_proj,2752x4096=mlp_up_proj,3072x4096=attn_pre_proj,4096x512=attn_post_proj,4096x1024=attn_post_proj,4096x1376=mlp_down_proj,4096x2048=attn_post_proj,4096x2752=mlp_down_proj,4096x4096=attn_post_proj,4096x5504=mlp_down_proj,4096x11008=mlp_down_proj,5120x8192=attn_pre_proj,5504x4096=mlp_up_proj,5504x8192=mlp_up_proj,6144x4096=attn_pre_proj,7168x8192=mlp_up_proj,7680x2560=attn_pre_proj,8192x1024=attn_post_proj,8192x2048=attn_post_proj,8192x2752=mlp_down_proj,8192x3584=mlp_down_proj,8192x4096=attn_post_proj,8192x5504=mlp_down_proj,8192x7168=mlp_down_proj,8192x8192=attn_post_proj,8192x11008=mlp_down_proj,8192x14336=mlp_down_proj,8192x22016=mlp_down_proj,8192x28672=mlp_down_proj,10240x2560=mlp_up_proj,10240x8192=attn_pre_proj,11008x4096=mlp_up_proj,11008x8192=mlp_up_proj,12288x4096=attn_pre_proj,14336x8192=mlp_up_proj,22016x4096=mlp_up_proj,22016x8192=mlp_up_proj,28672x8192=mlp_up_proj,44032x8192=mlp_up_proj,57344x8192=mlp_up_proj
 # Token counts as in gemm-vidur.csv: 1, 2, 4, every 8 to 1024, every 16 to 2048, every 32 to 4096.
 m=1,2,4,8:1024:8,1040:2048:16,2080:4096:32
 

@@ -162,6 +162,10 @@ describe('scripts/measure (the measurement harnesses)', () => {
     const gemmRows = parse(readFileSync(join(dir, 'all', 'gemm.csv'), 'utf8'), { columns: true }) as { m: string; n: string; k: string }[];
     expect(gemmRows).toHaveLength(Math.ceil((44 * 259) / 4));
     expect(new Set(gemmRows.map((r) => `${r.n}x${r.k}`)).size).toBe(44);
+    // Each row names its layer: validate --by layer groups the new rows like gemm-vidur.csv's.
+    const byLayer = tilewave(['validate', join(dir, 'all', 'gemm.csv'), '--json', '--quiet', '--every', '50', '--by', 'layer']);
+    expect(byLayer.status, byLayer.stderr).toBe(0);
+    expect(Object.keys(JSON.parse(byLayer.stdout).groups.devices.h200).sort()).toEqual(['layer=attn_post_proj', 'layer=attn_pre_proj', 'layer=mlp_down_proj', 'layer=mlp_up_proj']);
     expect(readFileSync(join(dir, 'all', 'attention.csv'), 'utf8').trim().split('\n')).toHaveLength(25);
     const props = JSON.parse(readFileSync(join(dir, 'all', 'gpu-properties.json'), 'utf8')).properties;
     expect(props.multi_processor_count).toEqual({ value: 132, preset: 'sm.count' });
