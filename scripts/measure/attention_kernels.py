@@ -45,11 +45,11 @@ def measure(args, todo):
     dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}[args.dtype]
     dev = device_id(torch, args.device_id)
 
-    def standard(q, k, v, causal):
+    def standard(q, k, v, mask):
+        # The unfused ops: scores, masked (the mask is made once per setup, outside the timing), softmax, PV.
         s = (q @ k.transpose(-1, -2)) * q.shape[-1] ** -0.5
-        if causal:
-            n = s.shape[-1]
-            s = s.masked_fill(torch.ones(n, n, dtype=torch.bool, device=s.device).triu(1), float("-inf"))
+        if mask is not None:
+            s = s.masked_fill(mask, float("-inf"))
         return torch.softmax(s, dim=-1) @ v
 
     def flash(q, k, v, causal):
@@ -58,21 +58,24 @@ def measure(args, todo):
         with sdpa_kernel(SDPBackend.FLASH_ATTENTION):
             return F.scaled_dot_product_attention(q, k, v, is_causal=causal)
 
-    fn = flash if args.impl == "flash2" else standard
     source = f"measured: torch {torch.__version__} on {torch.cuda.get_device_name()}, {args.impl}, CUDA events, median of {args.reps}"
     sampler = GpuSampler()
     out = Rows(args.out, COLUMNS, args.max_seconds, "setups")
     for batch, heads, seq, hd, causal in todo:
         if out.expired(len(todo)):
             break
-        q, k, v = (torch.randn(batch, heads, seq, hd, dtype=dtype, device="cuda") for _ in range(3))
-        call = lambda: fn(q, k, v, causal)  # noqa: E731
         try:
+            q, k, v = (torch.randn(batch, heads, seq, hd, dtype=dtype, device="cuda") for _ in range(3))
+            if args.impl == "flash2":
+                call = lambda: flash(q, k, v, causal)  # noqa: E731
+            else:
+                mask = torch.ones(seq, seq, dtype=torch.bool, device="cuda").triu(1) if causal else None
+                call = lambda: standard(q, k, v, mask)  # noqa: E731
             for _ in range(args.warmup):
                 call()
         except torch.OutOfMemoryError:
             print(f"out of memory: batch {batch} heads {heads} seq {seq} head_dim {hd} ({args.impl}); skipped", file=sys.stderr)
-            del q, k, v
+            q = k = v = mask = call = None
             torch.cuda.empty_cache()
             continue
         names, _ = kernels_of_one_call(torch, call)
