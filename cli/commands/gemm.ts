@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { candidateLabel, gemmCandidates, type GemmCandidates } from '../../devices/gpu/gemm-candidates.ts';
 import { resolveDevice } from '../../devices/presets.ts';
-import { gemmConfigFromKernels } from '../../devices/validation/kernel-names.ts';
+import { withNamedKernel, type KernelFields } from '../../devices/validation/kernel-names.ts';
 import { applySets, parseScenario, runScenario, type Scenario } from '../../devices/scenario.ts';
 import { InputError } from '../../sim/index.ts';
 import { gemmFlops, type GemmOp } from '../../workloads/ops.ts';
@@ -31,19 +31,11 @@ export function registerGemm(program: Command): void {
     .action(async (opts) => {
       const op: Record<string, unknown> = { type: 'gemm', name: 'gemm', m: opts.m, n: opts.n, k: opts.k, batch: opts.batch, dtype: opts.dtype };
       if (opts.tile !== undefined && opts.kernel !== undefined) throw new UsageError('--tile and --kernel both name the tile: give one');
-      if (opts.tile !== undefined) op.tile = opts.tile;
-      if (opts.kernel !== undefined) {
-        // A name that does not split K inside the kernel ran unsplit (no split-K, no tail split).
-        const named = gemmConfigFromKernels(opts.kernel);
-        if (named === null) throw new UsageError(`--kernel = ${JSON.stringify(opts.kernel)}: no tile in this name (expected a cuBLAS or CUTLASS GEMM kernel name such as ampere_fp16_s16816gemm_fp16_128x64_ldg8_f2f_stages_64x4_tn)`);
-        op.tile = named.tile;
-        if (named.stages !== undefined) op.stages = named.stages;
-        if (named.splitK !== undefined && opts.splitK === undefined) op.splitK = named.splitK;
-        if (named.tailSplit !== undefined && opts.tailSplit === undefined && (opts.splitK ?? 1) === 1) op.tailSplit = named.tailSplit;
-      }
-      if (opts.stages !== undefined) op.stages = opts.stages;
-      if (opts.splitK !== undefined) op.splitK = opts.splitK;
-      if (opts.tailSplit !== undefined) op.tailSplit = opts.tailSplit;
+      const given: KernelFields = { tile: opts.tile, stages: opts.stages, splitK: opts.splitK, tailSplit: opts.tailSplit };
+      // A name that does not split K inside the kernel ran unsplit (no split-K, no tail split); flags win.
+      const fields = opts.kernel === undefined ? given : withNamedKernel(given, opts.kernel);
+      if (fields === null) throw new UsageError(`--kernel = ${JSON.stringify(opts.kernel)}: no tile in this name (expected a cuBLAS or CUTLASS GEMM kernel name such as ampere_fp16_s16816gemm_fp16_128x64_ldg8_f2f_stages_64x4_tn)`);
+      for (const [key, value] of Object.entries(fields)) if (value !== undefined) op[key] = value;
       const raw: Record<string, unknown> = {
         name: `gemm-${opts.m}x${opts.n}x${opts.k}-${opts.dtype}-${opts.device}`,
         device: opts.device,

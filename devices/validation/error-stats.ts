@@ -40,6 +40,16 @@ export function sizeClass(m: number): string {
   return 'm>1024';
 }
 
+/** The layer a row's source names: its last ':'-separated field (gemm-vidur.csv: the linear layer). */
+export function layerOfSource(source: string): string {
+  return source.slice(source.lastIndexOf(':') + 1);
+}
+
+/** The tile of a kernel config label ("128x256x64 splitK=2" -> "128x256x64"). */
+export function tileOfConfig(config: string): string {
+  return config.split(' ')[0] ?? '';
+}
+
 /** Order of group values (`validate --by`, the validation view): numbers numerically, then text; empty values last. */
 export function compareGroupValues(a: string | number, b: string | number): number {
   const na = typeof a === 'number' ? a : a.trim() !== '' && Number.isFinite(Number(a)) ? Number(a) : null;

@@ -1,4 +1,4 @@
-import { compareGroupValues, errorStats, sizeClass, type ErrorStats } from './error-stats.ts';
+import { compareGroupValues, errorStats, layerOfSource, sizeClass, tileOfConfig, type ErrorStats } from './error-stats.ts';
 import type { MeasuredRow } from './measured.ts';
 import type { Prediction } from './predict.ts';
 
@@ -21,10 +21,10 @@ const DERIVED: Record<string, { about: string; of: (row: MeasuredRow, p: Predict
   op: { about: 'the op column', of: (r) => r.op },
   dtype: { about: 'the dtype column', of: (r) => r.dtype },
   source: { about: 'the source column', of: (r) => r.source },
-  layer: { about: "the source column's last ':'-separated field (gemm-vidur.csv: the linear layer)", of: (r) => r.source.slice(r.source.lastIndexOf(':') + 1) },
+  layer: { about: "the source column's last ':'-separated field (gemm-vidur.csv: the linear layer)", of: (r) => layerOfSource(r.source) },
   size: { about: 'the size class of m', of: (r) => sizeClass(r.m), rank: (r) => SIZE_ORDER.indexOf(sizeClass(r.m)) },
   config: { about: "the simulated kernel config (the heuristic's pick)", of: (_, p) => p.config },
-  tile: { about: 'the tile of the simulated kernel config', of: (_, p) => p.config.split(' ')[0] ?? '' },
+  tile: { about: 'the tile of the simulated kernel config', of: (_, p) => tileOfConfig(p.config) },
 };
 
 export const GROUP_KEYS: readonly string[] = Object.keys(DERIVED);

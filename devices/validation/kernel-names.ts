@@ -81,3 +81,29 @@ export function gemmConfigFromKernels(kernels: string, grid = ''): (NamedGemmCon
   // Unsplit: no split-K, and no split of a persistent kernel's last round either.
   return names.some(splitsInside) ? config : { ...config, splitK: 1, tailSplit: 1 };
 }
+
+/** A GEMM op's forced kernel fields. */
+export interface KernelFields {
+  tile?: string;
+  stages?: number;
+  splitK?: number;
+  tailSplit?: number;
+}
+
+/**
+ * Fill the fields `given` leaves unset from a kernel's name(s): the tile, its stages, and the
+ * split-K and tail split it ran with (a tail split only where the kernel is not split-K). Given
+ * fields win (a CSV column, a CLI flag).
+ */
+export function withNamedKernel(given: KernelFields, kernels: string, grid = ''): KernelFields | null {
+  const named = gemmConfigFromKernels(kernels, grid);
+  if (named === null) return null;
+  const out: KernelFields = { ...given, tile: given.tile ?? named.tile };
+  const stages = given.stages ?? named.stages;
+  const splitK = given.splitK ?? named.splitK;
+  const tailSplit = given.tailSplit ?? ((splitK ?? 1) === 1 ? named.tailSplit : undefined);
+  if (stages !== undefined) out.stages = stages;
+  if (splitK !== undefined) out.splitK = splitK;
+  if (tailSplit !== undefined) out.tailSplit = tailSplit;
+  return out;
+}

@@ -7,7 +7,7 @@ import { configLabel } from '../gpu/kernel.ts';
 import { simulateOpAlone } from '../gpu/simulate-op.ts';
 import type { GpuSpec } from '../gpu/spec.ts';
 import { presetIds, resolveDevice } from '../presets.ts';
-import { gemmConfigFromKernels } from './kernel-names.ts';
+import { withNamedKernel, type KernelFields } from './kernel-names.ts';
 import type { MeasuredRow } from './measured.ts';
 
 /**
@@ -29,25 +29,17 @@ const KERNEL_COLUMN: Record<string, string> = { tile: 'tile', stages: 'stages', 
  * the row is then simulated with that config instead of the heuristic's, which validates kernel
  * time apart from kernel choice. Empty cells leave the choice to the heuristic.
  */
-function kernelColumns(row: MeasuredRow): { tile?: string; stages?: number; splitK?: number; tailSplit?: number } {
+function kernelColumns(row: MeasuredRow): KernelFields {
   const x = row.extra;
   const num = numberCell;
-  const out: { tile?: string; stages?: number; splitK?: number; tailSplit?: number } = {};
+  const out: KernelFields = {};
   if (x.tile !== undefined && x.tile !== '') out.tile = x.tile;
   if (num(x.stages) !== undefined) out.stages = num(x.stages);
   if (num(x.split_k) !== undefined) out.splitK = num(x.split_k);
   if (num(x.tail_split) !== undefined) out.tailSplit = num(x.tail_split);
   // A profiler's kernel names (column `kernel`, with the main kernel's `grid`) fill what the
   // explicit columns leave empty.
-  if (out.tile === undefined && x.kernel !== undefined && x.kernel !== '') {
-    const named = gemmConfigFromKernels(x.kernel, x.grid ?? '');
-    if (named !== null) {
-      out.tile = named.tile;
-      if (out.stages === undefined && named.stages !== undefined) out.stages = named.stages;
-      if (out.splitK === undefined && named.splitK !== undefined) out.splitK = named.splitK;
-      if (out.tailSplit === undefined && named.tailSplit !== undefined && (out.splitK ?? 1) === 1) out.tailSplit = named.tailSplit;
-    }
-  }
+  if (out.tile === undefined && x.kernel !== undefined && x.kernel !== '') return withNamedKernel(out, x.kernel, x.grid ?? '') ?? out;
   return out;
 }
 
@@ -98,7 +90,7 @@ export function skipReason(row: MeasuredRow, overrides: Record<string, unknown> 
     }
   } catch (error) {
     // Name the CSV column, not the op field it fills (the kernel column where the config was read from a name).
-    const fromKernel = (field: string) => (field === 'tile' ? row.extra.tile ?? '' : field === 'splitK' ? row.extra.split_k ?? '' : 'x') === '' && (row.extra.kernel ?? '') !== '';
+    const fromKernel = (field: string) => field in KERNEL_COLUMN && (row.extra[KERNEL_COLUMN[field]!] ?? '') === '' && (row.extra.kernel ?? '') !== '';
     return (error as Error).message.replace(/^(?:row: )?field "(\w+)"( = "?[^":]*"?)?/, (_, field: string, value: string | undefined) =>
       fromKernel(field) ? `column "kernel" (read as ${field}${value ?? ''})` : `column "${KERNEL_COLUMN[field] ?? field}"${value ?? ''}`);
   }

@@ -11,7 +11,7 @@ import { el } from './dom.ts';
 import { formatNumber } from './format.ts';
 import type { RunModel } from './model.ts';
 import type { ValidationLike } from '../payload.ts';
-import { compareGroupValues, errorStats, sizeClass } from '../../devices/validation/error-stats.ts';
+import { compareGroupValues, errorStats, layerOfSource, sizeClass, tileOfConfig } from '../../devices/validation/error-stats.ts';
 import { sortableTable, type Column } from './table.ts';
 
 /** One group's errors as `tilewave validate` reports them (percent, rounded to 0.01). */
@@ -46,12 +46,9 @@ export const VALIDATION_GROUP_KEYS: Record<ValidationGroupKey, { label: string; 
   k: { label: 'k', value: (v, i) => v.k[i]! },
   n: { label: 'n', value: (v, i) => v.n[i]! },
   nk: { label: 'weight shape (n x k)', value: (v, i) => `${v.n[i]}x${v.k[i]}` },
-  tile: { label: 'simulated tile', value: (v, i) => (v.configs[v.config[i]!] ?? '').split(' ')[0] ?? '' },
+  tile: { label: 'simulated tile', value: (v, i) => tileOfConfig(v.configs[v.config[i]!] ?? '') },
   config: { label: 'simulated kernel config', value: (v, i) => v.configs[v.config[i]!] ?? '' },
-  layer: { label: "layer (the source's last ':' field)", value: (v, i) => {
-    const s = v.rowSources?.[v.rowSource?.[i] ?? -1] ?? '';
-    return s.slice(s.lastIndexOf(':') + 1);
-  } },
+  layer: { label: "layer (the source's last ':' field)", value: (v, i) => layerOfSource(v.rowSources?.[v.rowSource?.[i] ?? -1] ?? '') },
 };
 
 /** The keys a validation can be grouped by (layer only when its rows carry their sources). */
