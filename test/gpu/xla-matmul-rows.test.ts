@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseMeasuredCsv } from '../../devices/validation/measured.ts';
+import { ROW_OPS, predictRow, skipReason } from '../../devices/validation/predict.ts';
+
+describe("OpenXLA's H100 matmul table (data/measured/xla-matmul-h100.csv)", () => {
+  const { rows, skipped } = parseMeasuredCsv(readFileSync('data/measured/xla-matmul-h100.csv', 'utf8'), 'xla-matmul-h100.csv');
+  const sizes = ['256', '512', '1024', '2048', '4096'];
+
+  it('holds the full grid: batch 1, 2, 4 x m, n, k 256..4096, in bf16 and tf32', () => {
+    expect(skipped).toEqual([]);
+    expect(rows).toHaveLength(750);
+    const keys = new Set(rows.map((r) => `${r.dtype}/${r.extra.batch}/${r.m}/${r.n}/${r.k}`));
+    expect(keys.size).toBe(750);
+    for (const dtype of ['bf16', 'tf32']) for (const b of ['1', '2', '4']) for (const m of sizes) for (const n of sizes) for (const k of sizes) {
+      expect(keys.has(`${dtype}/${b}/${m}/${n}/${k}`)).toBe(true);
+    }
+  });
+
+  it('measured_us is the FLOPs over the TFLOP/s the table gives', () => {
+    for (const row of rows) {
+      const flops = 2 * Number(row.extra.batch) * row.m * row.n * row.k;
+      // tflops carries one decimal: the derived time agrees to its rounding.
+      expect(flops / (Number(row.extra.tflops) * 1e12) / (row.measuredUs * 1e-6)).toBeCloseTo(1, 1);
+    }
+  });
+
+  it('every row is a batched GEMM on h100-80gb that simulates, with the batch in its work', () => {
+    for (const row of rows) {
+      expect(skipReason(row)).toBeNull();
+      expect(ROW_OPS.gemm!(row)).toMatchObject({ type: 'gemm', dtype: row.dtype, batch: Number(row.extra.batch) });
+    }
+    const at = (batch: string) => rows.find((r) => r.dtype === 'bf16' && r.extra.batch === batch && r.m === 2048 && r.n === 2048 && r.k === 2048)!;
+    // Four independent 2048^3 products fill the chip better than one: more time, not 4x.
+    const one = predictRow(at('1')).predictedUs;
+    const four = predictRow(at('4')).predictedUs;
+    expect(four).toBeGreaterThan(2 * one);
+    expect(four).toBeLessThan(4 * one);
+  });
+});
