@@ -3,16 +3,21 @@ import { describe, expect, it } from 'vitest';
 import { parseMeasuredCsv } from '../../devices/validation/measured.ts';
 import { ROW_OPS, predictRow, skipReason } from '../../devices/validation/predict.ts';
 
-describe("OpenXLA's H100 matmul table (data/measured/xla-matmul-h100.csv)", () => {
-  const { rows, skipped } = parseMeasuredCsv(readFileSync('data/measured/xla-matmul-h100.csv', 'utf8'), 'xla-matmul-h100.csv');
+describe.each([
+  { file: 'xla-matmul-h100.csv', device: 'h100-80gb', dtypes: ['bf16', 'tf32'] },
+  { file: 'xla-matmul-b200.csv', device: 'b200', dtypes: ['bf16', 'tf32', 'fp8'] },
+])("OpenXLA's matmul table: data/measured/$file", ({ file, device, dtypes }) => {
+  const { rows, skipped } = parseMeasuredCsv(readFileSync(`data/measured/${file}`, 'utf8'), file);
   const sizes = ['256', '512', '1024', '2048', '4096'];
+  const count = 375 * dtypes.length;
 
-  it('holds the full grid: batch 1, 2, 4 x m, n, k 256..4096, in bf16 and tf32', () => {
+  it('holds the full grid: batch 1, 2, 4 x m, n, k 256..4096, in each dtype, on its device', () => {
     expect(skipped).toEqual([]);
-    expect(rows).toHaveLength(750);
+    expect(rows).toHaveLength(count);
+    expect(new Set(rows.map((r) => r.device))).toEqual(new Set([device]));
     const keys = new Set(rows.map((r) => `${r.dtype}/${r.extra.batch}/${r.m}/${r.n}/${r.k}`));
-    expect(keys.size).toBe(750);
-    for (const dtype of ['bf16', 'tf32']) for (const b of ['1', '2', '4']) for (const m of sizes) for (const n of sizes) for (const k of sizes) {
+    expect(keys.size).toBe(count);
+    for (const dtype of dtypes) for (const b of ['1', '2', '4']) for (const m of sizes) for (const n of sizes) for (const k of sizes) {
       expect(keys.has(`${dtype}/${b}/${m}/${n}/${k}`)).toBe(true);
     }
   });
@@ -25,7 +30,7 @@ describe("OpenXLA's H100 matmul table (data/measured/xla-matmul-h100.csv)", () =
     }
   });
 
-  it('every row is a batched GEMM on h100-80gb that simulates, with the batch in its work', () => {
+  it('every row is a batched GEMM that simulates, with the batch in its work', () => {
     for (const row of rows) {
       expect(skipReason(row)).toBeNull();
       expect(ROW_OPS.gemm!(row)).toMatchObject({ type: 'gemm', dtype: row.dtype, batch: Number(row.extra.batch) });
