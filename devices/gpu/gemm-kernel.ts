@@ -162,7 +162,8 @@ function waveEstimateNs(spec: GpuSpec, g: GemmGeometry, concurrent: number, occu
   let computeNs = workNs / Math.min(1 / perSm, powerRate);
   const tm = Math.min(tile.tileM, g.m);
   const tn = Math.min(tile.tileN, g.n);
-  const ctaBytes = (tm + tn) * kPerCta * bytes;
+  // A paired CTA pulls half of the B columns it multiplies (the peer pulls the other half).
+  const ctaBytes = (tm + (pairedFor(spec, g) ? tn / 2 : tn)) * kPerCta * bytes;
   const pullNs = (ctaBytes * perSm) / (spec.sm.l2ToSmBytesPerClock * spec.sm.clockHz / 1e9);
   const rows = Math.min(g.gridM, RASTER_GROUP_ROWS);
   const cols = Math.min(g.gridN, Math.ceil(concurrent / (rows * splitK)));
@@ -190,6 +191,14 @@ function waveEstimateNs(spec: GpuSpec, g: GemmGeometry, concurrent: number, occu
  */
 export function persistentFor(spec: GpuSpec, t: TileConfig): boolean {
   return spec.sm.persistentGemm && t.warps >= 8;
+}
+
+/**
+ * Whether the CTAs of this geometry run in pairs sharing B (`sm.pairedCtaMma`, Blackwell): 128-row
+ * tiles, pairs of row tiles, so an even number of them.
+ */
+export function pairedFor(spec: GpuSpec, g: Pick<GemmGeometry, 'tile' | 'gridM'>): boolean {
+  return spec.sm.pairedCtaMma && g.tile.tileM === 128 && g.gridM % 2 === 0;
 }
 
 function hbmBytesPerNs(spec: GpuSpec): number {
@@ -337,7 +346,8 @@ export function gemmKernel(spec: GpuSpec, op: GemmOp, plan: GemmPlan, name: stri
   const streamK = plan.streamK === true;
   const persistent = streamK || persistentFor(spec, t);
   const ctaCount = streamK ? Math.min(plan.slots, tiles * kIters) : persistent ? Math.min(items, plan.slots) : items;
-  const partial = { spec, g, plan, perBatch, kIters, tiles, fullTiles: tiles - tail };
+  const paired = !streamK && pairedFor(spec, g);
+  const partial = { spec, g, plan, perBatch, kIters, tiles, fullTiles: tiles - tail, paired };
   const layout: TileLayout = { ...partial, sharers: panelSharers(partial), tailSharers: tailSharers(partial, tail), workNsByIters: [], stepsByIters: [], structures: new Map() };
   return {
     name,
@@ -353,6 +363,7 @@ export function gemmKernel(spec: GpuSpec, op: GemmOp, plan: GemmPlan, name: stri
       ...(tail > 0 ? { tailSplit: plan.tailSplit, tailTiles: tail } : {}),
       ...(persistent ? { persistent: true } : {}),
       ...(streamK ? { streamK: true } : {}),
+      ...(paired ? { pairedCta: true } : {}),
     },
     cta: (index: number): CtaWork =>
       streamK ? new StreamKCta(layout, index, ctaCount) : persistent ? new PersistentGemmCta(layout, index, ctaCount, items) : new GemmCta(layout, itemAt(layout, index)),
@@ -368,6 +379,8 @@ interface TileLayout {
   tiles: number;
   /** Tiles computed whole (or in plan.splitK splits); the rest are split plan.tailSplit ways. */
   fullTiles: number;
+  /** CTAs run in pairs that share B (`pairedFor`). */
+  paired: boolean;
   /** CTAs of a wave that read each A and each B panel (the same for every tile). */
   sharers: { a: number; b: number };
   /** The same for the pieces of the tail wave. */
@@ -484,15 +497,17 @@ function tileArgs(l: TileLayout, tile: GemmTile): CtaWork['args'] {
  * The A and B panel chunks of one step. The array is reused from call to call (the device
  * consumes it at once): the hot path of big grids allocates nothing here.
  */
-const LOADS: [OperandLoad, OperandLoad] = [{ key: 0, bytes: 0, sharers: 1 }, { key: 0, bytes: 0, sharers: 1 }];
+const LOADS: [OperandLoad, OperandLoad] = [{ key: 0, bytes: 0, fetchBytes: 0, sharers: 1 }, { key: 0, bytes: 0, fetchBytes: 0, sharers: 1 }];
 function operandLoads(l: TileLayout, tile: GemmTile, chunk: number, k: number): OperandLoad[] {
   const bytes = BYTES_PER_ELEMENT[l.g.dtype];
   const [a, b] = LOADS;
   a.key = tile.aKey + chunk * 2;
-  a.bytes = tile.rows * k * bytes;
+  a.bytes = a.fetchBytes = tile.rows * k * bytes;
   a.sharers = tile.sharers.a;
   b.key = tile.bKey + chunk * 2;
-  b.bytes = tile.cols * k * bytes;
+  b.fetchBytes = tile.cols * k * bytes;
+  // A paired CTA receives half of the B chunk; the pair (and the wave's other sharers) fetch it whole.
+  b.bytes = l.paired ? b.fetchBytes / 2 : b.fetchBytes;
   b.sharers = tile.sharers.b;
   return LOADS;
 }

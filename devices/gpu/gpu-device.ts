@@ -492,9 +492,9 @@ export class GpuDevice {
           dramBytes += load.bytes;
           continue;
         }
-        const fromDram = this.l2Cache.access(active.panels, load.key, load.bytes, load.sharers);
+        const fromDram = this.l2Cache.access(active.panels, load.key, load.fetchBytes ?? load.bytes, load.sharers);
         dramBytes += fromDram;
-        l2Bytes += load.bytes - fromDram;
+        if (load.bytes > fromDram) l2Bytes += load.bytes - fromDram;
       }
     }
     const pull = cohort.pull;

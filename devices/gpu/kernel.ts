@@ -13,7 +13,13 @@ export interface CtaResources {
  */
 export interface OperandLoad {
   key: number;
+  /** Bytes this CTA's SM receives. */
   bytes: number;
+  /**
+   * Bytes of the chunk the load is part of, which its sharers fetch from DRAM once between them
+   * (the default, `bytes`, is a CTA reading a whole chunk; a paired CTA reads half of one).
+   */
+  fetchBytes?: number;
   /** CTAs running at the same time that read this same chunk (they share its DRAM fetch). */
   sharers: number;
 }
@@ -115,5 +121,6 @@ export function configLabel(config: Kernel['config']): string {
   if (config.splitK !== undefined && config.splitK !== 1) parts.push(`splitK=${config.splitK}`);
   if (config.tailSplit !== undefined) parts.push(`tailSplit=${config.tailSplit}`);
   if (config.streamK === true) parts.push('streamK');
+  if (config.pairedCta === true) parts.push('2cta');
   return parts.filter((p) => p !== '').join(' ');
 }

@@ -43,6 +43,14 @@ export const GpuSpecSchema = z.strictObject({
      */
     persistentGemm: z.boolean().default(false),
     /**
+     * Blackwell and later: a GEMM tile of 128 rows runs as one half of a CTA pair on two SMs
+     * (tcgen05 MMA with cta_group::2, CUTLASS's 2SM kernels, cuBLAS's `2cta` kernels): the pair
+     * computes 256 rows, each CTA loads its own 128 rows of A and half of the shared B columns,
+     * and the MMA reads the other half from the peer's shared memory. So each CTA pulls half of
+     * its B chunk from L2, while DRAM still supplies the whole chunk once.
+     */
+    pairedCtaMma: z.boolean().default(false),
+    /**
      * What-if: the GEMM heuristic may also run a tile config as stream-K (one CTA per slot, each
      * walking an equal share of all tiles' K iterations across tile boundaries; tiles cut between
      * CTAs are reduced through fp32 partials). Off on every preset: no measurement here shows

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { parseScenario, runScenario } from '../../devices/scenario.ts';
+import { resolveDevice } from '../../devices/presets.ts';
+import { simulateOpAlone } from '../../devices/gpu/simulate-op.ts';
+import { GemmOpSchema } from '../../workloads/index.ts';
+
+function gemm(device: string, op: Record<string, unknown>, overrides: Record<string, unknown> = {}) {
+  return runScenario(parseScenario({ name: 't', device, deviceOverrides: overrides, workload: { ops: [{ type: 'gemm', ...op }] } })).summary;
+}
+
+const unpaired = { 'sm.pairedCtaMma': false };
+
+describe('paired-CTA MMA (Blackwell: two CTAs on two SMs share the B operand)', () => {
+  it('is on for the b200 preset only', () => {
+    expect(resolveDevice('b200').sm.pairedCtaMma).toBe(true);
+    for (const id of ['a100-80gb', 'h100-80gb', 'h200', 'a40', 'rtx-4070']) expect(resolveDevice(id).sm.pairedCtaMma).toBe(false);
+  });
+
+  it('halves the B bytes each CTA pulls from L2, not the DRAM bytes, and is recorded in the config', () => {
+    const op = GemmOpSchema.parse({ type: 'gemm', m: 4096, n: 4096, k: 4096, dtype: 'bf16', tile: '128x256x64', splitK: 1, tailSplit: 1 });
+    const spec = resolveDevice('b200');
+    const paired = simulateOpAlone(spec, op);
+    const alone = simulateOpAlone(resolveDevice('b200', unpaired), op);
+    expect(paired.configs[0]!.pairedCta).toBe(true);
+    expect(alone.configs[0]!.pairedCta).toBeUndefined();
+    const [p, a] = [paired.kernels[0]!, alone.kernels[0]!];
+    // DRAM supplies every chunk once either way (the pair fetches it whole between them).
+    expect(p.dramBytes / a.dramBytes).toBeCloseTo(1, 2);
+    // Each CTA receives 128 rows of A and 128 of B's 256 columns per K step instead of 128 + 256:
+    // two thirds of the bytes its SM takes in (from DRAM or L2; a chunk's first reader may take
+    // its share of the DRAM fetch whole, so a little more).
+    expect((p.dramBytes + p.l2Bytes) / (a.dramBytes + a.l2Bytes)).toBeCloseTo(2 / 3, 1);
+    // On the B200 the per-SM L2 pull and the L2 itself bind without it: pairing is faster.
+    expect(paired.timeNs).toBeLessThan(alone.timeNs * 0.9);
+  });
+
+  it('needs 128-row tiles in pairs: an odd row-tile count or 256-row tiles run unpaired', () => {
+    const base = { n: 4096, k: 4096, dtype: 'bf16', splitK: 1, tailSplit: 1 };
+    expect(gemm('b200', { ...base, m: 384, tile: '128x256x64' }).ops[0]!.config?.pairedCta).toBeUndefined();
+    expect(gemm('b200', { ...base, m: 512, tile: '256x128x64' }).ops[0]!.config?.pairedCta).toBeUndefined();
+    expect(gemm('b200', { ...base, m: 512, tile: '128x256x64' }).ops[0]!.config?.pairedCta).toBe(true);
+  });
+});
