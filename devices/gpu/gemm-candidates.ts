@@ -18,6 +18,8 @@ export interface GemmCandidate {
   /** A stream-K decomposition (the sm.streamKGemm what-if). */
   streamK: boolean;
   persistent: boolean;
+  /** Run as CTA pairs sharing B (`sm.pairedCtaMma`, Blackwell). */
+  pairedCta: boolean;
   /** Work items: output tiles (all batches), K splits and tail pieces. */
   workItems: number;
   /** Work items per slot (CTAs that fit on the whole GPU at once). */
@@ -54,8 +56,8 @@ export function gemmCandidates(spec: GpuSpec, op: GemmOp): GemmCandidates {
       omitted++;
       continue;
     }
-    const { timeNs } = simulateKernelsAlone(spec, () => [gemmKernel(spec, op, plan, op.name ?? 'gemm')]);
-    candidates.push(candidateOf(spec, plan, items, timeNs, samePlan(plan, chosen)));
+    const { timeNs, configs } = simulateKernelsAlone(spec, () => [gemmKernel(spec, op, plan, op.name ?? 'gemm')]);
+    candidates.push(candidateOf(spec, plan, items, timeNs, samePlan(plan, chosen), configs[0]?.pairedCta === true));
   }
   // Stable: equal times keep the heuristic's order.
   candidates.sort((a, b) => a.simulatedUs - b.simulatedUs);
@@ -63,15 +65,16 @@ export function gemmCandidates(spec: GpuSpec, op: GemmOp): GemmCandidates {
 }
 
 /** A candidate in the label tables use everywhere: "128x256x64 splitK=3", "128x256x64 tailSplit=2". */
-export function candidateLabel(c: Pick<GemmCandidate, 'tile' | 'splitK' | 'tailSplit'> & { streamK?: boolean }): string {
-  return configLabel({ tile: c.tile, splitK: c.splitK, ...(c.tailSplit > 1 ? { tailSplit: c.tailSplit } : {}), ...(c.streamK === true ? { streamK: true } : {}) });
+export function candidateLabel(c: Pick<GemmCandidate, 'tile' | 'splitK' | 'tailSplit'> & { streamK?: boolean; pairedCta?: boolean }): string {
+  return configLabel({ tile: c.tile, splitK: c.splitK, ...(c.tailSplit > 1 ? { tailSplit: c.tailSplit } : {}), ...(c.streamK === true ? { streamK: true } : {}), ...(c.pairedCta === true ? { pairedCta: true } : {}) });
 }
 
-function candidateOf(spec: GpuSpec, plan: GemmPlan, items: number, timeNs: number, chosen: boolean): GemmCandidate {
+function candidateOf(spec: GpuSpec, plan: GemmPlan, items: number, timeNs: number, chosen: boolean, pairedCta: boolean): GemmCandidate {
   const t = plan.tile;
   return {
     tile: tileName(t), stages: t.stages, warps: t.warps, splitK: plan.splitK, tailSplit: plan.tailSplit, streamK: plan.streamK === true,
     persistent: plan.streamK === true || persistentFor(spec, t),
+    pairedCta,
     workItems: items,
     waves: Math.round((items / plan.slots) * 1e4) / 1e4,
     estimatedUs: plan.estimatedNs / 1e3,

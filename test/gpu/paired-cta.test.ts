@@ -3,6 +3,7 @@ import { parseScenario, runScenario } from '../../devices/scenario.ts';
 import { resolveDevice } from '../../devices/presets.ts';
 import { simulateOpAlone } from '../../devices/gpu/simulate-op.ts';
 import { GemmOpSchema } from '../../workloads/index.ts';
+import { candidateLabel, gemmCandidates } from '../../devices/gpu/gemm-candidates.ts';
 
 function gemm(device: string, op: Record<string, unknown>, overrides: Record<string, unknown> = {}) {
   return runScenario(parseScenario({ name: 't', device, deviceOverrides: overrides, workload: { ops: [{ type: 'gemm', ...op }] } })).summary;
@@ -39,5 +40,15 @@ describe('paired-CTA MMA (Blackwell: two CTAs on two SMs share the B operand)', 
     expect(gemm('b200', { ...base, m: 384, tile: '128x256x64' }).ops[0]!.config?.pairedCta).toBeUndefined();
     expect(gemm('b200', { ...base, m: 512, tile: '256x128x64' }).ops[0]!.config?.pairedCta).toBeUndefined();
     expect(gemm('b200', { ...base, m: 512, tile: '128x256x64' }).ops[0]!.config?.pairedCta).toBe(true);
+  });
+
+  it('the candidate tables say which configs run paired', () => {
+    const op = GemmOpSchema.parse({ type: 'gemm', m: 1024, n: 4096, k: 4096, dtype: 'bf16' });
+    const b200 = gemmCandidates(resolveDevice('b200'), op).candidates;
+    const paired = b200.filter((c) => c.pairedCta);
+    expect(paired.length).toBeGreaterThan(0);
+    for (const c of paired) expect(c.tile.startsWith('128x')).toBe(true);
+    expect(candidateLabel(paired[0]!)).toMatch(/ 2cta$/);
+    expect(gemmCandidates(resolveDevice('h100-80gb'), op).candidates.some((c) => c.pairedCta)).toBe(false);
   });
 });
