@@ -30,6 +30,11 @@ export const GemmOpSchema = z.strictObject({
   k: dim('reduction dimension'),
   batch: dim('independent GEMMs').default(1),
   dtype: OpDtypeSchema.default('fp16'),
+  /**
+   * Element type of C when it differs from the operands' (default: dtype). FP8 products usually
+   * write bf16 or fp16: their stores then move twice the bytes of an fp8 output.
+   */
+  outDtype: OpDtypeSchema.optional(),
   /** Force a kernel config instead of the heuristic's choice, e.g. "128x256x64" (split-K via splitK). */
   tile: z.string().regex(/^[1-9]\d{0,4}x[1-9]\d{0,4}x[1-9]\d{0,4}$/, { error: 'expected a tile like "128x256x64" (three positive integers)' }).optional(),
   splitK: z.number().int().min(1).optional(),

@@ -20,6 +20,7 @@ export function registerGemm(program: Command): void {
     .requiredOption('--k <k>', 'reduction dimension', intOption('--k', 1))
     .option('--batch <b>', 'batched GEMM count', intOption('--batch', 1), 1)
     .option('--dtype <dtype>', 'fp16 | bf16 | fp8 | tf32 | fp32', 'fp16')
+    .option('--out-dtype <dtype>', "element type of C when it differs from the operands' (an fp8 product writing bf16)")
     .option('--tile <MxNxK>', 'force a tile config instead of the heuristic')
     .option('--kernel <name>', "force the tile a library kernel's name says (cuBLAS / CUTLASS, as a profiler shows it for a row-major product)")
     .option('--stages <s>', 'pipeline stages of the forced tile (with --tile or --kernel)', intOption('--stages', 1))
@@ -30,6 +31,7 @@ export function registerGemm(program: Command): void {
   addOutputOptions(command, 'auto')
     .action(async (opts) => {
       const op: Record<string, unknown> = { type: 'gemm', name: 'gemm', m: opts.m, n: opts.n, k: opts.k, batch: opts.batch, dtype: opts.dtype };
+      if (opts.outDtype !== undefined) op.outDtype = opts.outDtype;
       if (opts.tile !== undefined && opts.kernel !== undefined) throw new UsageError('--tile and --kernel both name the tile: give one');
       const given: KernelFields = { tile: opts.tile, stages: opts.stages, splitK: opts.splitK, tailSplit: opts.tailSplit };
       // A name that does not split K inside the kernel ran unsplit (no split-K, no tail split); flags win.

@@ -114,6 +114,8 @@ export function ctaResources(t: TileConfig, dtype: Dtype): CtaResources {
 
 interface GemmGeometry {
   m: number; n: number; k: number; batch: number; dtype: Dtype;
+  /** Bytes of one element of C (op.outDtype, else the operands' dtype). */
+  outBytes: number;
   tile: TileConfig; splitK: number; gridM: number; gridN: number; kPerSplit: number;
 }
 
@@ -123,6 +125,7 @@ function geometry(op: GemmOp, tile: TileConfig, splitK: number): GemmGeometry {
   const itersPerSplit = Math.ceil(kIters / splitK);
   return {
     m: op.m, n: op.n, k: op.k, batch: op.batch, dtype, tile, splitK,
+    outBytes: BYTES_PER_ELEMENT[(op.outDtype ?? dtype) as Dtype],
     gridM: Math.ceil(op.m / tile.tileM),
     gridN: Math.ceil(op.n / tile.tileN),
     kPerSplit: itersPerSplit * tile.tileK,
@@ -227,7 +230,7 @@ export function estimateGemmNs(spec: GpuSpec, op: GemmOp, tile: TileConfig, spli
     ns += waveEstimateNs(spec, g, tail * tailSplit, occupancy, kPerPiece, tailSplit);
     ns += (tail * tile.tileM * tile.tileN * tailSplit * SPLIT_K_PARTIAL_BYTES) / hbmBytesPerNs(spec);
   }
-  const outNs = (g.m * g.n * g.batch * bytes) / hbmBytesPerNs(spec);
+  const outNs = (g.m * g.n * g.batch * g.outBytes) / hbmBytesPerNs(spec);
   const partialNs = splitK > 1 ? (g.m * g.n * g.batch * splitK * SPLIT_K_PARTIAL_BYTES) / hbmBytesPerNs(spec) : 0;
   return ns + outNs + partialNs + (persistentFor(spec, tile) ? spec.memory.latencyNs : 0);
 }
@@ -294,7 +297,7 @@ function estimateStreamKNs(spec: GpuSpec, op: GemmOp, tile: TileConfig, occupanc
   const iters = tileCount(g) * Math.ceil(op.k / tile.tileK);
   const ctas = Math.min(spec.sm.count * occupancy, iters);
   const ns = waveEstimateNs(spec, g, ctas, occupancy, Math.ceil(iters / ctas) * tile.tileK, 1);
-  const outNs = (g.m * g.n * g.batch * BYTES_PER_ELEMENT[g.dtype]) / hbmBytesPerNs(spec);
+  const outNs = (g.m * g.n * g.batch * g.outBytes) / hbmBytesPerNs(spec);
   const fixupNs = (Math.min(ctas, tileCount(g)) * tile.tileM * tile.tileN * SPLIT_K_PARTIAL_BYTES) / hbmBytesPerNs(spec);
   return ns + outNs + fixupNs + spec.memory.latencyNs;
 }
@@ -364,6 +367,7 @@ export function gemmKernel(spec: GpuSpec, op: GemmOp, plan: GemmPlan, name: stri
       ...(persistent ? { persistent: true } : {}),
       ...(streamK ? { streamK: true } : {}),
       ...(paired ? { pairedCta: true } : {}),
+      ...(op.outDtype !== undefined && op.outDtype !== op.dtype ? { outDtype: op.outDtype } : {}),
     },
     cta: (index: number): CtaWork =>
       streamK ? new StreamKCta(layout, index, ctaCount) : persistent ? new PersistentGemmCta(layout, index, ctaCount, items) : new GemmCta(layout, itemAt(layout, index)),
@@ -482,7 +486,7 @@ function tailSharers(l: LayoutBase, tail: number): { a: number; b: number } {
 
 /** Output bytes of a tile: its share of C, plus split-K partials written and read back. */
 function tileStoreBytes(l: TileLayout, tile: GemmTile): number {
-  return (tile.rows * tile.cols * BYTES_PER_ELEMENT[l.g.dtype]) / tile.splits + (tile.splits > 1 ? tile.rows * tile.cols * SPLIT_K_PARTIAL_BYTES : 0);
+  return (tile.rows * tile.cols * l.g.outBytes) / tile.splits + (tile.splits > 1 ? tile.rows * tile.cols * SPLIT_K_PARTIAL_BYTES : 0);
 }
 
 function tileLabel(tile: GemmTile): string {
@@ -760,7 +764,7 @@ class StreamKCta implements CtaWork {
     const t = this.tile(seg);
     const partial = t.rows * t.cols * STREAMK_PARTIAL_BYTES;
     if (this.segFirst[seg]! + this.segIters[seg]! < this.l.kIters) return partial;
-    return t.rows * t.cols * BYTES_PER_ELEMENT[this.l.g.dtype] + (this.pieces(this.segTile[seg]!) - 1) * partial;
+    return t.rows * t.cols * this.l.g.outBytes + (this.pieces(this.segTile[seg]!) - 1) * partial;
   }
 
   segmentEnd(step: number): { label: string; args: CtaWork['args'] } | null {

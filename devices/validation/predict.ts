@@ -15,7 +15,7 @@ import type { MeasuredRow } from './measured.ts';
  * workload op. Attention rows etc. register here.
  */
 export const ROW_OPS: Record<string, (row: MeasuredRow) => WorkloadOp> = {
-  gemm: (row) => parseWith(GemmOpSchema, { type: 'gemm', m: row.m, n: row.n, k: row.k, dtype: row.dtype, batch: Number(row.extra.batch ?? 1), ...kernelColumns(row) }, 'row'),
+  gemm: (row) => parseWith(GemmOpSchema, { type: 'gemm', m: row.m, n: row.n, k: row.k, dtype: row.dtype, batch: Number(row.extra.batch ?? 1), ...outDtypeColumn(row), ...kernelColumns(row) }, 'row'),
   // Attention rows (data/measured/flash-attention2.csv): shape in the extra columns, impl column optional.
   attention: (row) => attentionRowOp(row),
   'flash-attention2': (row) => attentionRowOp({ ...row, extra: { ...row.extra, impl: 'flash2' } }),
@@ -23,6 +23,12 @@ export const ROW_OPS: Record<string, (row: MeasuredRow) => WorkloadOp> = {
 
 /** The CSV column that fills each GEMM op field of a kernel config (for error messages). */
 const KERNEL_COLUMN: Record<string, string> = { tile: 'tile', stages: 'stages', splitK: 'split_k', tailSplit: 'tail_split' };
+
+/** Optional column `out_dtype`: C's element type when it differs from the operands' (an FP8 product writing bf16). */
+function outDtypeColumn(row: MeasuredRow): { outDtype?: string } {
+  const v = row.extra.out_dtype;
+  return v === undefined || v === '' ? {} : { outDtype: v };
+}
 
 /**
  * Optional columns naming the kernel a GEMM row ran (from a profiler: tile, split_k, tail_split):
@@ -92,7 +98,7 @@ export function skipReason(row: MeasuredRow, overrides: Record<string, unknown> 
     // Name the CSV column, not the op field it fills (the kernel column where the config was read from a name).
     const fromKernel = (field: string) => field in KERNEL_COLUMN && (row.extra[KERNEL_COLUMN[field]!] ?? '') === '' && (row.extra.kernel ?? '') !== '';
     return (error as Error).message.replace(/^(?:row: )?field "(\w+)"( = "?[^":]*"?)?/, (_, field: string, value: string | undefined) =>
-      fromKernel(field) ? `column "kernel" (read as ${field}${value ?? ''})` : `column "${KERNEL_COLUMN[field] ?? field}"${value ?? ''}`);
+      fromKernel(field) ? `column "kernel" (read as ${field}${value ?? ''})` : `column "${KERNEL_COLUMN[field] ?? (field === 'outDtype' ? 'out_dtype' : field)}"${value ?? ''}`);
   }
   return null;
 }

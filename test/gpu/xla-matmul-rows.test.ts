@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseMeasuredCsv } from '../../devices/validation/measured.ts';
 import { ROW_OPS, predictRow, skipReason } from '../../devices/validation/predict.ts';
+import type { GemmOp } from '../../workloads/index.ts';
 
 describe.each([
   { file: 'xla-matmul-h100.csv', device: 'h100-80gb', dtypes: ['bf16', 'tf32'] },
@@ -34,6 +35,8 @@ describe.each([
     for (const row of rows) {
       expect(skipReason(row)).toBeNull();
       expect(ROW_OPS.gemm!(row)).toMatchObject({ type: 'gemm', dtype: row.dtype, batch: Number(row.extra.batch) });
+      // The table's FP8 products write bf16.
+      expect((ROW_OPS.gemm!(row) as GemmOp).outDtype).toBe(row.dtype === 'fp8' ? 'bf16' : undefined);
     }
     const at = (batch: string) => rows.find((r) => r.dtype === 'bf16' && r.extra.batch === batch && r.m === 2048 && r.n === 2048 && r.k === 2048)!;
     // Four independent 2048^3 products fill the chip better than one: more time, not 4x.
