@@ -72,7 +72,7 @@ function emitCandidates(scenario: Scenario, json: boolean): void {
       schema: 'tilewave.gemm-candidates',
       scenario: scenario.name,
       device: spec.id,
-      op: { m: op.m, n: op.n, k: op.k, batch: op.batch, dtype: op.dtype },
+      op: { m: op.m, n: op.n, k: op.k, batch: op.batch, dtype: op.dtype, ...(op.outDtype !== undefined ? { outDtype: op.outDtype } : {}) },
       candidates: result.candidates.map((c) => ({ ...c, estimatedUs: round(c.estimatedUs), simulatedUs: round(c.simulatedUs), achievedFlopsPerSecond: Math.round(flops / (c.simulatedUs * 1e-6)) })),
       omitted: result.omitted,
     }));
