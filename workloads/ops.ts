@@ -35,6 +35,11 @@ export const GemmOpSchema = z.strictObject({
    * write bf16 or fp16: their stores then move twice the bytes of an fp8 output.
    */
   outDtype: OpDtypeSchema.optional(),
+  /**
+   * Run the kernel's tiles as CTA pairs sharing an operand (Blackwell's 2-SM MMA) or not; default:
+   * the device's `sm.pairedCtaMma`. A profiled kernel name says it (cuBLAS `2cta`, CUTLASS `2sm`).
+   */
+  pairedCta: z.boolean().optional(),
   /** Force a kernel config instead of the heuristic's choice, e.g. "128x256x64" (split-K via splitK). */
   tile: z.string().regex(/^[1-9]\d{0,4}x[1-9]\d{0,4}x[1-9]\d{0,4}$/, { error: 'expected a tile like "128x256x64" (three positive integers)' }).optional(),
   splitK: z.number().int().min(1).optional(),

@@ -104,18 +104,23 @@ function warpGrid(t: TileConfig): [number, number] {
   return [1, t.warps];
 }
 
-export function ctaResources(t: TileConfig, dtype: Dtype): CtaResources {
+export function ctaResources(t: TileConfig, dtype: Dtype, pairing: 'm' | 'n' | null = null): CtaResources {
   const bytes = BYTES_PER_ELEMENT[dtype];
   const threads = t.warps * 32;
   // fp32 accumulators spread over the CTA's threads, plus addressing and fragment registers.
   const registersPerThread = Math.min(255, Math.ceil((t.tileM * t.tileN) / threads) + 64);
-  return { threads, sharedMemoryBytes: t.stages * (t.tileM + t.tileN) * t.tileK * bytes, registersPerThread };
+  // A paired CTA stages only its half of the operand it shares with its peer.
+  const rows = pairing === 'n' ? t.tileM / 2 : t.tileM;
+  const cols = pairing === 'm' ? t.tileN / 2 : t.tileN;
+  return { threads, sharedMemoryBytes: t.stages * (rows + cols) * t.tileK * bytes, registersPerThread };
 }
 
 interface GemmGeometry {
   m: number; n: number; k: number; batch: number; dtype: Dtype;
   /** Bytes of one element of C (op.outDtype, else the operands' dtype). */
   outBytes: number;
+  /** The op's paired-CTA choice (undefined: the device's `sm.pairedCtaMma`). */
+  pairedCta: boolean | undefined;
   tile: TileConfig; splitK: number; gridM: number; gridN: number; kPerSplit: number;
 }
 
@@ -126,6 +131,7 @@ function geometry(op: GemmOp, tile: TileConfig, splitK: number): GemmGeometry {
   return {
     m: op.m, n: op.n, k: op.k, batch: op.batch, dtype, tile, splitK,
     outBytes: BYTES_PER_ELEMENT[(op.outDtype ?? dtype) as Dtype],
+    pairedCta: op.pairedCta,
     gridM: Math.ceil(op.m / tile.tileM),
     gridN: Math.ceil(op.n / tile.tileN),
     kPerSplit: itersPerSplit * tile.tileK,
@@ -165,8 +171,9 @@ function waveEstimateNs(spec: GpuSpec, g: GemmGeometry, concurrent: number, occu
   let computeNs = workNs / Math.min(1 / perSm, powerRate);
   const tm = Math.min(tile.tileM, g.m);
   const tn = Math.min(tile.tileN, g.n);
-  // A paired CTA pulls half of the B columns it multiplies (the peer pulls the other half).
-  const ctaBytes = (tm + (pairedFor(spec, g) ? tn / 2 : tn)) * kPerCta * bytes;
+  // A paired CTA pulls half of the operand it shares with its peer (the peer pulls the other half).
+  const pairing = pairingOf(spec, g);
+  const ctaBytes = ((pairing === 'n' ? tm / 2 : tm) + (pairing === 'm' ? tn / 2 : tn)) * kPerCta * bytes;
   const pullNs = (ctaBytes * perSm) / (spec.sm.l2ToSmBytesPerClock * spec.sm.clockHz / 1e9);
   const rows = Math.min(g.gridM, RASTER_GROUP_ROWS);
   const cols = Math.min(g.gridN, Math.ceil(concurrent / (rows * splitK)));
@@ -197,11 +204,16 @@ export function persistentFor(spec: GpuSpec, t: TileConfig): boolean {
 }
 
 /**
- * Whether the CTAs of this geometry run in pairs sharing B (`sm.pairedCtaMma`, Blackwell): 128-row
- * tiles, pairs of row tiles, so an even number of them.
+ * How the CTAs of this geometry pair up (`sm.pairedCtaMma`, Blackwell's 2-SM MMA, or the op's
+ * `pairedCta`), or null: the MMA pairs two 128-wide halves, so a tile 128 rows tall pairs with the
+ * next row tile ('m': the pair shares the B columns), else a tile 128 columns wide with the next
+ * column tile ('n': the pair shares the A rows); an even count of those tiles either way.
  */
-export function pairedFor(spec: GpuSpec, g: Pick<GemmGeometry, 'tile' | 'gridM'>): boolean {
-  return spec.sm.pairedCtaMma && g.tile.tileM === 128 && g.gridM % 2 === 0;
+export function pairingOf(spec: GpuSpec, g: Pick<GemmGeometry, 'tile' | 'gridM' | 'gridN' | 'pairedCta'>): 'm' | 'n' | null {
+  if (!(g.pairedCta ?? spec.sm.pairedCtaMma)) return null;
+  if (g.tile.tileM === 128 && g.gridM % 2 === 0) return 'm';
+  if (g.tile.tileN === 128 && g.gridN % 2 === 0) return 'n';
+  return null;
 }
 
 function hbmBytesPerNs(spec: GpuSpec): number {
@@ -261,7 +273,7 @@ export function gemmPlans(spec: GpuSpec, op: GemmOp, occupancyOf: (r: CtaResourc
   const splits = op.splitK === undefined ? SPLIT_K_CANDIDATES : [op.splitK];
   const plans: GemmPlan[] = [];
   for (const tile of tiles) {
-    const occupancy = occupancyOf(ctaResources(tile, dtype));
+    const occupancy = occupancyOf(ctaResources(tile, dtype, pairingOf(spec, geometry(op, tile, 1))));
     if (occupancy < 1) continue;
     // Kernel libraries keep their small-M kernels (64-row tiles) for small M, as in decode; a
     // larger M gets 128- and 256-row tiles even when that pads rows (hence the measured steps in
@@ -314,7 +326,7 @@ export function planGemm(spec: GpuSpec, op: GemmOp, occupancyOf: (r: CtaResource
       throw new Error(`field "splitK" = ${op.splitK}: k = ${op.k} gives at most ${maxIters} K iterations (${tiles.length === 1 ? `tile ${op.tile}` : 'any tile'}); expected splitK <= ${maxIters}`);
     }
     if (op.tile !== undefined) {
-      const r = ctaResources(tiles[0]!, dtype);
+      const r = ctaResources(tiles[0]!, dtype, pairingOf(spec, geometry(op, tiles[0]!, 1)));
       throw new Error(
         `field "tile" = "${op.tile}"${op.stages !== undefined ? ` (${op.stages} stages)` : ''}: in ${dtype} a CTA needs ${r.sharedMemoryBytes} B of shared memory and ${r.threads} threads x ${r.registersPerThread} registers; ` +
           `an SM of ${spec.id} has ${spec.sm.sharedMemoryBytesPerSm} B and ${spec.sm.registersPerSm} registers (expected a smaller tile, or omit tile)`,
@@ -349,8 +361,8 @@ export function gemmKernel(spec: GpuSpec, op: GemmOp, plan: GemmPlan, name: stri
   const streamK = plan.streamK === true;
   const persistent = streamK || persistentFor(spec, t);
   const ctaCount = streamK ? Math.min(plan.slots, tiles * kIters) : persistent ? Math.min(items, plan.slots) : items;
-  const paired = !streamK && pairedFor(spec, g);
-  const partial = { spec, g, plan, perBatch, kIters, tiles, fullTiles: tiles - tail, paired };
+  const pairing = streamK ? null : pairingOf(spec, g);
+  const partial = { spec, g, plan, perBatch, kIters, tiles, fullTiles: tiles - tail, pairing };
   const layout: TileLayout = { ...partial, sharers: panelSharers(partial), tailSharers: tailSharers(partial, tail), workNsByIters: [], stepsByIters: [], structures: new Map() };
   return {
     name,
@@ -358,7 +370,7 @@ export function gemmKernel(spec: GpuSpec, op: GemmOp, plan: GemmPlan, name: stri
     splitsSm: true,
     ctaCount,
     tiles: items,
-    resources: ctaResources(t, g.dtype),
+    resources: ctaResources(t, g.dtype, pairing),
     flops: gemmFlops(op),
     dtype: op.dtype,
     config: {
@@ -366,7 +378,7 @@ export function gemmKernel(spec: GpuSpec, op: GemmOp, plan: GemmPlan, name: stri
       ...(tail > 0 ? { tailSplit: plan.tailSplit, tailTiles: tail } : {}),
       ...(persistent ? { persistent: true } : {}),
       ...(streamK ? { streamK: true } : {}),
-      ...(paired ? { pairedCta: true } : {}),
+      ...(pairing !== null ? { pairedCta: true } : {}),
       ...(op.outDtype !== undefined && op.outDtype !== op.dtype ? { outDtype: op.outDtype } : {}),
     },
     cta: (index: number): CtaWork =>
@@ -383,8 +395,8 @@ interface TileLayout {
   tiles: number;
   /** Tiles computed whole (or in plan.splitK splits); the rest are split plan.tailSplit ways. */
   fullTiles: number;
-  /** CTAs run in pairs that share B (`pairedFor`). */
-  paired: boolean;
+  /** CTAs run in pairs along m (sharing B) or n (sharing A), or not (`pairingOf`). */
+  pairing: 'm' | 'n' | null;
   /** CTAs of a wave that read each A and each B panel (the same for every tile). */
   sharers: { a: number; b: number };
   /** The same for the pieces of the tail wave. */
@@ -506,12 +518,14 @@ function operandLoads(l: TileLayout, tile: GemmTile, chunk: number, k: number): 
   const bytes = BYTES_PER_ELEMENT[l.g.dtype];
   const [a, b] = LOADS;
   a.key = tile.aKey + chunk * 2;
-  a.bytes = a.fetchBytes = tile.rows * k * bytes;
+  a.fetchBytes = tile.rows * k * bytes;
   a.sharers = tile.sharers.a;
   b.key = tile.bKey + chunk * 2;
   b.fetchBytes = tile.cols * k * bytes;
-  // A paired CTA receives half of the B chunk; the pair (and the wave's other sharers) fetch it whole.
-  b.bytes = l.paired ? b.fetchBytes / 2 : b.fetchBytes;
+  // A paired CTA receives half of the chunk it shares with its peer; the pair (and the wave's other
+  // sharers) fetch it whole.
+  a.bytes = l.pairing === 'n' ? a.fetchBytes / 2 : a.fetchBytes;
+  b.bytes = l.pairing === 'm' ? b.fetchBytes / 2 : b.fetchBytes;
   b.sharers = tile.sharers.b;
   return LOADS;
 }

@@ -43,11 +43,12 @@ export const GpuSpecSchema = z.strictObject({
      */
     persistentGemm: z.boolean().default(false),
     /**
-     * Blackwell and later: a GEMM tile of 128 rows runs as one half of a CTA pair on two SMs
-     * (tcgen05 MMA with cta_group::2, CUTLASS's 2SM kernels, cuBLAS's `2cta` kernels): the pair
-     * computes 256 rows, each CTA loads its own 128 rows of A and half of the shared B columns,
-     * and the MMA reads the other half from the peer's shared memory. So each CTA pulls half of
-     * its B chunk from L2, while DRAM still supplies the whole chunk once.
+     * Blackwell and later: a GEMM tile 128 wide in one dimension runs as one half of a CTA pair on
+     * two SMs (tcgen05 MMA with cta_group::2, CUTLASS's 2SM kernels, cuBLAS's `2cta` kernels): the
+     * pair computes 256 along that dimension, each CTA loads its own 128 of it and half of the
+     * shared operand, and the MMA reads the other half from the peer's shared memory. So each CTA
+     * pulls (and stages) half of the shared chunk, while DRAM still supplies it whole once
+     * (`pairingOf` in gemm-kernel.ts).
      */
     pairedCtaMma: z.boolean().default(false),
     /**

@@ -15,6 +15,8 @@ export interface NamedGemmConfig {
   tile: string;
   /** Pipeline stages, when the name says. */
   stages?: number;
+  /** The kernel runs CTA pairs sharing an operand (Blackwell's 2-SM MMA: cuBLAS `2cta`, CUTLASS `2sm`). */
+  pairedCta?: true;
 }
 
 interface Pattern {
@@ -26,8 +28,9 @@ interface Pattern {
 const PATTERNS: Pattern[] = [
   // cuBLAS xmma (sm80_xmma_gemm_..._tilesize128x128x32_stage4_..., sm90_xmma_gemm_..._tilesize128x256x64_warpgroupsize2x1x1_...)
   { re: /tilesize(\d+)x(\d+)x(\d+)(?:_stage(\d+))?/, fields: (m) => [+m[1]!, +m[2]!, +m[3]!, +(m[4] ?? 0)] },
-  // cuBLAS 12.8+ nvjet kernels (nvjet_hsh_256x128_64x4_2x1_v_bz_coopA_TNN): tile, K x stages, cluster
-  { re: /^nvjet_[a-z0-9]+_(\d+)x(\d+)_(\d+)x(\d+)_/, fields: (m) => [+m[1]!, +m[2]!, +m[3]!, +m[4]!] },
+  // cuBLAS 12.8+ nvjet kernels (nvjet_hsh_256x128_64x4_2x1_v_bz_coopA_TNN, and on Blackwell
+  // nvjet_sm100_tst_128x256_64x6_2x2_2cta_h_bz_NNT): one CTA's tile, K x stages, cluster
+  { re: /^nvjet_(?:sm\d+_)?[a-z0-9]+_(\d+)x(\d+)_(\d+)x(\d+)_/, fields: (m) => [+m[1]!, +m[2]!, +m[3]!, +m[4]!] },
   // CUTLASS 3 (cutlass3x_sm90_tensorop_gemm_f16_f16_f32_f16_f16_128x256x64_2x1x1_0_tnn_align8_...): tile, then cluster
   { re: /_(\d+)x(\d+)x(\d+)_\d+x\d+x\d+_/, fields: (m) => [+m[1]!, +m[2]!, +m[3]!, 0] },
   // CUTLASS 2 (cutlass_80_tensorop_f16_s16816gemm_relu_f16_256x128_32x3_tn_align8): tile, then K x stages
@@ -46,7 +49,8 @@ export function gemmConfigFromKernelName(name: string): NamedGemmConfig | null {
     if (match === null) continue;
     const [libM, libN, k, stages] = p.fields(match);
     if (!(libM > 0 && libN > 0 && k > 0)) continue;
-    return { tile: `${libN}x${libM}x${k}`, ...(stages > 0 ? { stages } : {}) };
+    const paired = /_2cta_|_2sm(?:_|$)/.test(name);
+    return { tile: `${libN}x${libM}x${k}`, ...(stages > 0 ? { stages } : {}), ...(paired ? { pairedCta: true as const } : {}) };
   }
   return null;
 }
@@ -88,6 +92,7 @@ export interface KernelFields {
   stages?: number;
   splitK?: number;
   tailSplit?: number;
+  pairedCta?: boolean;
 }
 
 /**
@@ -105,5 +110,6 @@ export function withNamedKernel(given: KernelFields, kernels: string, grid = '')
   if (stages !== undefined) out.stages = stages;
   if (splitK !== undefined) out.splitK = splitK;
   if (tailSplit !== undefined) out.tailSplit = tailSplit;
+  if (given.pairedCta === undefined && named.pairedCta) out.pairedCta = true;
   return out;
 }

@@ -25,6 +25,12 @@ describe('GEMM configs from profiler kernel names', () => {
     expect(gemmConfigFromKernelName(name)).toEqual(stages === undefined ? { tile } : { tile, stages });
   });
 
+  it('Blackwell names: one CTA\'s tile, and whether CTAs pair up (cuBLAS 2cta, CUTLASS 2sm)', () => {
+    expect(gemmConfigFromKernelName('nvjet_sm100_tst_128x256_64x6_2x2_2cta_h_bz_NNT')).toEqual({ tile: '256x128x64', stages: 6, pairedCta: true });
+    expect(gemmConfigFromKernelName('nvjet_sm100_tst_32x64_64x16_4x1_v_bz_splitK_TNN')).toEqual({ tile: '64x32x64', stages: 16 });
+    expect(gemmConfigFromKernelName('cutlass3x_sm100_tensorop_gemm_f16_f16_f32_f16_f16_256x128x64_2x1x1_0_tnn_align8_2sm')).toEqual({ tile: '128x256x64', pairedCta: true });
+  });
+
   it('names without a tile (GEMV, split-K reduction, elementwise) give none', () => {
     for (const name of [
       'void gemv2T_kernel_val<int, int, __half, __half, float, float, 128, 16, 4, 4, false, false, cublasGemvParamsEx<int, __half const*, __half const*, __half>>(cublasGemvParamsEx<int, __half const*, __half const*, __half>, float, float)',

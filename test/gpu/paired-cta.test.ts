@@ -35,11 +35,32 @@ describe('paired-CTA MMA (Blackwell: two CTAs on two SMs share the B operand)', 
     expect(paired.timeNs).toBeLessThan(alone.timeNs * 0.9);
   });
 
-  it('needs 128-row tiles in pairs: an odd row-tile count or 256-row tiles run unpaired', () => {
-    const base = { n: 4096, k: 4096, dtype: 'bf16', splitK: 1, tailSplit: 1 };
-    expect(gemm('b200', { ...base, m: 384, tile: '128x256x64' }).ops[0]!.config?.pairedCta).toBeUndefined();
-    expect(gemm('b200', { ...base, m: 512, tile: '256x128x64' }).ops[0]!.config?.pairedCta).toBeUndefined();
-    expect(gemm('b200', { ...base, m: 512, tile: '128x256x64' }).ops[0]!.config?.pairedCta).toBe(true);
+  it('pairs 128-wide halves: along m for 128-row tiles, else along n for 128-column tiles, in even counts', () => {
+    const base = { k: 4096, dtype: 'bf16', splitK: 1, tailSplit: 1 };
+    const paired = (op: Record<string, unknown>) => gemm('b200', { ...base, ...op }).ops[0]!.config?.pairedCta;
+    expect(paired({ m: 512, n: 4096, tile: '128x256x64' })).toBe(true);
+    expect(paired({ m: 384, n: 4096, tile: '128x256x64' })).toBeUndefined(); // 3 row tiles
+    expect(paired({ m: 512, n: 4096, tile: '256x128x64' })).toBe(true); // along n
+    expect(paired({ m: 512, n: 384, tile: '256x128x64' })).toBeUndefined(); // 3 column tiles
+    expect(paired({ m: 512, n: 4096, tile: '256x256x32' })).toBeUndefined();
+  });
+
+  it('a CTA paired along n pulls half of A, and stages only its halves in shared memory', () => {
+    const op = GemmOpSchema.parse({ type: 'gemm', m: 4096, n: 4096, k: 4096, dtype: 'bf16', tile: '256x128x64', stages: 4, splitK: 1, tailSplit: 1 });
+    const p = simulateOpAlone(resolveDevice('b200'), op).kernels[0]!;
+    const a = simulateOpAlone(resolveDevice('b200', unpaired), op).kernels[0]!;
+    expect(p.dramBytes / a.dramBytes).toBeCloseTo(1, 2);
+    expect((p.dramBytes + p.l2Bytes) / (a.dramBytes + a.l2Bytes)).toBeCloseTo(2 / 3, 1);
+    // Six stages of 256x128x64 take 288 KB unpaired, more than an SM has; paired, 192 KB fit.
+    const six = GemmOpSchema.parse({ ...op, stages: 6 });
+    expect(simulateOpAlone(resolveDevice('b200'), six).configs[0]!.pairedCta).toBe(true);
+    expect(() => simulateOpAlone(resolveDevice('b200', unpaired), six)).toThrow(/shared memory/);
+  });
+
+  it('the op decides where it says so: a named 1-SM kernel on the B200, a what-if on the H100', () => {
+    const base = { m: 4096, n: 4096, k: 4096, dtype: 'bf16', tile: '128x256x64', splitK: 1, tailSplit: 1 };
+    expect(gemm('b200', { ...base, pairedCta: false }).ops[0]!.config?.pairedCta).toBeUndefined();
+    expect(gemm('h100-80gb', { ...base, pairedCta: true }).ops[0]!.config?.pairedCta).toBe(true);
   });
 
   it('the candidate tables say which configs run paired', () => {
@@ -47,7 +68,7 @@ describe('paired-CTA MMA (Blackwell: two CTAs on two SMs share the B operand)', 
     const b200 = gemmCandidates(resolveDevice('b200'), op).candidates;
     const paired = b200.filter((c) => c.pairedCta);
     expect(paired.length).toBeGreaterThan(0);
-    for (const c of paired) expect(c.tile.startsWith('128x')).toBe(true);
+    for (const c of paired) expect(c.tile.startsWith('128x') || /^\d+x128x/.test(c.tile)).toBe(true);
     expect(candidateLabel(paired[0]!)).toMatch(/ 2cta$/);
     expect(gemmCandidates(resolveDevice('h100-80gb'), op).candidates.some((c) => c.pairedCta)).toBe(false);
   });
