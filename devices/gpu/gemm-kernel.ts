@@ -207,9 +207,12 @@ export function persistentFor(spec: GpuSpec, t: TileConfig): boolean {
  * How the CTAs of this geometry pair up (`sm.pairedCtaMma`, Blackwell's 2-SM MMA, or the op's
  * `pairedCta`), or null: the MMA pairs two 128-wide halves, so a tile 128 rows tall pairs with the
  * next row tile ('m': the pair shares the B columns), else a tile 128 columns wide with the next
- * column tile ('n': the pair shares the A rows); an even count of those tiles either way.
+ * column tile ('n': the pair shares the A rows); an even count of those tiles either way. A kernel
+ * the op says is paired (a profiled name) pairs along n, where cuBLAS's 2-SM kernels split their
+ * M (a row-major product's n side), whatever its width, or else along m.
  */
 export function pairingOf(spec: GpuSpec, g: Pick<GemmGeometry, 'tile' | 'gridM' | 'gridN' | 'pairedCta'>): 'm' | 'n' | null {
+  if (g.pairedCta === true) return g.gridN % 2 === 0 ? 'n' : g.gridM % 2 === 0 ? 'm' : null;
   if (!(g.pairedCta ?? spec.sm.pairedCtaMma)) return null;
   if (g.tile.tileM === 128 && g.gridM % 2 === 0) return 'm';
   if (g.tile.tileN === 128 && g.gridN % 2 === 0) return 'n';

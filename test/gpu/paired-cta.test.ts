@@ -61,6 +61,11 @@ describe('paired-CTA MMA (Blackwell: two CTAs on two SMs share the B operand)', 
     const base = { m: 4096, n: 4096, k: 4096, dtype: 'bf16', tile: '128x256x64', splitK: 1, tailSplit: 1 };
     expect(gemm('b200', { ...base, pairedCta: false }).ops[0]!.config?.pairedCta).toBeUndefined();
     expect(gemm('h100-80gb', { ...base, pairedCta: true }).ops[0]!.config?.pairedCta).toBe(true);
+    // A named paired kernel pairs along n whatever its width (cuBLAS splits its M, our n): a
+    // 224x256x64 tile in 4 stages fits an SM's shared memory only so.
+    const wide = { ...base, tile: '224x256x64', stages: 4 };
+    expect(gemm('b200', { ...wide, pairedCta: true }).ops[0]!.config?.pairedCta).toBe(true);
+    expect(() => gemm('b200', wide)).toThrow(/shared memory/);
   });
 
   it('the candidate tables say which configs run paired', () => {
