@@ -34,6 +34,8 @@ if (run('gpu')) {
     benchGemm('h100-80gb', 8192, 8192, 8192, 'cta'),
     benchGemm('a100-80gb', 8192, 8192, 8192, 'none'),
     benchGemm('a100-80gb', 16384, 16384, 16384, 'none'),
+    // Paired CTAs (Blackwell's 2-SM MMA): half-chunk loads on every step.
+    benchGemm('b200', 8192, 8192, 8192, 'none'),
     benchGemm('h100-80gb', 16, 8192, 8192, 'none'),
     // Batched: 512,000 tiles on 132 persistent CTAs (each loops over ~3,900 tiles).
     benchGemm('h100-80gb', 4096, 4096, 4096, 'none', 1000),
