@@ -109,10 +109,17 @@ export function ctaResources(t: TileConfig, dtype: Dtype, pairing: 'm' | 'n' | n
   const threads = t.warps * 32;
   // fp32 accumulators spread over the CTA's threads, plus addressing and fragment registers.
   const registersPerThread = Math.min(255, Math.ceil((t.tileM * t.tileN) / threads) + 64);
-  // A paired CTA stages only its half of the operand it shares with its peer.
-  const rows = pairing === 'n' ? t.tileM / 2 : t.tileM;
-  const cols = pairing === 'm' ? t.tileN / 2 : t.tileN;
+  const rows = t.tileM * pairedShare(pairing, 'a');
+  const cols = t.tileN * pairedShare(pairing, 'b');
   return { threads, sharedMemoryBytes: t.stages * (rows + cols) * t.tileK * bytes, registersPerThread };
+}
+
+/**
+ * The share of a tile's A rows or B columns that one CTA loads and stages: all, or for a paired
+ * CTA half of the operand it shares with its peer (pairs along n share A, along m share B).
+ */
+function pairedShare(pairing: 'm' | 'n' | null, operand: 'a' | 'b'): number {
+  return pairing === (operand === 'a' ? 'n' : 'm') ? 0.5 : 1;
 }
 
 interface GemmGeometry {
@@ -171,9 +178,8 @@ function waveEstimateNs(spec: GpuSpec, g: GemmGeometry, concurrent: number, occu
   let computeNs = workNs / Math.min(1 / perSm, powerRate);
   const tm = Math.min(tile.tileM, g.m);
   const tn = Math.min(tile.tileN, g.n);
-  // A paired CTA pulls half of the operand it shares with its peer (the peer pulls the other half).
   const pairing = pairingOf(spec, g);
-  const ctaBytes = ((pairing === 'n' ? tm / 2 : tm) + (pairing === 'm' ? tn / 2 : tn)) * kPerCta * bytes;
+  const ctaBytes = (tm * pairedShare(pairing, 'a') + tn * pairedShare(pairing, 'b')) * kPerCta * bytes;
   const pullNs = (ctaBytes * perSm) / (spec.sm.l2ToSmBytesPerClock * spec.sm.clockHz / 1e9);
   const rows = Math.min(g.gridM, RASTER_GROUP_ROWS);
   const cols = Math.min(g.gridN, Math.ceil(concurrent / (rows * splitK)));
@@ -234,7 +240,6 @@ function tailTiles(tiles: number, slots: number): number {
  */
 export function estimateGemmNs(spec: GpuSpec, op: GemmOp, tile: TileConfig, splitK: number, occupancy: number, tailSplit = 1): number {
   const g = geometry(op, tile, splitK);
-  const bytes = BYTES_PER_ELEMENT[g.dtype];
   const ctas = tileCount(g);
   const slots = spec.sm.count * occupancy;
   const tail = tailSplit > 1 ? tailTiles(ctas, slots) : 0;
@@ -520,15 +525,15 @@ const LOADS: [OperandLoad, OperandLoad] = [{ key: 0, bytes: 0, fetchBytes: 0, sh
 function operandLoads(l: TileLayout, tile: GemmTile, chunk: number, k: number): OperandLoad[] {
   const bytes = BYTES_PER_ELEMENT[l.g.dtype];
   const [a, b] = LOADS;
+  // DRAM supplies whole chunks (once per pair and per the wave's other sharers); a paired CTA
+  // receives its share of them.
   a.key = tile.aKey + chunk * 2;
   a.fetchBytes = tile.rows * k * bytes;
+  a.bytes = a.fetchBytes * pairedShare(l.pairing, 'a');
   a.sharers = tile.sharers.a;
   b.key = tile.bKey + chunk * 2;
   b.fetchBytes = tile.cols * k * bytes;
-  // A paired CTA receives half of the chunk it shares with its peer; the pair (and the wave's other
-  // sharers) fetch it whole.
-  a.bytes = l.pairing === 'n' ? a.fetchBytes / 2 : a.fetchBytes;
-  b.bytes = l.pairing === 'm' ? b.fetchBytes / 2 : b.fetchBytes;
+  b.bytes = b.fetchBytes * pairedShare(l.pairing, 'b');
   b.sharers = tile.sharers.b;
   return LOADS;
 }
