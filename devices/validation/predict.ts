@@ -23,6 +23,8 @@ export const ROW_OPS: Record<string, (row: MeasuredRow) => WorkloadOp> = {
 
 /** The CSV column that fills each GEMM op field of a kernel config (for error messages). */
 const KERNEL_COLUMN: Record<string, string> = { tile: 'tile', stages: 'stages', splitK: 'split_k', tailSplit: 'tail_split' };
+/** The CSV column of every GEMM op field a row may set beyond its shape and dtype. */
+const FIELD_COLUMN: Record<string, string> = { ...KERNEL_COLUMN, outDtype: 'out_dtype' };
 
 /** Optional column `out_dtype`: C's element type when it differs from the operands' (an FP8 product writing bf16). */
 function outDtypeColumn(row: MeasuredRow): { outDtype?: string } {
@@ -98,7 +100,7 @@ export function skipReason(row: MeasuredRow, overrides: Record<string, unknown> 
     // Name the CSV column, not the op field it fills (the kernel column where the config was read from a name).
     const fromKernel = (field: string) => field in KERNEL_COLUMN && (row.extra[KERNEL_COLUMN[field]!] ?? '') === '' && (row.extra.kernel ?? '') !== '';
     return (error as Error).message.replace(/^(?:row: )?field "(\w+)"( = "?[^":]*"?)?/, (_, field: string, value: string | undefined) =>
-      fromKernel(field) ? `column "kernel" (read as ${field}${value ?? ''})` : `column "${KERNEL_COLUMN[field] ?? (field === 'outDtype' ? 'out_dtype' : field)}"${value ?? ''}`);
+      fromKernel(field) ? `column "kernel" (read as ${field}${value ?? ''})` : `column "${FIELD_COLUMN[field] ?? field}"${value ?? ''}`);
   }
   return null;
 }
