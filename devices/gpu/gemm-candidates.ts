@@ -18,7 +18,7 @@ export interface GemmCandidate {
   /** A stream-K decomposition (the sm.streamKGemm what-if). */
   streamK: boolean;
   persistent: boolean;
-  /** Run as CTA pairs sharing B (`sm.pairedCtaMma`, Blackwell). */
+  /** Run as CTA pairs sharing an operand (`pairingOf`: Blackwell's 2-SM MMA). */
   pairedCta: boolean;
   /** Work items: output tiles (all batches), K splits and tail pieces. */
   workItems: number;
