@@ -1,5 +1,6 @@
 import { attentionFlops, keysVisible, type AttentionShape } from '../../workloads/attention.ts';
-import { gemmKernel, pipelineSteps, planGemm } from './gemm-kernel.ts';
+import { gemmKernel, pipelineSteps } from './gemm-kernel.ts';
+import { planGemm } from './gemm-plan.ts';
 import { elementwiseKernel, ELEMENTWISE_RESOURCES } from './elementwise-kernel.ts';
 import type { CtaResources, CtaWork, Kernel, OperandLoad } from './kernel.ts';
 import { BYTES_PER_ELEMENT, type Dtype, type GpuSpec } from './spec.ts';

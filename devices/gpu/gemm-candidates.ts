@@ -1,6 +1,7 @@
 import { Simulation, TraceRecorder } from '../../sim/index.ts';
 import type { GemmOp } from '../../workloads/ops.ts';
-import { gemmKernel, gemmPlans, persistentFor, planGemm, tileName, type GemmPlan } from './gemm-kernel.ts';
+import { gemmKernel } from './gemm-kernel.ts';
+import { gemmPlans, persistentFor, planGemm, tileName, type GemmPlan } from './gemm-plan.ts';
 import { GpuDevice } from './gpu-device.ts';
 import { configLabel } from './kernel.ts';
 import { MAX_WORK_ITEMS } from './lower.ts';

@@ -4,7 +4,8 @@ import { flash2Kernel, flashResources, flashTile, splitKvKernels, standardAttent
 import { allReduceKernel } from './collective-kernel.ts';
 import { ELEMENTWISE_RESOURCES, elementwiseKernel } from './elementwise-kernel.ts';
 import type { GpuDevice } from './gpu-device.ts';
-import { gemmKernel, planGemm } from './gemm-kernel.ts';
+import { gemmKernel } from './gemm-kernel.ts';
+import { planGemm } from './gemm-plan.ts';
 import type { Kernel } from './kernel.ts';
 import { groupedGemmKernel } from './moe-kernel.ts';
 import type { Dtype } from './spec.ts';

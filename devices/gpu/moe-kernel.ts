@@ -1,5 +1,6 @@
 import { groupedGemmFlops, imbalance, type GroupedGemmOp } from '../../workloads/moe.ts';
-import { ctaResources, pipelineSteps, planGemm, tileName, type TileConfig } from './gemm-kernel.ts';
+import { pipelineSteps } from './gemm-kernel.ts';
+import { ctaResources, planGemm, tileName, type TileConfig } from './gemm-plan.ts';
 import type { CtaResources, CtaWork, Kernel, OperandLoad } from './kernel.ts';
 import { BYTES_PER_ELEMENT, type Dtype, type GpuSpec } from './spec.ts';
 import { smRates, type SmRates } from './vector-rates.ts';

@@ -39,7 +39,7 @@ export const GpuSpecSchema = z.strictObject({
      * Hopper and later: GEMM libraries launch one CTA per slot that loops over output tiles, its
      * asynchronous (TMA) loads fetching the next tile while the current one computes and writes.
      * These are the cooperative kernels, two consumer warpgroups per tile (the 8-warp tiles);
-     * 4-warp tiles still run one CTA per tile (see `persistentFor` in gemm-kernel.ts).
+     * 4-warp tiles still run one CTA per tile (see `persistentFor` in gemm-plan.ts).
      */
     persistentGemm: z.boolean().default(false),
     /**
@@ -48,7 +48,7 @@ export const GpuSpecSchema = z.strictObject({
      * pair computes 256 along that dimension, each CTA loads its own 128 of it and half of the
      * shared operand, and the MMA reads the other half from the peer's shared memory. So each CTA
      * pulls (and stages) half of the shared chunk, while DRAM still supplies it whole once
-     * (`pairingOf` in gemm-kernel.ts).
+     * (`pairingOf` in gemm-plan.ts).
      */
     pairedCtaMma: z.boolean().default(false),
     /**

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gemmCandidates } from '../../devices/gpu/gemm-candidates.ts';
-import { gemmPlans, planGemm } from '../../devices/gpu/gemm-kernel.ts';
+import { gemmPlans, planGemm } from '../../devices/gpu/gemm-plan.ts';
 import { GpuDevice } from '../../devices/gpu/gpu-device.ts';
 import { simulateOpAlone } from '../../devices/gpu/simulate-op.ts';
 import { resolveDevice } from '../../devices/presets.ts';

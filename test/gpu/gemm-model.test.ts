@@ -3,7 +3,8 @@ import { AUTO_CTA_SPAN_LIMIT, parseScenario, runScenario } from '../../devices/s
 import { presetIds, resolveDevice } from '../../devices/presets.ts';
 import { BYTES_PER_ELEMENT, type Dtype, type GpuSpec } from '../../devices/gpu/spec.ts';
 import { simulateOpAlone } from '../../devices/gpu/simulate-op.ts';
-import { gemmKernel, planGemm } from '../../devices/gpu/gemm-kernel.ts';
+import { gemmKernel } from '../../devices/gpu/gemm-kernel.ts';
+import { planGemm } from '../../devices/gpu/gemm-plan.ts';
 import { GpuDevice } from '../../devices/gpu/gpu-device.ts';
 import { Simulation, TraceRecorder } from '../../sim/index.ts';
 import { GemmOpSchema } from '../../workloads/index.ts';

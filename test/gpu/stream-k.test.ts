@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gemmCandidates } from '../../devices/gpu/gemm-candidates.ts';
-import { gemmKernel, gemmPlans, type GemmPlan } from '../../devices/gpu/gemm-kernel.ts';
+import { gemmKernel } from '../../devices/gpu/gemm-kernel.ts';
+import { gemmPlans, type GemmPlan } from '../../devices/gpu/gemm-plan.ts';
 import { GpuDevice } from '../../devices/gpu/gpu-device.ts';
 import type { GpuSpec } from '../../devices/gpu/spec.ts';
 import { presetIds, resolveDevice } from '../../devices/presets.ts';
