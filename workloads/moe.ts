@@ -82,6 +82,8 @@ export const GroupedGemmOpSchema = z
     n: z.number().int().min(1, { error: 'expected an integer >= 1 (columns of each W)' }),
     k: z.number().int().min(1, { error: 'expected an integer >= 1 (reduction dimension)' }),
     dtype: OpDtypeSchema.default('fp16'),
+    /** Element type of the outputs when it differs from the operands' (an FP8 product writing bf16). */
+    outDtype: OpDtypeSchema.optional(),
   })
   .refine((op) => (op.groupM === undefined) !== (op.routing === undefined), { error: 'expected exactly one of groupM or routing' });
 export type GroupedGemmOp = z.infer<typeof GroupedGemmOpSchema>;

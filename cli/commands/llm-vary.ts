@@ -41,6 +41,7 @@ export function llmVary(model: ModelConfig, step: StepOptionsInput, options: Llm
       seq: step.seq,
       tp: step.tp ?? 1,
       dtype: step.dtype ?? 'fp16',
+      kv_dtype: step.kvDtype ?? (step.dtype === 'fp8' ? 'bf16' : step.dtype ?? 'fp16'),
       step_us: us(s.stepTimeNs),
       layer_us: us(s.layerTimeNs),
       tokens: s.step.tokens,

@@ -131,7 +131,8 @@ export function registerLlm(program: Command): void {
     .requiredOption('--batch <b>', 'sequences in the batch', positiveIntOption('--batch'))
     .requiredOption('--seq <s>', 'prefill: prompt tokens per sequence; decode: KV cache length', positiveIntOption('--seq'))
     .option('--tp <t>', 'tensor-parallel degree (one GPU of t is simulated)', positiveIntOption('--tp'), 1)
-    .option('--dtype <dtype>', 'fp16 | bf16 | fp8', 'fp16')
+    .option('--dtype <dtype>', 'the linear layers: fp16 | bf16 | fp8 (FP8 serving: fp8 x fp8 products writing bf16, the rest in bf16)', 'fp16')
+    .option('--kv-dtype <dtype>', "KV cache and attention: fp16 | bf16 | fp8 (default: the activations', bf16 with --dtype fp8)")
     .option('--layers <mode>', 'all: simulate every layer; one: simulate one and count it for all', 'all')
     .option('--logits <which>', 'all tokens or the last token per sequence', 'all')
     .option('--attention <impl>', 'auto | flash2 | standard', 'auto')
@@ -144,7 +145,7 @@ export function registerLlm(program: Command): void {
     .action(async (opts) => {
       if (opts.phase !== 'prefill' && opts.phase !== 'decode') throw new UsageError(`--phase ${JSON.stringify(opts.phase)}: expected prefill or decode`);
       const model = loadModel(opts.model);
-      const step: StepOptionsInput = { phase: opts.phase, batch: opts.batch, seq: opts.seq, tp: opts.tp, dtype: opts.dtype, layers: opts.layers, logits: opts.logits, attention: opts.attention, seed: opts.seed };
+      const step: StepOptionsInput = { phase: opts.phase, batch: opts.batch, seq: opts.seq, tp: opts.tp, dtype: opts.dtype, ...(opts.kvDtype !== undefined ? { kvDtype: opts.kvDtype } : {}), layers: opts.layers, logits: opts.logits, attention: opts.attention, seed: opts.seed };
       checkVaryOutputs(opts);
       if (opts.vary !== undefined) {
         const { llmVary } = await import('./llm-vary.ts');

@@ -23,7 +23,7 @@ export function groupedGemmKernel(spec: GpuSpec, op: GroupedGemmOp, rows: readon
   const active = rows.filter((m) => m > 0);
   // The library picks one tile for the launch, for the average group.
   const meanRows = Math.max(1, Math.round(active.reduce((a, b) => a + b, 0) / Math.max(1, active.length)));
-  const plan = planGemm(spec, { type: 'gemm', stream: 0, after: [], m: meanRows, n: op.n, k: op.k, batch: Math.max(1, active.length), dtype: op.dtype, splitK: 1, tailSplit: 1 }, occupancyOf);
+  const plan = planGemm(spec, { type: 'gemm', stream: 0, after: [], m: meanRows, n: op.n, k: op.k, batch: Math.max(1, active.length), dtype: op.dtype, outDtype: op.outDtype, splitK: 1, tailSplit: 1 }, occupancyOf);
   const tile = plan.tile;
   const gridN = Math.ceil(op.n / tile.tileN);
   const tiles: GroupTile[] = [];
@@ -45,7 +45,7 @@ export function groupedGemmKernel(spec: GpuSpec, op: GroupedGemmOp, rows: readon
     resources: ctaResources(tile, dtype),
     flops: groupedGemmFlops(op, rows),
     dtype: op.dtype,
-    config: { tile: tileName(tile), groups: rows.length, grid: `${tiles.length}` },
+    config: { tile: tileName(tile), groups: rows.length, grid: `${tiles.length}`, ...(op.outDtype !== undefined && op.outDtype !== op.dtype ? { outDtype: op.outDtype } : {}) },
     details: { tokensPerGroup: [...rows], tilesPerGroup, imbalance: Math.round(imbalance(rows) * 1000) / 1000 },
     cta: (index: number): CtaWork => new GroupedGemmCta(spec, r, op, tile, rows, tiles[index]!, stepIters, plan.slots),
   };
@@ -90,7 +90,7 @@ class GroupedGemmCta implements CtaWork {
     // Keys: (operand, group, panel, step), below 2^32 for up to 4096 groups of 2^15 panels.
     this.aKey = ((t.group * 32768 + t.row) * 4) * 2;
     this.bKey = ((t.group * 32768 + t.col) * 4) * 2 + 1;
-    this.storeBytes = this.rowsHere * this.colsHere * this.bytes;
+    this.storeBytes = this.rowsHere * this.colsHere * BYTES_PER_ELEMENT[(op.outDtype ?? op.dtype) as Dtype];
     this.label = `expert ${t.group} tile ${t.row},${t.col}`;
     this.args = { expert: t.group, tile: `${t.row},${t.col}`, rows: this.rowsHere, cols: this.colsHere };
   }

@@ -74,6 +74,18 @@ describe('MoE routing and grouped GEMM', () => {
     expect(simulateOpAlone(h100, op).timeNs).toBe(r.timeNs);
   });
 
+  it('an FP8 grouped GEMM writing bf16 stores twice the bytes of one writing fp8', () => {
+    const base = { type: 'grouped_gemm', groupM: [256, 256, 256, 256], n: 4096, k: 128, dtype: 'fp8' };
+    const fp8Out = simulateOpAlone(h100, WorkloadOpSchema.parse(base));
+    const bf16Out = simulateOpAlone(h100, WorkloadOpSchema.parse({ ...base, outDtype: 'bf16' }));
+    const operands = 4 * (256 * 128 + 4096 * 128); // fp8: one byte each
+    const out = 4 * 256 * 4096;
+    expect(fp8Out.kernels[0]!.dramBytes).toBe(operands + out);
+    expect(bf16Out.kernels[0]!.dramBytes).toBe(operands + 2 * out);
+    expect(bf16Out.configs[0]!.outDtype).toBe('bf16');
+    expect(fp8Out.configs[0]!.outDtype).toBeUndefined();
+  });
+
   it('imbalance shows as a longer tail with idle SMs at the end of the kernel', () => {
     // Experts 1..7 get one row tile each; expert 0 gets many, so its tiles run on alone.
     const hot = WorkloadOpSchema.parse({ type: 'grouped_gemm', groupM: [128 * 40, 128, 128, 128, 128, 128, 128, 128], n: 4096, k: 4096 }) as GroupedGemmOp;

@@ -34,6 +34,37 @@ describe('transformer step builder', () => {
     expect(roles).toEqual(['attn_norm', 'qkv', 'rope', 'attn', 'o_proj', 'attn_add', 'mlp_norm', 'mlp_up', 'act', 'mlp_down', 'mlp_add']);
   });
 
+  it('fp8 is FP8 serving: the layer projections fp8 x fp8 writing bf16, everything else bf16', () => {
+    const types = (opts: Parameters<typeof buildTransformerStep>[1]) =>
+      Object.fromEntries(buildTransformerStep(loadModel('mixtral-8x7b'), opts).ops.filter((o) => o.name === undefined || !/^L[1-9]/.test(o.name)).map((o) => {
+        const op = o as { name: string; dtype: string; outDtype?: string; bytes?: number };
+        return [opRole(op.name), `${op.dtype}${op.outDtype !== undefined ? `->${op.outDtype}` : ''}${op.bytes !== undefined ? ` ${op.bytes}` : ''}`];
+      }));
+    const fp8 = types({ phase: 'decode', batch: 4, seq: 512, tp: 2, dtype: 'fp8' });
+    for (const role of ['qkv', 'o_proj', 'moe_up', 'moe_down']) expect(fp8[role]).toBe('fp8->bf16');
+    for (const role of ['embed', 'attn_norm', 'rope', 'attn', 'router', 'moe_permute', 'act', 'moe_unpermute', 'mlp_add', 'final_norm', 'lm_head']) expect(fp8[role]).toBe('bf16');
+    // The all-reduce moves bf16 partial sums: 4 tokens x 4096 x 2 bytes.
+    expect(fp8.attn_allreduce).toBe(`bf16 ${4 * 4096 * 2}`);
+    // An FP8 KV cache runs the attention kernels in fp8 and nothing else.
+    const kv8 = types({ phase: 'decode', batch: 4, seq: 512, tp: 2, dtype: 'fp8', kvDtype: 'fp8' });
+    expect(kv8).toEqual({ ...fp8, attn: 'fp8' });
+    // Without fp8, every op runs in the step's dtype.
+    const bf16 = types({ phase: 'decode', batch: 4, seq: 512, tp: 2, dtype: 'bf16' });
+    expect(new Set(Object.values(bf16).map((t) => t.split(' ')[0]))).toEqual(new Set(['bf16']));
+  });
+
+  it('an fp8 decode step streams half the projection weights of a bf16 one, and writes bf16', () => {
+    const m = loadModel('llama2-7b');
+    const run = (dtype: 'bf16' | 'fp8') => simulateStep(m, { phase: 'decode', batch: 1, seq: 1024, layers: 'one', dtype }, { device: 'h100-80gb', traceDetail: 'none' });
+    const bytes = (s: ReturnType<typeof run>, name: string) => s.result.summary.ops.find((o) => o.name === name)!.dramBytes!;
+    const b = run('bf16');
+    const f = run('fp8');
+    for (const name of ['L0.qkv', 'L0.mlp_up', 'L0.mlp_down']) expect(bytes(f, name) / bytes(b, name)).toBeCloseTo(0.5, 2);
+    expect(bytes(f, 'lm_head')).toBe(bytes(b, 'lm_head'));
+    expect(bytes(f, 'L0.attn')).toBe(bytes(b, 'L0.attn'));
+    expect(f.stepTimeNs).toBeLessThan(b.stepTimeNs * 0.75);
+  });
+
   it('simulated FLOPs equal 2 x params x tokens plus attention (dense, prefill)', () => {
     const m = loadModel('llama2-7b');
     const s = simulateStep(m, { phase: 'prefill', batch: 1, seq: 256, layers: 'one' }, { device: 'h100-80gb', traceDetail: 'none' });

@@ -4,7 +4,7 @@ import { InputError, parseWith } from '../../sim/validation.ts';
 import { attentionFlops } from '../attention.ts';
 import { routeTokens } from '../moe.ts';
 import type { WorkloadOp } from '../index.ts';
-import { DTYPE_BYTES, OpDtypeSchema } from '../ops.ts';
+import { DTYPE_BYTES, OpDtypeSchema, type GemmOp, type OpDtype } from '../ops.ts';
 import { headDimOf, kvHeadsOf, layerParams, type ModelConfig } from './config.ts';
 
 export const StepOptionsSchema = z.strictObject({
@@ -15,7 +15,15 @@ export const StepOptionsSchema = z.strictObject({
   seq: z.number({ error: 'expected an integer >= 1' }).int({ error: 'expected an integer >= 1' }).min(1, { error: 'expected an integer >= 1' }),
   /** Tensor-parallel degree: heads, KV heads, FFN and vocabulary split over this many GPUs (one is simulated). */
   tp: z.number({ error: 'expected an integer >= 1' }).int({ error: 'expected an integer >= 1' }).min(1, { error: 'expected an integer >= 1' }).default(1),
+  /**
+   * Element type of the linear layers. fp8 is FP8 serving as TensorRT-LLM and vLLM run it (W8A8):
+   * each decoder layer's projections multiply FP8 weights by FP8 activations and write bf16 (the
+   * activation quantization fused into the op before each GEMM); norms, rotary, residual adds,
+   * all-reduces, the MoE router and the LM head stay in bf16.
+   */
   dtype: OpDtypeSchema.default('fp16'),
+  /** Element type of the KV cache and the attention kernels (default: the activations', bf16 with fp8). */
+  kvDtype: OpDtypeSchema.optional(),
   /** all: every layer is simulated; one: the first layer is simulated and counted `layers` times. */
   layers: z.enum(['all', 'one'], { error: 'expected all or one' }).default('all'),
   /** Logits for every token (a full forward pass) or only each sequence's last token (generation). */
@@ -77,14 +85,21 @@ export function buildTransformerStep(m: ModelConfig, input: StepOptionsInput): T
   const h = m.hiddenSize;
   const tokens = o.phase === 'prefill' ? o.batch * o.seq : o.batch;
   const seqQ = o.phase === 'prefill' ? o.seq : 1;
-  const dtype = o.dtype;
+  // Activations (and whatever is not a decoder layer's projection) in bf16 when the linears are FP8.
+  const dtype: OpDtype = o.dtype === 'fp8' ? 'bf16' : o.dtype;
+  const linear: Pick<GemmOp, 'dtype' | 'outDtype'> = o.dtype === 'fp8' ? { dtype: 'fp8', outDtype: dtype } : { dtype };
+  const kvDtype = o.kvDtype ?? dtype;
   const impl = o.attention === 'auto' ? 'auto' : o.attention;
   const layersSimulated = o.layers === 'all' ? m.layers : 1;
   const ops: WorkloadOp[] = [];
   const rng = new Rng(o.seed);
   const routing: number[][] = [];
+  /** A GEMM in the activations' dtype; `layerGemm` is one of a decoder layer's projections. */
   const gemm = (name: string, track: string, mm: number, n: number, k: number): void => {
     ops.push({ type: 'gemm', name, track, stream: 0, after: [], m: mm, n, k, batch: 1, dtype });
+  };
+  const layerGemm = (name: string, track: string, mm: number, n: number, k: number): void => {
+    ops.push({ type: 'gemm', name, track, stream: 0, after: [], m: mm, n, k, batch: 1, ...linear });
   };
   const ew = (name: string, track: string, kind: Extract<WorkloadOp, { type: 'elementwise' }>['kind'], rows: number, cols: number): void => {
     ops.push({ type: 'elementwise', name, track, stream: 0, after: [], kind, rows, cols, dtype });
@@ -100,22 +115,22 @@ export function buildTransformerStep(m: ModelConfig, input: StepOptionsInput): T
     const p = `L${l}.`;
     const track = `layer ${l}`;
     ew(`${p}attn_norm`, track, m.norm, tokens, h);
-    gemm(`${p}qkv`, track, tokens, (heads + 2 * kvHeads) * d, h);
+    layerGemm(`${p}qkv`, track, tokens, (heads + 2 * kvHeads) * d, h);
     if (m.rotary) ew(`${p}rope`, track, 'rotary', tokens, (heads + kvHeads) * d);
     ops.push({
       type: 'attention', name: `${p}attn`, track, stream: 0, after: [], impl, batch: o.batch, heads, kvHeads,
-      seqQ, seqKv: o.seq, headDim: d, causal: true, dtype,
+      seqQ, seqKv: o.seq, headDim: d, causal: true, dtype: kvDtype,
     });
-    gemm(`${p}o_proj`, track, tokens, h, heads * d);
+    layerGemm(`${p}o_proj`, track, tokens, h, heads * d);
     allReduce(`${p}attn_allreduce`, track);
     ew(`${p}attn_add`, track, 'add', tokens, h);
     ew(`${p}mlp_norm`, track, m.norm, tokens, h);
     const up = (m.gatedMlp ? 2 : 1) * ffn;
     const act = m.gatedMlp ? 'swiglu' : m.activation;
     if (m.moe === undefined) {
-      gemm(`${p}mlp_up`, track, tokens, up, h);
+      layerGemm(`${p}mlp_up`, track, tokens, up, h);
       ew(`${p}act`, track, act, tokens, ffn);
-      gemm(`${p}mlp_down`, track, tokens, h, ffn);
+      layerGemm(`${p}mlp_down`, track, tokens, h, ffn);
     } else {
       const e = m.moe;
       gemm(`${p}router`, track, tokens, e.experts, h);
@@ -123,9 +138,9 @@ export function buildTransformerStep(m: ModelConfig, input: StepOptionsInput): T
       routing.push(counts);
       // Tokens gathered into expert order, the experts' FFNs as grouped GEMMs, scattered back.
       ew(`${p}moe_permute`, track, 'copy', tokens * e.topK, h);
-      ops.push({ type: 'grouped_gemm', name: `${p}moe_up`, track, stream: 0, after: [], groupM: counts, n: up, k: h, dtype });
+      ops.push({ type: 'grouped_gemm', name: `${p}moe_up`, track, stream: 0, after: [], groupM: counts, n: up, k: h, ...linear });
       ew(`${p}act`, track, act, tokens * e.topK, ffn);
-      ops.push({ type: 'grouped_gemm', name: `${p}moe_down`, track, stream: 0, after: [], groupM: counts, n: h, k: ffn, dtype });
+      ops.push({ type: 'grouped_gemm', name: `${p}moe_down`, track, stream: 0, after: [], groupM: counts, n: h, k: ffn, ...linear });
       ew(`${p}moe_unpermute`, track, 'copy', tokens * e.topK, h);
     }
     allReduce(`${p}mlp_allreduce`, track);
