@@ -117,7 +117,9 @@ export interface KernelResult {
  * default, e.g. "128x256x64 splitK=3" or "128x256x64 tailSplit=2".
  */
 export function configLabel(config: Kernel['config']): string {
-  const parts = [String(config.tile ?? '')];
+  // A kernel without a tile (a collective) is labelled by its algorithm.
+  const parts = [String(config.tile ?? (typeof config.kernel === 'string' ? config.kernel : ''))];
+  if (config.tile === undefined && config.channels !== undefined) parts.push(`channels=${config.channels}`);
   if (config.splitK !== undefined && config.splitK !== 1) parts.push(`splitK=${config.splitK}`);
   if (config.tailSplit !== undefined) parts.push(`tailSplit=${config.tailSplit}`);
   if (config.streamK === true) parts.push('streamK');

@@ -1,7 +1,7 @@
 import { parseWith, Simulation, TraceRecorder } from '../../sim/index.ts';
 import { GpuDevice } from '../gpu/gpu-device.ts';
 import { lowerToKernels } from '../gpu/lower.ts';
-import { AttentionOpSchema, GemmOpSchema, type WorkloadOp } from '../../workloads/index.ts';
+import { AllReduceOpSchema, AttentionOpSchema, GemmOpSchema, type WorkloadOp } from '../../workloads/index.ts';
 import { candidateLabel, gemmCandidates, type GemmCandidate } from '../gpu/gemm-candidates.ts';
 import { configLabel } from '../gpu/kernel.ts';
 import { simulateOpAlone } from '../gpu/simulate-op.ts';
@@ -19,6 +19,8 @@ export const ROW_OPS: Record<string, (row: MeasuredRow) => WorkloadOp> = {
   // Attention rows (data/measured/flash-attention2.csv): shape in the extra columns, impl column optional.
   attention: (row) => attentionRowOp(row),
   'flash-attention2': (row) => attentionRowOp({ ...row, extra: { ...row.extra, impl: 'flash2' } }),
+  // All-reduce rows (data/measured/allreduce-*.csv): columns `bytes` (per device) and `ranks`.
+  allreduce: (row) => parseWith(AllReduceOpSchema, { type: 'allreduce', bytes: numberCell(row.extra.bytes), ranks: numberCell(row.extra.ranks), dtype: row.dtype }, 'row'),
 };
 
 /** The CSV column that fills each GEMM op field of a kernel config (for error messages). */
