@@ -140,7 +140,7 @@ export class GpuDevice {
     // One direction of the device's link (peers of a collective send as much as they receive).
     this.link = spec.interconnect === undefined ? null : new FluidChannel(sim, {
       name: `${deviceName}.link`,
-      bandwidthBytesPerSecond: spec.interconnect.bandwidthBytesPerSecond / 2,
+      bandwidthBytesPerSecond: (spec.interconnect.bandwidthBytesPerSecond / 2) * spec.interconnect.achievableFraction,
       latencyNs: spec.interconnect.latencyNs,
     });
     this.l2Cache = new L2PanelCache(spec.l2.sizeBytes * spec.efficiency.l2ReuseFraction);

@@ -93,7 +93,18 @@ export const GpuSpecSchema = z.strictObject({
     latencyNs: z.number().nonnegative(),
   }),
   interconnect: z
-    .object({ bandwidthBytesPerSecond: positive('bytes/s, both directions summed'), latencyNs: z.number().nonnegative() })
+    .object({
+      bandwidthBytesPerSecond: positive('bytes/s, both directions summed'),
+      /** Latency of one transfer (one step of a ring collective), ns. */
+      latencyNs: z.number().nonnegative(),
+      /**
+       * Share of the one-way link bandwidth a collective's transfers reach (NCCL's bus bandwidth
+       * over the link's): channels, protocol and synchronization cost the rest. Fitted with the
+       * latency by scripts/calibrate-link.ts where measured collectives exist (`fittedTo`).
+       */
+      achievableFraction: fraction('fraction of the one-way link bandwidth').default(1),
+      fittedTo: z.string().optional(),
+    })
     .optional(),
   /**
    * Fitted parameters (scripts/calibrate.ts), each with a physical meaning. `fittedTo` says which
