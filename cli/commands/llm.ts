@@ -72,6 +72,7 @@ export function simulateStep(model: ModelConfig, options: StepOptionsInput, run:
     batch: options.batch,
     seq: options.seq,
     tp: options.tp ?? 1,
+    dtypes: step.dtypes,
     layers: model.layers,
     layersSimulated: step.layersSimulated,
     stepTimeNs,

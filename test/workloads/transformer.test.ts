@@ -63,6 +63,10 @@ describe('transformer step builder', () => {
     expect(bytes(f, 'lm_head')).toBe(bytes(b, 'lm_head'));
     expect(bytes(f, 'L0.attn')).toBe(bytes(b, 'L0.attn'));
     expect(f.stepTimeNs).toBeLessThan(b.stepTimeNs * 0.75);
+    // The summary says which element types ran.
+    const llm = (s: ReturnType<typeof run>) => (s.result.summary as unknown as { llm: { dtypes: unknown } }).llm.dtypes;
+    expect(llm(f)).toEqual({ linear: 'fp8', activations: 'bf16', kv: 'bf16' });
+    expect(llm(b)).toEqual({ linear: 'bf16', activations: 'bf16', kv: 'bf16' });
   });
 
   it('simulated FLOPs equal 2 x params x tokens plus attention (dense, prefill)', () => {

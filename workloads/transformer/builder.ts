@@ -45,6 +45,8 @@ export interface TransformerStep {
   analytic: { gemmFlops: number; attentionFlops: number; activeParams: number };
   /** Tokens per expert of each simulated MoE layer. */
   routing: number[][];
+  /** Element types: the layer projections' operands, the activations (and outputs), the KV cache. */
+  dtypes: { linear: OpDtype; activations: OpDtype; kv: OpDtype };
 }
 
 /** Role of each op in a layer: the part of its name after the dot (L3.qkv -> qkv). */
@@ -163,6 +165,7 @@ export function buildTransformerStep(m: ModelConfig, input: StepOptionsInput): T
       activeParams: params.active * m.layers + h * m.vocabSize,
     },
     routing,
+    dtypes: { linear: o.dtype, activations: dtype, kv: kvDtype },
   };
 }
 
