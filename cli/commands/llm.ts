@@ -73,6 +73,7 @@ export function simulateStep(model: ModelConfig, options: StepOptionsInput, run:
     seq: options.seq,
     tp: options.tp ?? 1,
     dtypes: step.dtypes,
+    memory: { ...step.memory, capacityBytes: result.spec.memory.capacityBytes, fits: fits(step, result) },
     layers: model.layers,
     layersSimulated: step.layersSimulated,
     stepTimeNs,
@@ -83,6 +84,19 @@ export function simulateStep(model: ModelConfig, options: StepOptionsInput, run:
     ...(step.routing.length > 0 ? { tokensPerExpert: step.routing } : {}),
   };
   return { result, step, stepTimeNs, layerTimeNs, breakdown };
+}
+
+/** Whether one GPU holds the step's weights and KV cache (activations and workspaces aside). */
+function fits(step: TransformerStep, result: RunResult): boolean {
+  return step.memory.weightBytes + step.memory.kvCacheBytes <= result.spec.memory.capacityBytes;
+}
+
+/** One line saying that the weights and KV cache outgrow the device (the step is simulated anyway), or null. */
+export function memoryWarning(s: StepResult): string | null {
+  if (fits(s.step, s.result)) return null;
+  const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
+  const { weightBytes, kvCacheBytes } = s.step.memory;
+  return `warning: one GPU would hold ${gb(weightBytes)} of weights and ${gb(kvCacheBytes)} of KV cache; ${s.result.spec.id} has ${gb(s.result.spec.memory.capacityBytes)} (simulated as if it fit; a larger --tp or a smaller --batch would)`;
 }
 
 /** A "layers" track above the per-layer tracks: one span per decoder layer, first op to last. */
@@ -163,6 +177,8 @@ export function registerLlm(program: Command): void {
         return;
       }
       const s = simulateStep(model, step, { device: opts.device, sets: parseSets(opts.set), traceDetail: opts.traceDetail });
+      const warning = memoryWarning(s);
+      if (warning !== null) process.stderr.write(`tilewave: ${warning}\n`);
       await emitRun(s.result, { ...opts, json: opts.json });
       if (!opts.json) process.stdout.write(`\n${formatBreakdown(s)}\n`);
     });

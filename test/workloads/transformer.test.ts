@@ -173,5 +173,39 @@ describe('tilewave llm: bad input', () => {
 
   it('runs a decode step', async () => {
     expect(await run(['--model', 'llama2-7b', ...base, '--json'])).toBe(0);
+    expect(stderr).toBe('');
+  });
+
+  it('warns, in one line, when the weights and KV cache outgrow one GPU, and still simulates', async () => {
+    expect(await run(['--model', 'llama2-70b', '--device', 'h100-80gb', '--phase', 'decode', '--batch', '64', '--seq', '4096', '--layers', 'one', '--json'])).toBe(0);
+    expect(stderr).toBe('tilewave: warning: one GPU would hold 138.0 GB of weights and 85.9 GB of KV cache; h100-80gb has 80.0 GB (simulated as if it fit; a larger --tp or a smaller --batch would)\n');
+    expect(await run(['--model', 'llama2-70b', '--device', 'h100-80gb', '--phase', 'decode', '--batch', '64', '--seq', '4096', '--layers', 'one', '--tp', '8', '--json'])).toBe(0);
+    expect(stderr).toBe('');
+  });
+});
+
+describe('memory footprint of a step on one GPU', () => {
+  const m = loadModel('llama2-7b');
+  const kvPerToken = 2 * m.layers * m.heads * 128 * 2; // K and V, every layer, fp16 (no grouped-query attention)
+
+  it('weights: every parameter once in the projections\' type, embeddings and LM head in the activations\'', () => {
+    const fp16 = buildTransformerStep(m, { phase: 'decode', batch: 4, seq: 1000 }).memory;
+    const embeddings = 2 * m.hiddenSize * m.vocabSize;
+    expect(fp16.weightBytes).toBe(2 * (layerParams(m).total * m.layers + embeddings));
+    expect(fp16.kvCacheBytes).toBe(4 * 1001 * kvPerToken);
+    // Tensor parallelism splits both; FP8 halves the projections only; an FP8 KV cache halves the cache.
+    const tp2 = buildTransformerStep(m, { phase: 'decode', batch: 4, seq: 1000, tp: 2 }).memory;
+    expect(tp2).toEqual({ weightBytes: fp16.weightBytes / 2, kvCacheBytes: fp16.kvCacheBytes / 2 });
+    const fp8 = buildTransformerStep(m, { phase: 'decode', batch: 4, seq: 1000, dtype: 'fp8', kvDtype: 'fp8' }).memory;
+    expect(fp8).toEqual({ weightBytes: layerParams(m).total * m.layers + 2 * embeddings, kvCacheBytes: fp16.kvCacheBytes / 2 });
+    // Prefill holds the prompt's cache.
+    expect(buildTransformerStep(m, { phase: 'prefill', batch: 2, seq: 512 }).memory.kvCacheBytes).toBe(2 * 512 * kvPerToken);
+  });
+
+  it('MoE: the weights of every expert count, not only the active ones', () => {
+    const mx = loadModel('mixtral-8x7b');
+    const w = buildTransformerStep(mx, { phase: 'decode', batch: 1, seq: 16 }).memory.weightBytes;
+    expect(w).toBe(2 * (layerParams(mx).total * mx.layers + 2 * mx.hiddenSize * mx.vocabSize));
+    expect(w / 2 / 1e9).toBeCloseTo(46.7, 1);
   });
 });

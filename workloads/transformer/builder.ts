@@ -47,6 +47,12 @@ export interface TransformerStep {
   routing: number[][];
   /** Element types: the layer projections' operands, the activations (and outputs), the KV cache. */
   dtypes: { linear: OpDtype; activations: OpDtype; kv: OpDtype };
+  /**
+   * What one GPU holds, bytes: the weights of every layer (all experts), the embedding table and
+   * LM head (vocabulary-parallel), and the KV cache of the batch after this step. Activations and
+   * workspaces are left out.
+   */
+  memory: { weightBytes: number; kvCacheBytes: number };
 }
 
 /** Role of each op in a layer: the part of its name after the dot (L3.qkv -> qkv). */
@@ -153,6 +159,14 @@ export function buildTransformerStep(m: ModelConfig, input: StepOptionsInput): T
   gemm('lm_head', 'head', logitRows, vocab, h);
 
   const params = layerParams(m);
+  const experts = m.moe?.experts ?? 1;
+  const projections = h * (heads + 2 * kvHeads) * d + heads * d * h + experts * (m.gatedMlp ? 3 : 2) * h * ffn;
+  const router = m.moe === undefined ? 0 : h * m.moe.experts;
+  const kvTokens = o.phase === 'decode' ? o.seq + 1 : o.seq;
+  const memory = {
+    weightBytes: m.layers * (projections * DTYPE_BYTES[o.dtype] + router * elementBytes) + 2 * vocab * h * elementBytes,
+    kvCacheBytes: 2 * m.layers * kvHeads * d * o.batch * kvTokens * DTYPE_BYTES[kvDtype],
+  };
   const attnPerLayer = attentionFlops({ batch: o.batch, heads, seqQ, seqKv: o.seq, headDim: d, causal: true });
   return {
     ops,
@@ -166,6 +180,7 @@ export function buildTransformerStep(m: ModelConfig, input: StepOptionsInput): T
     },
     routing,
     dtypes: { linear: o.dtype, activations: dtype, kv: kvDtype },
+    memory,
   };
 }
 
