@@ -415,6 +415,12 @@ function sanitizeValidation(v: Rec, warnings: string[]): ValidationLike {
     out.rowSources = names(v.rowSources);
     out.rowSource = [];
   }
+  // Optional sizes the signed error is drawn against (default m): kept only as a whole column.
+  const size = Array.isArray(v.size) && v.size.length === measured!.length && v.size.every((x) => finite(x) && x > 0) ? (v.size as number[]) : undefined;
+  if (size !== undefined) {
+    out.size = [];
+    if (typeof v.sizeLabel === 'string') out.sizeLabel = v.sizeLabel;
+  }
   let dropped = 0;
   for (let i = 0; i < measured!.length; i++) {
     const ok = finite(measured![i]) && measured![i] > 0 && finite(predicted![i]) && predicted![i] > 0 && index(device![i], out.devices) && index(op![i], out.ops) && index(config![i], out.configs);
@@ -432,6 +438,7 @@ function sanitizeValidation(v: Rec, warnings: string[]): ValidationLike {
     out.predictedUs.push(predicted![i] as number);
     out.config.push(config![i] as number);
     if (withSources) out.rowSource!.push(index(rowSource![i], out.rowSources!) ? (rowSource![i] as number) : -1);
+    if (size !== undefined) out.size!.push(size[i]!);
   }
   if (dropped > 0) warnings.push(`validation: ${dropped} rows without positive times or with unknown device, op or config not shown`);
   return out;

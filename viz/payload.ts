@@ -89,6 +89,9 @@ export interface ValidationLike {
   /** Optional: each row's `source` cell, as an index into `rowSources` (grouping by layer). */
   rowSources?: string[];
   rowSource?: number[];
+  /** Optional: what each row's signed error is drawn against (absent: m), and its axis title. */
+  size?: number[];
+  sizeLabel?: string;
 }
 
 export interface RunPayload {

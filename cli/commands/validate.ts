@@ -107,6 +107,19 @@ export async function validateFile(
   return { report, records: predictionRecords(rows, predictions), rows, predictions };
 }
 
+/**
+ * What the report draws each row's signed error against: m, where the kernel library's steps
+ * show; an all-reduce row has no m, so its buffer size. Nothing for files without all-reduce rows
+ * (the viewer's default is m).
+ */
+function rowSizes(rows: MeasuredRow[]): { size?: number[]; sizeLabel?: string } {
+  const isAllReduce = (r: MeasuredRow) => r.op === 'allreduce';
+  const collectives = rows.filter(isAllReduce).length;
+  if (collectives === 0) return {};
+  const sizeLabel = collectives === rows.length ? 'buffer per GPU (bytes)' : 'm, or bytes per GPU for all-reduce rows';
+  return { size: rows.map((r) => (isAllReduce(r) ? Number(r.extra.bytes) : r.m)), sizeLabel };
+}
+
 /** The rows as a report trace (docs/trace-format.md, kind "validation"): columns, names by index; times unrounded, as the report's statistics use them. */
 export function validationTrace(file: string, rows: MeasuredRow[], predictions: Prediction[]): ChromeTraceObject {
   const lists = { devices: [] as string[], ops: [] as string[], configs: [] as string[], rowSources: [] as string[] };
@@ -128,6 +141,7 @@ export function validationTrace(file: string, rows: MeasuredRow[], predictions: 
     predictedUs: predictions.map((p) => p.predictedUs),
     config: predictions.map((p) => indexIn(lists.configs, p.config ?? '')),
     rowSource: rows.map((r) => indexIn(lists.rowSources, r.source)),
+    ...rowSizes(rows),
   };
   return {
     traceEvents: [],

@@ -254,3 +254,12 @@ export function validationFixture(): ChromeTraceObject {
     },
   };
 }
+
+/** All-reduce rows: no m, so the payload says what their error is drawn against (bytes). */
+export function validationSizesFixture(): ChromeTraceObject {
+  const base = validationFixture();
+  const tw = (base.otherData as { tilewave: { validation: Record<string, unknown>; title: string } }).tilewave;
+  tw.title = 'Validation against allreduce.csv';
+  tw.validation = { ...tw.validation, source: 'allreduce.csv', ops: ['allreduce'], m: [1, 1, 1, 1, 1], n: [1, 1, 1, 1, 1], k: [1, 1, 1, 1, 1], size: [2048, 2 ** 20, 2 ** 22, 2 ** 24, 2 ** 26], sizeLabel: 'buffer per GPU (bytes)' };
+  return base;
+}

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReportHtml, writeReportHtml } from '../../viz/report.ts';
-import { largeTrace, multiDeviceTrace, sweepTrace, syntheticTrace, validationFixture } from './fixtures.ts';
+import { largeTrace, multiDeviceTrace, sweepTrace, syntheticTrace, validationFixture, validationSizesFixture } from './fixtures.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ART = resolve('test-artifacts/viz');
@@ -46,6 +46,7 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in Chromium', () => {
       writeReportHtml(file('lod.html'), { traces: [largeTrace(200_000, 32)] }),
       writeReportHtml(file('multi.html'), { traces: [multiDeviceTrace()] }),
       writeReportHtml(file('validation.html'), { traces: [validationFixture()] }),
+      writeReportHtml(file('validation-sizes.html'), { traces: [validationSizesFixture()] }),
     ]);
     writeFileSync(file('malformed.html'), await buildReportHtml({ traces: [{ traceEvents: [{ ph: 'X', name: 'gemm', dur: 1 }] }] }));
     const good = readFileSync(file('single.html'), 'utf8');
@@ -387,6 +388,23 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in Chromium', () => {
     await view.locator('.tw-legend-toggle[data-device="dev-b"]').click();
     expect(await view.locator('#tw-val-table tbody tr', { hasText: 'dev-b' }).count()).toBe(0);
     expect(await view.locator('#tw-val-table tbody tr', { hasText: 'overall' }).count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('draws rows without an m (all-reduces) against the size the payload gives, spread along the axis', async () => {
+    await open('validation-sizes.html');
+    const errors = page.locator('#tw-val-error');
+    expect(await errors.textContent()).toContain('buffer per GPU (bytes)');
+    expect(await page.locator('#tw-validation').textContent()).toContain('signed error against buffer per GPU (bytes)');
+    // The five rows land in five different columns of the error plot's canvas (not one line at m = 1).
+    const columns = await page.evaluate(() => {
+      const c = document.querySelector('#tw-val-error canvas') as HTMLCanvasElement;
+      const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      const xs = new Set<number>();
+      for (let i = 3; i < data.length; i += 4) if (data[i]! > 100) xs.add(Math.floor(((i - 3) / 4) % c.width / 20));
+      return xs.size;
+    });
+    expect(columns).toBeGreaterThanOrEqual(5);
     expect(pageErrors).toEqual([]);
   });
 

@@ -217,30 +217,34 @@ export function renderValidation(container: HTMLElement, run: RunModel, options:
   });
   const scatterPlot: Plot = { canvas: scatter.canvas, x: (i) => sx(v.measuredUs[i]!), y: (i) => sy(v.predictedUs[i]!), clampedY: () => false };
 
-  // Signed error against m (log2), for rows that have an m.
-  const withM = (i: number) => v.m[i]! > 0;
-  let mMax = 1;
-  for (let i = 0; i < rows; i++) if (withM(i)) mMax = Math.max(mMax, v.m[i]!);
-  const ex = scaleLog().base(2).domain([1, mMax * 1.3]).range([MARGIN.left, WIDTH - MARGIN.right]);
+  // Signed error against m (log2), or the size the payload gives per row (an all-reduce's bytes).
+  const sizeOf = (i: number) => (v.size !== undefined ? v.size[i]! : v.m[i]!);
+  let sizeMax = 1;
+  let sizeMin = Infinity;
+  for (let i = 0; i < rows; i++) if (sizeOf(i) > 0) [sizeMax, sizeMin] = [Math.max(sizeMax, sizeOf(i)), Math.min(sizeMin, sizeOf(i))];
+  // m starts at 1; given sizes (bytes) start near their smallest.
+  const sizeLo = v.size !== undefined && Number.isFinite(sizeMin) ? sizeMin / 1.3 : 1;
+  const ex = scaleLog().base(2).domain([sizeLo, sizeMax * 1.3]).range([MARGIN.left, WIDTH - MARGIN.right]);
   const ey = scaleLinear().domain([-ERROR_CLAMP_PCT, ERROR_CLAMP_PCT]).range([HEIGHT - MARGIN.bottom, MARGIN.top]);
-  const errors = plotFrame('tw-val-error', 'm (rows of A and C)', 'error (%): + model slower', (svg) => {
-    svg.append('g').attr('transform', `translate(0,${HEIGHT - MARGIN.bottom})`).call(axisBottom(ex).ticks(8, ','));
+  const errors = plotFrame('tw-val-error', v.sizeLabel ?? 'm (rows of A and C)', 'error (%): + model slower', (svg) => {
+    const axis = v.size !== undefined ? axisBottom(ex).tickValues(powersOfTwo(sizeLo, sizeMax * 1.3, 8)).tickFormat((d) => binarySize(Number(d))) : axisBottom(ex).ticks(8, ',');
+    svg.append('g').attr('transform', `translate(0,${HEIGHT - MARGIN.bottom})`).call(axis);
     svg.append('g').attr('transform', `translate(${MARGIN.left},0)`).call(axisLeft(ey).ticks(8));
     for (const y of [-15, -5, 0, 5, 15]) svg.append('line').attr('class', y === 0 ? 'tw-val-diag' : 'tw-val-band').attr('x1', MARGIN.left).attr('x2', WIDTH - MARGIN.right).attr('y1', ey(y)).attr('y2', ey(y));
   });
   const errorPlot: Plot = {
     canvas: errors.canvas,
-    x: (i) => ex(Math.max(1, v.m[i]!)),
+    x: (i) => ex(Math.max(sizeLo, sizeOf(i))),
     y: (i) => ey(Math.max(-ERROR_CLAMP_PCT, Math.min(ERROR_CLAMP_PCT, signedErrorPct(v, i)))),
     clampedY: (i) => Math.abs(signedErrorPct(v, i)) > ERROR_CLAMP_PCT,
   };
 
   const plots = el('div', { class: 'tw-val-plots' }, scatter.box, errors.box);
-  container.append(groupControl, statsBox, focusNote, legend, plots, el('p', { class: 'tw-muted' }, `Left: each row's predicted time against its measurement; the diagonal is exact, the dashed lines ±15%. Right: the signed error against m (errors beyond ±${ERROR_CLAMP_PCT}% drawn at the edge as triangles), where steps in the measured times (the kernel the library picks per range of m) show as bands.`));
+  container.append(groupControl, statsBox, focusNote, legend, plots, el('p', { class: 'tw-muted' }, `Left: each row's predicted time against its measurement; the diagonal is exact, the dashed lines ±15%. Right: the signed error against ${v.size !== undefined ? (v.sizeLabel ?? 'size') : 'm'} (errors beyond ±${ERROR_CLAMP_PCT}% drawn at the edge as triangles), where steps in the measured times (the kernel the library picks per range of m) show as bands.`));
 
   const tip = (i: number) => {
     const e = signedErrorPct(v, i);
-    const box = el('div', {}, el('div', { class: 'tw-tip-title' }, `${v.devices[v.device[i]!]} ${v.ops[v.op[i]!]} ${v.m[i]}x${v.n[i]}x${v.k[i]}`));
+    const box = el('div', {}, el('div', { class: 'tw-tip-title' }, `${v.devices[v.device[i]!]} ${v.ops[v.op[i]!]} ${v.ops[v.op[i]!] === 'allreduce' && v.size !== undefined ? `${formatNumber(v.size[i]!)} B` : `${v.m[i]}x${v.n[i]}x${v.k[i]}`}`));
     const dl = el('dl', { class: 'tw-kv' });
     const kv: [string, string][] = [['measured', `${formatNumber(v.measuredUs[i]!)} µs`], ['predicted', `${formatNumber(Number(v.predictedUs[i]!.toPrecision(5)))} µs`], ['error', `${e >= 0 ? '+' : ''}${e.toFixed(1)}%`], ['config', v.configs[v.config[i]!] || '—'], ['line', String(v.line[i])]];
     for (const [k, val] of kv) dl.append(el('dt', {}, k), el('dd', {}, val));
@@ -261,7 +265,7 @@ export function renderValidation(container: HTMLElement, run: RunModel, options:
     renderStats();
     for (const plot of [scatterPlot, errorPlot]) {
       const ids: number[] = [];
-      for (let i = 0; i < rows; i++) if (include(i) && (plot !== errorPlot || withM(i))) ids.push(i);
+      for (let i = 0; i < rows; i++) if (include(i) && (plot !== errorPlot || sizeOf(i) > 0)) ids.push(i);
       drawPoints(plot, ids, (i) => color(v.device[i]!), focus?.member);
       plot.tree = quadtree<number>().x(plot.x).y(plot.y).addAll(ids);
     }
@@ -328,4 +332,20 @@ function drawMarks(ctx: CanvasRenderingContext2D, plot: Plot, ids: number[], col
     ctx.fill();
   }
   ctx.globalAlpha = 1;
+}
+
+/** At most `count` powers of two in [lo, hi], evenly spaced in the exponent. */
+function powersOfTwo(lo: number, hi: number, count: number): number[] {
+  const first = Math.ceil(Math.log2(lo));
+  const last = Math.floor(Math.log2(hi));
+  const step = Math.max(1, Math.ceil((last - first + 1) / count));
+  const out: number[] = [];
+  for (let e = first; e <= last; e += step) out.push(2 ** e);
+  return out;
+}
+
+/** 2048 -> "2K", 1048576 -> "1M": sizes that are powers of two read as such. */
+function binarySize(x: number): string {
+  for (const [unit, scale] of [['G', 2 ** 30], ['M', 2 ** 20], ['K', 2 ** 10]] as const) if (x >= scale) return `${Number((x / scale).toPrecision(3))}${unit}`;
+  return String(x);
 }
