@@ -22,11 +22,16 @@ const device = flag('--device');
 const dataFile = flag('--data') ?? 'data/measured/allreduce-vidur.csv';
 const ranks = flag('--ranks') ?? '8';
 const dryRun = args.includes('--dry-run');
-if (device === undefined) throw new Error('--device: expected a preset id with measured all-reduce rows');
+/** Bad input: one line naming it, exit 2 (no stack trace). */
+const fail = (message: string): never => {
+  process.stderr.write(`calibrate-link: ${message}\n`);
+  process.exit(2);
+};
+if (device === undefined) fail('--device: expected a preset id with measured all-reduce rows');
 
 const rows = parseMeasuredCsv(readFileSync(dataFile, 'utf8'), dataFile).rows.filter((r) => r.op === 'allreduce' && r.device === device);
 const fitRows = rows.filter((r) => r.extra.ranks === ranks);
-if (fitRows.length === 0) throw new Error(`${dataFile}: no all-reduce rows for ${device} with ${ranks} GPUs`);
+if (fitRows.length === 0) fail(`${dataFile}: no all-reduce rows for ${device} with ${ranks} GPUs`);
 
 interface Link { achievableFraction: number; latencyNs: number }
 const overrides = (l: Link) => ({ 'interconnect.achievableFraction': l.achievableFraction, 'interconnect.latencyNs': l.latencyNs });
