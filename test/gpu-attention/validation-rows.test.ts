@@ -62,3 +62,31 @@ describe('determinism', () => {
     expect(JSON.stringify(b.trace)).toBe(JSON.stringify(a.trace));
   });
 });
+
+describe('measured decode attention rows on A100 (data/measured/decode-attention-vidur-a100.csv)', () => {
+  const { rows, skipped } = parseMeasuredCsv(readFileSync('data/measured/decode-attention-vidur-a100.csv', 'utf8'), 'decode-attention-vidur-a100.csv');
+
+  it('are split-KV decode steps of Llama-2-70B attention at tp 2, batch 1-128, caches of 32-4,032 tokens', () => {
+    expect(skipped).toEqual([]);
+    expect(rows).toHaveLength(1319);
+    for (const row of rows) {
+      expect(skipReason(row)).toBeNull();
+      const op = ROW_OPS[row.op]!(row) as { batch: number; seqKv: number };
+      expect(op).toMatchObject({ type: 'attention', impl: 'split-kv', heads: 32, kvHeads: 4, seqQ: 1, headDim: 128, causal: false, dtype: 'fp16' });
+      expect(op.batch).toBeGreaterThanOrEqual(1);
+      expect(op.batch).toBeLessThanOrEqual(128);
+      // The source's kv_cache_size (a multiple of 32) plus the token being decoded.
+      expect((op.seqKv - 1) % 32).toBe(0);
+      expect(Number(row.extra.min_us)).toBeLessThanOrEqual(row.measuredUs);
+      expect(Number(row.extra.max_us)).toBeGreaterThanOrEqual(row.measuredUs);
+    }
+  });
+
+  it('long caches are bound by streaming them: the time grows with the batch', () => {
+    const at = (batch: number) => predictRow(rows.find((r) => r.extra.seq_kv === '2113' && r.extra.batch === String(batch))!).predictedUs;
+    expect(at(96)).toBeGreaterThan(at(88) * 1.05);
+    // 96 sequences x 2,113 tokens x 4 KV heads x 128 x 2 (K, V) x 2 bytes over the A100's achievable DRAM bandwidth.
+    const bytes = 96 * 2113 * 4 * 128 * 2 * 2;
+    expect(at(96) * 1e-6).toBeGreaterThan(bytes / 2.039e12);
+  });
+});
