@@ -40,9 +40,13 @@ export const TILE_CANDIDATES: readonly TileConfig[] = [
  * their tf32 kernels, and what lets them fit the ~100 KB shared memory of GA102/AD104 SMs at all.
  */
 export function tileCandidates(dtype: Dtype): readonly TileConfig[] {
+  if (BYTES_PER_ELEMENT[dtype] === 1) return NARROW_DTYPE_CANDIDATES;
   if (BYTES_PER_ELEMENT[dtype] < 4) return TILE_CANDIDATES;
   return WIDE_DTYPE_CANDIDATES;
 }
+
+/** 1-byte operands (fp8): each tile twice as deep in K, the same shared-memory bytes per stage. */
+const NARROW_DTYPE_CANDIDATES: readonly TileConfig[] = TILE_CANDIDATES.map((t) => ({ ...t, tileK: t.tileK * 2 }));
 
 const WIDE_DTYPE_CANDIDATES: readonly TileConfig[] = [...TILE_CANDIDATES, ...TILE_CANDIDATES.map((t) => ({ ...t, tileK: t.tileK / 2 }))].filter(
   (t, i, all) => all.findIndex((u) => tileName(u) === tileName(t) && u.stages === t.stages && u.warps === t.warps) === i,
