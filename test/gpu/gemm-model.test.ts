@@ -4,7 +4,7 @@ import { presetIds, resolveDevice } from '../../devices/presets.ts';
 import { BYTES_PER_ELEMENT, type Dtype, type GpuSpec } from '../../devices/gpu/spec.ts';
 import { simulateOpAlone } from '../../devices/gpu/simulate-op.ts';
 import { gemmKernel } from '../../devices/gpu/gemm-kernel.ts';
-import { planGemm } from '../../devices/gpu/gemm-plan.ts';
+import { ctaResources, planGemm, tileCandidates } from '../../devices/gpu/gemm-plan.ts';
 import { GpuDevice } from '../../devices/gpu/gpu-device.ts';
 import { Simulation, TraceRecorder } from '../../sim/index.ts';
 import { GemmOpSchema } from '../../workloads/index.ts';
@@ -332,5 +332,20 @@ describe('GPU model: bytes, bounds and what-ifs', () => {
     const both = run(ops);
     const serial = run(ops.map((o) => ({ ...o, stream: 0 })));
     expect(both).toBeLessThan(serial);
+  });
+});
+
+describe('tile candidates per operand width', () => {
+  it('fp8 tiles are twice as deep in K as the 2-byte ones, tf32 ones half as deep too: the same shared memory per stage', () => {
+    const fp16 = tileCandidates('fp16');
+    const fp8 = tileCandidates('fp8');
+    expect(fp8).toHaveLength(fp16.length);
+    fp16.forEach((t, i) => {
+      expect(fp8[i]).toEqual({ ...t, tileK: 2 * t.tileK });
+      expect(ctaResources(fp8[i]!, 'fp8').sharedMemoryBytes).toBe(ctaResources(t, 'fp16').sharedMemoryBytes);
+    });
+    for (const t of tileCandidates('tf32').filter((c) => !fp16.some((u) => u.tileK === c.tileK && u.tileM === c.tileM && u.tileN === c.tileN))) {
+      expect(fp16.some((u) => u.tileM === t.tileM && u.tileN === t.tileN && u.tileK === 2 * t.tileK)).toBe(true);
+    }
   });
 });
