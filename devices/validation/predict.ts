@@ -20,7 +20,7 @@ export const ROW_OPS: Record<string, (row: MeasuredRow) => WorkloadOp> = {
   attention: (row) => attentionRowOp(row),
   'flash-attention2': (row) => attentionRowOp({ ...row, extra: { ...row.extra, impl: 'flash2' } }),
   // All-reduce rows (data/measured/allreduce-*.csv): columns `bytes` (per device) and `ranks`.
-  allreduce: (row) => parseWith(AllReduceOpSchema, { type: 'allreduce', bytes: numberCell(row.extra.bytes), ranks: numberCell(row.extra.ranks), dtype: row.dtype }, 'row'),
+  allreduce: (row) => parseWith(AllReduceOpSchema, { type: 'allreduce', bytes: cellValue(row.extra.bytes), ranks: cellValue(row.extra.ranks), dtype: row.dtype }, 'row'),
 };
 
 /** The CSV column that fills each GEMM op field of a kernel config (for error messages). */
@@ -51,6 +51,13 @@ function kernelColumns(row: MeasuredRow): KernelFields {
   // explicit columns leave empty.
   if (out.tile === undefined && x.kernel !== undefined && x.kernel !== '') return withNamedKernel(out, x.kernel, x.grid ?? '') ?? out;
   return out;
+}
+
+/** A cell for a schema to check: its number, or the text itself when it is not one (so errors quote it); undefined when empty. */
+function cellValue(v: string | undefined): number | string | undefined {
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : v;
 }
 
 /** An optional numeric cell: undefined when absent or empty. */

@@ -44,5 +44,6 @@ describe('measured all-reduce rows (data/measured/allreduce-vidur.csv)', () => {
     const row = rows[0]!;
     expect(skipReason({ ...row, extra: { ...row.extra, bytes: '' } })).toMatch(/^column "bytes" = missing: expected an integer >= 1/);
     expect(skipReason({ ...row, extra: { ...row.extra, ranks: '1' } })).toMatch(/^column "ranks" = 1: expected an integer from 2 to 1024/);
+    expect(skipReason({ ...row, extra: { ...row.extra, bytes: 'abc' } })).toMatch(/^column "bytes" = "abc": expected an integer >= 1/);
   });
 });
