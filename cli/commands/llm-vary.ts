@@ -1,7 +1,8 @@
 import { stringify } from 'csv-stringify/sync';
 import { deviceSets } from '../../devices/scenario.ts';
-import { varyOverrides } from '../../devices/sweep.ts';
-import type { StepOptionsInput } from '../../workloads/transformer/builder.ts';
+import { parseVary, varyOverrides } from '../../devices/sweep.ts';
+import { InputError } from '../../sim/validation.ts';
+import { buildTransformerStep, type StepOptionsInput } from '../../workloads/transformer/builder.ts';
 import type { ModelConfig } from '../../workloads/transformer/config.ts';
 import { writeFileAtomic } from '../io.ts';
 import { progress } from '../progress.ts';
@@ -15,19 +16,29 @@ export interface LlmVaryOptions {
   quiet?: boolean;
 }
 
+/** Step fields `--vary` may sweep besides the device's: the batch, the sequence length, the tensor-parallel degree. */
+const STEP_FIELDS = ['batch', 'seq', 'tp'] as const;
+type StepField = (typeof STEP_FIELDS)[number];
+
 /**
  * `tilewave llm --vary PATH=VALUES`: the same step on the device with one spec field at each
- * value (what does 2x HBM bandwidth do to a decode step?), one CSV row per value: step time,
- * tokens/s and the time of each op role over the step. Points run in order on this thread.
+ * value (what does 2x HBM bandwidth do to a decode step?), or the step at each batch size,
+ * sequence length or tensor-parallel degree (`batch=1,8,32,128`: the throughput curve), one CSV
+ * row per value: step time, tokens/s, whether the weights and KV cache fit one GPU, and the time
+ * of each op role over the step. Points run in order on this thread.
  */
 export function llmVary(model: ModelConfig, step: StepOptionsInput, options: LlmVaryOptions): { csv: string; rows: Record<string, string | number>[] } {
   const fixed = deviceSets(options.sets);
-  const vary = varyOverrides(options.device, fixed, options.vary);
+  const stepField = STEP_FIELDS.find((f) => options.vary.trim().startsWith(`${f}=`));
+  const vary: { path: string; values: number[]; overrides?: Record<string, unknown>[] } =
+    stepField === undefined ? varyOverrides(options.device, fixed, options.vary) : stepVary(model, step, stepField, options.vary);
   // Scenario-level sets (seed, workload...) stay; the device ones are in each point's overrides.
   const scenarioSets = options.sets.filter(([path]) => !(path in fixed));
   const bar = progress('llm --vary', vary.values.length, options.quiet === true || options.out === undefined);
   const rows = vary.values.map((value, i): Record<string, string | number> => {
-    const s = simulateStep(model, step, { device: options.device, sets: [...scenarioSets, ...Object.entries(vary.overrides[i]!)], traceDetail: 'none' });
+    const pointStep = stepField === undefined ? step : { ...step, [stepField]: value };
+    const deviceOverrides = Object.entries(vary.overrides?.[i] ?? fixed);
+    const s = simulateStep(model, pointStep, { device: options.device, sets: [...scenarioSets, ...deviceOverrides], traceDetail: 'none' });
     bar.tick();
     const us = (ns: number) => Math.round(ns) / 1000;
     const roles = Object.fromEntries([...s.breakdown].sort((a, b) => a.role.localeCompare(b.role)).map((r) => [`${r.role}_us`, us(r.timeNs)]));
@@ -37,15 +48,17 @@ export function llmVary(model: ModelConfig, step: StepOptionsInput, options: Llm
       device: options.device,
       model: model.id,
       phase: step.phase,
-      batch: step.batch,
-      seq: step.seq,
-      tp: step.tp ?? 1,
+      batch: pointStep.batch,
+      seq: pointStep.seq,
+      tp: pointStep.tp ?? 1,
       dtype: s.step.dtypes.linear,
       kv_dtype: s.step.dtypes.kv,
       step_us: us(s.stepTimeNs),
       layer_us: us(s.layerTimeNs),
       tokens: s.step.tokens,
       tokens_per_s: Math.round((s.step.tokens / s.stepTimeNs) * 1e9 * 10) / 10,
+      memory_gb: Math.round((s.step.memory.weightBytes + s.step.memory.kvCacheBytes) / 1e7) / 100,
+      fits: s.step.memory.weightBytes + s.step.memory.kvCacheBytes <= s.result.spec.memory.capacityBytes ? 'yes' : 'no',
       ...roles,
     };
   });
@@ -53,4 +66,18 @@ export function llmVary(model: ModelConfig, step: StepOptionsInput, options: Llm
   const csv = stringify(rows, { header: true, columns: Object.keys(rows[0]!) });
   if (options.out !== undefined) writeFileAtomic(options.out, csv);
   return { csv, rows };
+}
+
+/** The values of a step field, each checked by building the step once (a bad value fails before any point runs). */
+function stepVary(model: ModelConfig, step: StepOptionsInput, field: StepField, text: string): { path: string; values: number[] } {
+  const { path, values } = parseVary(text, () => (field === 'tp' ? (step.tp ?? 1) : step[field]));
+  for (const value of values) {
+    try {
+      buildTransformerStep(model, { ...step, [field]: value });
+    } catch (e) {
+      if (e instanceof InputError) throw new InputError(`--vary ${path}=${value}: ${e.message}`);
+      throw e;
+    }
+  }
+  return { path, values };
 }

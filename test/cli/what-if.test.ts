@@ -114,6 +114,33 @@ describe('tilewave llm --vary', () => {
     expect(rows[1]!.tokens_per_s!).toBeGreaterThan(rows[0]!.tokens_per_s!);
   });
 
+  it('sweeps the batch (the throughput curve) and says where the weights and KV cache stop fitting', async () => {
+    const parse = (stdout: string) => {
+      const [header, ...lines] = stdout.trim().split('\n');
+      const cols = header!.split(',');
+      return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i]!, v])));
+    };
+    const r = await cli(...base, '--vary', 'batch=1,8,64');
+    expect(r.code, r.stderr).toBe(0);
+    const rows = parse(r.stdout);
+    expect(rows.map((x) => [x.parameter, x.value, x.batch])).toEqual([['batch', '1', '1'], ['batch', '8', '8'], ['batch', '64', '64']]);
+    // Decode is weight-streaming bound: 64 sequences cost far less than 64 times one.
+    expect(Number(rows[2]!.tokens_per_s)).toBeGreaterThan(10 * Number(rows[0]!.tokens_per_s));
+    expect(Number(rows[2]!.memory_gb)).toBeGreaterThan(Number(rows[0]!.memory_gb));
+    expect(rows.every((x) => x.fits === 'yes')).toBe(true);
+    // The same step on a 16 GB device no longer fits.
+    const small = parse((await cli(...base, '--vary', 'batch=8', '--set', 'memory.capacityBytes=1.6e10')).stdout);
+    expect(small[0]!.fits).toBe('no');
+    // The row of batch 8 matches the single run.
+    const single = await cli(...base, '--json', '--trace-detail', 'none');
+    expect(Number(rows[1]!.step_us)).toBe(Math.round(JSON.parse(single.stdout).llm.stepTimeNs) / 1000);
+    // A value the step rejects fails before any point runs, naming it.
+    const bad = await cli(...base, '--vary', 'tp=1,3');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--vary tp=3: --tp 3: expected a divisor of the model's heads/);
+    expect(bad.stdout).toBe('');
+  });
+
   it('matches the single run with --set at the same value', async () => {
     const single = await cli(...base, '--set', 'memory.bandwidthBytesPerSecond=4e12', '--json', '--trace-detail', 'none');
     const varied = await cli(...base, '--vary', 'memory.bandwidthBytesPerSecond=4e12');
