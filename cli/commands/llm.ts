@@ -91,6 +91,14 @@ function fits(step: TransformerStep, result: RunResult): boolean {
   return step.memory.weightBytes + step.memory.kvCacheBytes <= result.spec.memory.capacityBytes;
 }
 
+/** What one GPU holds against its capacity, one line (activations and workspaces not counted). */
+function memoryLine(s: StepResult): string {
+  const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
+  const { weightBytes, kvCacheBytes } = s.step.memory;
+  const { dtypes } = s.step;
+  return `one GPU holds ${gb(weightBytes)} of weights (${dtypes.linear} projections) and ${gb(kvCacheBytes)} of KV cache (${dtypes.kv}) of its ${gb(s.result.spec.memory.capacityBytes)}${fits(s.step, s.result) ? '' : ': does not fit'}`;
+}
+
 /** One line saying that the weights and KV cache outgrow the device (the step is simulated anyway), or null. */
 export function memoryWarning(s: StepResult): string | null {
   if (fits(s.step, s.result)) return null;
@@ -128,6 +136,7 @@ export function formatBreakdown(s: StepResult): string {
   const rows = s.breakdown.map((r) => [r.role, r.type, String(r.count), formatDuration(r.timeNs), `${(r.fraction * 100).toFixed(1)}%`, r.flops > 0 ? (r.flops / r.timeNs / 1e3).toFixed(1) : '']);
   return [
     `step time ${formatDuration(s.stepTimeNs)} (${s.step.layersSimulated} of ${s.step.layersSimulated * s.step.layerRepeat} layers simulated, layer ${formatDuration(s.layerTimeNs)}), ${s.step.tokens} tokens`,
+    memoryLine(s),
     table(['op type', 'kind', 'count', 'time', 'share', 'TFLOP/s'], rows),
   ].join('\n');
 }

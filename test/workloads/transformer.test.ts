@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { addLayerTrack, simulateStep } from '../../cli/commands/llm.ts';
+import { addLayerTrack, formatBreakdown, simulateStep } from '../../cli/commands/llm.ts';
 import { main } from '../../cli/main.ts';
 import { buildTransformerStep, opRole } from '../../workloads/transformer/builder.ts';
 import { layerParams, loadModel, modelIds } from '../../workloads/transformer/config.ts';
@@ -200,6 +200,15 @@ describe('memory footprint of a step on one GPU', () => {
     expect(fp8).toEqual({ weightBytes: layerParams(m).total * m.layers + 2 * embeddings, kvCacheBytes: fp16.kvCacheBytes / 2 });
     // Prefill holds the prompt's cache.
     expect(buildTransformerStep(m, { phase: 'prefill', batch: 2, seq: 512 }).memory.kvCacheBytes).toBe(2 * 512 * kvPerToken);
+  });
+
+  it('the text report says what one GPU holds, and when it does not fit', () => {
+    const line = (device: string, batch = 4) => formatBreakdown(simulateStep(m, { phase: 'decode', batch, seq: 1000, layers: 'one', dtype: 'fp8' }, { device, traceDetail: 'none' })).split('\n')[1];
+    const w = buildTransformerStep(m, { phase: 'decode', batch: 4, seq: 1000, dtype: 'fp8' }).memory;
+    const gb = (b: number) => (b / 1e9).toFixed(1);
+    expect(line('h100-80gb')).toBe(`one GPU holds ${gb(w.weightBytes)} GB of weights (fp8 projections) and ${gb(w.kvCacheBytes)} GB of KV cache (bf16) of its 80.0 GB`);
+    expect(line('rtx-4070')).toMatch(/of its 12\.0 GB$/);
+    expect(line('rtx-4070', 16)).toMatch(/of its 12\.0 GB: does not fit$/);
   });
 
   it('MoE: the weights of every expert count, not only the active ones', () => {
