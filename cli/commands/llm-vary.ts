@@ -6,7 +6,7 @@ import { buildTransformerStep, type StepOptionsInput } from '../../workloads/tra
 import type { ModelConfig } from '../../workloads/transformer/config.ts';
 import { writeFileAtomic } from '../io.ts';
 import { progress } from '../progress.ts';
-import { simulateStep } from './llm.ts';
+import { fits, simulateStep } from './llm.ts';
 
 export interface LlmVaryOptions {
   device: string;
@@ -58,7 +58,7 @@ export function llmVary(model: ModelConfig, step: StepOptionsInput, options: Llm
       tokens: s.step.tokens,
       tokens_per_s: Math.round((s.step.tokens / s.stepTimeNs) * 1e9 * 10) / 10,
       memory_gb: Math.round((s.step.memory.weightBytes + s.step.memory.kvCacheBytes) / 1e7) / 100,
-      fits: s.step.memory.weightBytes + s.step.memory.kvCacheBytes <= s.result.spec.memory.capacityBytes ? 'yes' : 'no',
+      fits: fits(s.step, s.result) ? 'yes' : 'no',
       ...roles,
     };
   });

@@ -87,13 +87,15 @@ export function simulateStep(model: ModelConfig, options: StepOptionsInput, run:
 }
 
 /** Whether one GPU holds the step's weights and KV cache (activations and workspaces aside). */
-function fits(step: TransformerStep, result: RunResult): boolean {
+export function fits(step: TransformerStep, result: RunResult): boolean {
   return step.memory.weightBytes + step.memory.kvCacheBytes <= result.spec.memory.capacityBytes;
 }
 
+/** Bytes as decimal GB with one decimal, as the capacity is quoted (80.0 GB). */
+const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
+
 /** What one GPU holds against its capacity, one line (activations and workspaces not counted). */
 function memoryLine(s: StepResult): string {
-  const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
   const { weightBytes, kvCacheBytes } = s.step.memory;
   const { dtypes } = s.step;
   return `one GPU holds ${gb(weightBytes)} of weights (${dtypes.linear} projections) and ${gb(kvCacheBytes)} of KV cache (${dtypes.kv}) of its ${gb(s.result.spec.memory.capacityBytes)}${fits(s.step, s.result) ? '' : ': does not fit'}`;
@@ -102,7 +104,6 @@ function memoryLine(s: StepResult): string {
 /** One line saying that the weights and KV cache outgrow the device (the step is simulated anyway), or null. */
 export function memoryWarning(s: StepResult): string | null {
   if (fits(s.step, s.result)) return null;
-  const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
   const { weightBytes, kvCacheBytes } = s.step.memory;
   return `warning: one GPU would hold ${gb(weightBytes)} of weights and ${gb(kvCacheBytes)} of KV cache; ${s.result.spec.id} has ${gb(s.result.spec.memory.capacityBytes)} (simulated as if it fit; a larger --tp or a smaller --batch would)`;
 }

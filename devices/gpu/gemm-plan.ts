@@ -149,7 +149,7 @@ export function chunkWorkNs(spec: GpuSpec, g: GemmGeometry, kChunk: number): num
 }
 
 /** Tiles a kernel of this geometry computes (all batches, all K splits). */
-export function tileCount(g: GemmGeometry): number {
+function tileCount(g: GemmGeometry): number {
   return g.gridM * g.gridN * g.splitK * g.batch;
 }
 
@@ -215,7 +215,7 @@ export function pairingOf(spec: GpuSpec, g: Pick<GemmGeometry, 'tile' | 'gridM' 
   return null;
 }
 
-export function hbmBytesPerNs(spec: GpuSpec): number {
+function hbmBytesPerNs(spec: GpuSpec): number {
   return dramBytesPerSecond(spec) / 1e9;
 }
 
@@ -335,7 +335,7 @@ export function planGemm(spec: GpuSpec, op: GemmOp, occupancyOf: (r: CtaResource
   return best;
 }
 
-export function parseTile(text: string, dtype: Dtype, stages?: number): TileConfig {
+function parseTile(text: string, dtype: Dtype, stages?: number): TileConfig {
   const [tileM, tileN, tileK] = text.split('x').map(Number) as [number, number, number];
   const known = tileCandidates(dtype).find((t) => t.tileM === tileM && t.tileN === tileN && t.tileK === tileK);
   const tile = known ?? { tileM, tileN, tileK, stages: 3, warps: tileM * tileN >= 128 * 256 ? 8 : 4 };
