@@ -196,11 +196,34 @@ function summariseOp(op: WorkloadOp, name: string, kernels: Kernel[], results: K
     tiles: main.tiles ?? main.ctaCount,
   };
   if (main.dtype !== undefined) summary.dtype = main.dtype;
-  if (main.details !== undefined) summary.details = main.details;
+  const details = mergeDetails(main.details, results);
+  if (details !== undefined) summary.details = details;
   return summary;
 }
 
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
+}
+
+/**
+ * The lowering's details, with what the kernels' output triggers measured merged in (key by key),
+ * and for a GEMM with a reduce-scatter the communication left exposed after the GEMM's output:
+ * the reduce-scatter kernel's time (overlap none), or the time from the last output write to the
+ * last chunk reduced (overlap tile).
+ */
+function mergeDetails(base: Record<string, unknown> | undefined, results: KernelResult[]): Record<string, unknown> | undefined {
+  let details = base;
+  for (const r of results) {
+    if (r.details === undefined) continue;
+    details = { ...details };
+    for (const [key, value] of Object.entries(r.details)) details[key] = { ...(details[key] as object | undefined), ...(value as object) };
+  }
+  const rs = details?.reduceScatter as Record<string, unknown> | undefined;
+  if (rs !== undefined && results.length > 0) {
+    const last = results[results.length - 1]!;
+    const outputNs = rs.overlap === 'tile' ? Number(rs.outputWrittenNs) : results[0]!.endNs;
+    details = { ...details, reduceScatter: { ...rs, exposedNs: round(last.endNs - outputNs, 3) } };
+  }
+  return details;
 }

@@ -21,6 +21,21 @@ export const opCommon = {
   after: z.array(z.string()).default([]),
 };
 
+/**
+ * A reduce-scatter of a GEMM's output over a ring of `ranks` devices (one is simulated; its peers
+ * are symmetric). `overlap`: "none" runs the GEMM, then a ring reduce-scatter kernel on the SMs
+ * (NCCL); "tile" sends each 1/ranks chunk of the output over the link as soon as the GEMM's tiles
+ * of that chunk have landed (DMA, no SMs), while the GEMM computes the next. `reduction`: "sm"
+ * adds each received chunk on the SMs (reading it and the local partial, writing the sum);
+ * "near-memory" adds it in the DRAM as it is written (an in-memory update: no SM work, no reads).
+ */
+export const ReduceScatterSchema = z.strictObject({
+  ranks: z.number({ error: 'expected an integer from 2 to 1024 (devices in the ring)' }).int({ error: 'expected an integer from 2 to 1024 (devices in the ring)' }).min(2, { error: 'expected an integer from 2 to 1024 (devices in the ring)' }).max(1024, { error: 'expected an integer from 2 to 1024 (devices in the ring)' }),
+  overlap: z.enum(['none', 'tile'], { error: 'expected "none" (GEMM, then the collective) or "tile" (chunks sent as the GEMM writes them)' }).default('none'),
+  reduction: z.enum(['sm', 'near-memory'], { error: 'expected "sm" or "near-memory" (where received chunks are added)' }).default('sm'),
+});
+export type ReduceScatter = z.infer<typeof ReduceScatterSchema>;
+
 /** C[m,n] = A[m,k] · B[k,n], `batch` independent problems of that shape. */
 export const GemmOpSchema = z.strictObject({
   type: z.literal('gemm'),
@@ -50,6 +65,12 @@ export const GemmOpSchema = z.strictObject({
    * when the tiles leave a partial last wave after at least one full one.
    */
   tailSplit: z.number().int().min(1).optional(),
+  /**
+   * The output is a partial sum reduce-scattered over `ranks` devices (a row-parallel layer under
+   * tensor parallelism): after the GEMM (overlap "none"), or chunk by chunk as the GEMM's tiles
+   * land (overlap "tile", T3's track-and-trigger). See ReduceScatterSchema.
+   */
+  reduceScatter: ReduceScatterSchema.optional(),
 }).refine((op) => op.tailSplit === undefined || op.tailSplit === 1 || op.splitK === undefined || op.splitK === 1, {
   error: 'expected tailSplit 1 when splitK > 1 (a tail split only cuts the tiles of an unsplit kernel)',
   path: ['tailSplit'],
@@ -58,6 +79,7 @@ export const GemmOpSchema = z.strictObject({
   path: ['stages'],
 });
 export type GemmOp = z.infer<typeof GemmOpSchema>;
+
 
 export function gemmFlops(op: Pick<GemmOp, 'm' | 'n' | 'k' | 'batch'>): number {
   return 2 * op.m * op.n * op.k * op.batch;

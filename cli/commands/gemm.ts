@@ -27,11 +27,19 @@ export function registerGemm(program: Command): void {
     .option('--split-k <s>', 'force a split-K factor', intOption('--split-k', 1))
     .option('--tail-split <s>', 'force the split of the last partial wave\'s tiles (1: none)', intOption('--tail-split', 1))
     .option('--set <path=value>', 'override a device-spec field (repeatable)', collect, [])
+    .option('--reduce-scatter <ranks>', 'reduce-scatter the output over a ring of this many devices (a row-parallel layer)', intOption('--reduce-scatter', 2))
+    .option('--overlap <mode>', 'with --reduce-scatter: none (GEMM, then the collective) | tile (each chunk sent as its tiles land: T3)')
+    .option('--reduction <where>', 'with --reduce-scatter: sm | near-memory (where received chunks are added)')
     .option('--candidates', "simulate every kernel config the heuristic weighs and list them, fastest first (text, or JSON with --json)");
   addOutputOptions(command, 'auto')
     .action(async (opts) => {
       const op: Record<string, unknown> = { type: 'gemm', name: 'gemm', m: opts.m, n: opts.n, k: opts.k, batch: opts.batch, dtype: opts.dtype };
       if (opts.outDtype !== undefined) op.outDtype = opts.outDtype;
+      if (opts.reduceScatter !== undefined) {
+        op.reduceScatter = { ranks: opts.reduceScatter, ...(opts.overlap !== undefined ? { overlap: opts.overlap } : {}), ...(opts.reduction !== undefined ? { reduction: opts.reduction } : {}) };
+      } else if (opts.overlap !== undefined || opts.reduction !== undefined) {
+        throw new UsageError(`--${opts.overlap !== undefined ? 'overlap' : 'reduction'} applies to a reduce-scatter: give --reduce-scatter RANKS too`);
+      }
       if (opts.tile !== undefined && opts.kernel !== undefined) throw new UsageError('--tile and --kernel both name the tile: give one');
       const given: KernelFields = { tile: opts.tile, stages: opts.stages, splitK: opts.splitK, tailSplit: opts.tailSplit };
       // A name that does not split K inside the kernel ran unsplit (no split-K, no tail split); flags win.
@@ -48,6 +56,7 @@ export function registerGemm(program: Command): void {
       const scenario = parseScenario(raw, 'gemm');
       if (opts.candidates) {
         const files = ['trace', 'summary', 'html', 'timing'].filter((f) => opts[f] !== undefined);
+        if (opts.reduceScatter !== undefined) throw new UsageError('--candidates lists the GEMM\'s kernel configs only; it does not combine with --reduce-scatter');
         if (files.length > 0) throw new UsageError(`--candidates lists kernel configs only; it does not combine with --${files.join(', --')} (run without --candidates for those)`);
         emitCandidates(scenario, opts.json === true);
         return;

@@ -18,13 +18,48 @@ const MIN_CHANNEL_BYTES = 64 * 1024;
  * link's one-way bandwidth.
  */
 export function allReduceKernel(spec: GpuSpec, op: AllReduceOp, name: string): Kernel {
+  return ringKernel(spec, { ...op, kind: 'allreduce', reduction: 'sm' }, name);
+}
+
+/**
+ * Ring reduce-scatter: the all-reduce's first half (p - 1 steps; each device ends with its 1/p of
+ * the sum). `reduction: "near-memory"` leaves the adds to the DRAM (no SM work per step).
+ */
+export function reduceScatterKernel(spec: GpuSpec, op: { bytes: number; ranks: number; dtype: string; reduction: 'sm' | 'near-memory' }, name: string): Kernel {
+  return ringKernel(spec, { ...op, kind: 'reducescatter' }, name);
+}
+
+/**
+ * DRAM traffic per ring step, in chunks. All-reduce: the chunk sent is read and the chunk received
+ * written (2). Reduce-scatter adding on the SMs (NCCL's fused receive-reduce-send): the received
+ * chunk is written and read back with the local partial (3), the sum goes straight to the link,
+ * and the last step writes it (+1). Adding near memory: the received chunk is written as an
+ * in-memory update and the summed chunk read to be sent on (2).
+ */
+const RING_TRAFFIC = {
+  allreduce: { perStep: 2, last: 0 },
+  sm: { perStep: 3, last: 1 },
+  'near-memory': { perStep: 2, last: 0 },
+} as const;
+
+interface RingOp {
+  kind: 'allreduce' | 'reducescatter';
+  bytes: number;
+  ranks: number;
+  dtype: string;
+  reduction: 'sm' | 'near-memory';
+}
+
+function ringKernel(spec: GpuSpec, op: RingOp, name: string): Kernel {
   if (spec.interconnect === undefined) {
-    throw new Error(`an all-reduce needs a device-to-device link, and device ${spec.id} has no "interconnect" in its spec`);
+    throw new Error(`${op.kind === 'allreduce' ? 'an all-reduce' : 'a reduce-scatter'} needs a device-to-device link, and device ${spec.id} has no "interconnect" in its spec`);
   }
   const p = op.ranks;
   const channels = Math.max(1, Math.min(MAX_CHANNELS, Math.floor(op.bytes / MIN_CHANNEL_BYTES)));
   const r = smRates(spec, 'fp32');
   const elementBytes = BYTES_PER_ELEMENT[op.dtype as Dtype] ?? 2;
+  const steps = op.kind === 'allreduce' ? 2 * (p - 1) : p - 1;
+  const addSteps = op.reduction === 'sm' ? p - 1 : 0;
   return {
     name,
     category: 'collective',
@@ -34,11 +69,11 @@ export function allReduceKernel(spec: GpuSpec, op: AllReduceOp, name: string): K
     // Data movement: the SMs' power draw is small.
     powerIntensity: 0,
     dtype: op.dtype,
-    config: { kernel: 'ring-allreduce', ranks: p, channels },
-    details: { bytes: op.bytes, ranks: p, linkBytes: ringAllReduceLinkBytes(op.bytes, p) },
+    config: { kernel: `ring-${op.kind}`, ranks: p, channels },
+    details: { bytes: op.bytes, ranks: p, linkBytes: op.kind === 'allreduce' ? ringAllReduceLinkBytes(op.bytes, p) : ((p - 1) * op.bytes) / p },
     cta: (index: number): CtaWork => {
       const share = Math.floor(op.bytes / channels) + (index < op.bytes % channels ? 1 : 0);
-      return new RingChannelCta(r, share, p, elementBytes, index);
+      return new RingChannelCta(r, share, p, elementBytes, index, steps, addSteps, RING_TRAFFIC[op.kind === 'allreduce' ? 'allreduce' : op.reduction]);
     },
   };
 }
@@ -53,11 +88,16 @@ class RingChannelCta implements CtaWork {
   constructor(
     private readonly r: SmRates,
     share: number,
-    private readonly ranks: number,
+    ranks: number,
     private readonly elementBytes: number,
     index: number,
+    steps: number,
+    /** Leading steps that add the received chunk on the SMs (the reduce-scatter's, when it adds). */
+    private readonly addSteps: number,
+    /** DRAM traffic of a step, in chunks, and extra chunks the last step writes (RING_TRAFFIC). */
+    private readonly traffic: { perStep: number; last: number },
   ) {
-    this.steps = 2 * (ranks - 1);
+    this.steps = steps;
     this.chunk = share / ranks;
     this.storeBytes = 0;
     this.label = `channel ${index}`;
@@ -65,7 +105,7 @@ class RingChannelCta implements CtaWork {
 
   /** Reduce-scatter steps add the received chunk into the local one. */
   stepWorkNs(step: number): number {
-    return step < this.ranks - 1 ? vectorNs(this.r, this.chunk / this.elementBytes, 0) : 0;
+    return step < this.addSteps ? vectorNs(this.r, this.chunk / this.elementBytes, 0) : 0;
   }
 
   /**
@@ -76,9 +116,8 @@ class RingChannelCta implements CtaWork {
     return [];
   }
 
-  /** The chunk sent is read from HBM and the chunk received is written to it. */
-  stepStoreBytes(): number {
-    return 2 * this.chunk;
+  stepStoreBytes(step: number): number {
+    return (this.traffic.perStep + (step === this.steps - 1 ? this.traffic.last : 0)) * this.chunk;
   }
 
   linkBytes(): number {

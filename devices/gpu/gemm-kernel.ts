@@ -181,7 +181,12 @@ function tailSharers(l: LayoutBase, tail: number): { a: number; b: number } {
 
 /** Output bytes of a tile: its share of C, plus split-K partials written and read back. */
 function tileStoreBytes(l: TileLayout, tile: GemmTile): number {
-  return (tile.rows * tile.cols * l.g.outBytes) / tile.splits + (tile.splits > 1 ? tile.rows * tile.cols * SPLIT_K_PARTIAL_BYTES : 0);
+  return tileOutputBytes(l, tile) + (tile.splits > 1 ? tile.rows * tile.cols * SPLIT_K_PARTIAL_BYTES : 0);
+}
+
+/** A tile's (split's) share of C itself. */
+function tileOutputBytes(l: TileLayout, tile: GemmTile): number {
+  return (tile.rows * tile.cols * l.g.outBytes) / tile.splits;
 }
 
 function tileLabel(tile: GemmTile): string {
@@ -219,6 +224,7 @@ class GemmCta implements CtaWork {
   readonly structure: object;
   readonly storeBytes: number;
   readonly storeL2Bytes = 0;
+  readonly outputBytes: number;
   private readonly stepIters: number[];
   private readonly kPerIter: number;
 
@@ -231,6 +237,7 @@ class GemmCta implements CtaWork {
     this.structure = internStructure(l, tile.iters);
     this.kPerIter = tile.iters > 0 ? tile.k / tile.iters : 0;
     this.storeBytes = tileStoreBytes(l, tile);
+    this.outputBytes = tileOutputBytes(l, tile);
   }
 
   // Label and args are built only when a trace asks for them: a big grid has millions of CTAs.
@@ -353,6 +360,12 @@ class PersistentGemmCta implements CtaWork {
     if (item < 0) return 0;
     return tileStoreBytes(this.l, this.tile(item));
   }
+
+  stepOutputBytes(step: number): number {
+    const item = this.endsItem(step);
+    if (item < 0) return 0;
+    return tileOutputBytes(this.l, this.tile(item));
+  }
 }
 
 /**
@@ -462,6 +475,13 @@ class StreamKCta implements CtaWork {
     const partial = t.rows * t.cols * STREAMK_PARTIAL_BYTES;
     if (this.segFirst[seg]! + this.segIters[seg]! < this.l.kIters) return partial;
     return t.rows * t.cols * this.l.g.outBytes + (this.pieces(this.segTile[seg]!) - 1) * partial;
+  }
+
+  stepOutputBytes(step: number): number {
+    const seg = this.stepSeg[step]!;
+    if (this.segLastStep[seg] !== step || this.segFirst[seg]! + this.segIters[seg]! < this.l.kIters) return 0;
+    const t = this.tile(seg);
+    return t.rows * t.cols * this.l.g.outBytes;
   }
 
   segmentEnd(step: number): { label: string; args: CtaWork['args'] } | null {

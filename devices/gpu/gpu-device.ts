@@ -1,5 +1,5 @@
 import { FluidChannel, SimEvent, Simulation, TraceRecorder, type Track } from '../../sim/index.ts';
-import type { CtaResources, CtaWork, Kernel, KernelResult } from './kernel.ts';
+import type { CtaResources, CtaWork, Kernel, KernelResult, OutputTrigger, TriggerContext } from './kernel.ts';
 import { L2PanelCache, type PanelSpace } from './l2-panel-cache.ts';
 import { dramBytesPerSecond, dramPowerShare, type GpuSpec } from './spec.ts';
 
@@ -28,6 +28,10 @@ interface ActiveKernel {
   panels: PanelSpace;
   /** Epilogue writes issued by retired CTAs and still draining. */
   storesInFlight: number;
+  /** Work the kernel's output triggers (Kernel.outputTrigger), or null. */
+  trigger: OutputTrigger | null;
+  /** Set once the CTAs are done and the kernel waits for its trigger's work. */
+  awaitingTrigger: boolean;
 }
 
 /** One CTA placed on an SM. */
@@ -201,11 +205,12 @@ export class GpuDevice {
       dramBytes: 0, l2Bytes: 0, ctaCount: kernel.ctaCount, ctasPerSm: occupancy,
       waves: (kernel.tiles ?? kernel.ctaCount) / (occupancy * this.spec.sm.count),
     };
-    const active: ActiveKernel = { kernel, next: 0, running: 0, result, done, opTrack, panels: this.l2Cache.newSpace(), storesInFlight: 0 };
+    const active: ActiveKernel = { kernel, next: 0, running: 0, result, done, opTrack, panels: this.l2Cache.newSpace(), storesInFlight: 0, trigger: null, awaitingTrigger: false };
+    if (kernel.outputTrigger !== undefined) active.trigger = kernel.outputTrigger(this.triggerContext(result));
     this.sim.schedule(this.spec.efficiency.kernelOverheadNs, () => {
       result.firstCtaNs = this.sim.now;
       if (kernel.ctaCount === 0) {
-        this.finishKernel(active);
+        this.maybeFinish(active);
         return;
       }
       this.queue.push(active);
@@ -364,11 +369,13 @@ export class GpuDevice {
       }
       if (work.stepStoreBytes !== undefined) {
         let bytes = 0;
+        let output = 0;
         for (const m of cohort.members) bytes += m.work.stepStoreBytes!(step);
+        if (active.trigger !== null && work.stepOutputBytes !== undefined) for (const m of cohort.members) output += m.work.stepOutputBytes!(step);
         if (bytes > 0) {
           this.hbmBytes += bytes;
           active.result.dramBytes += bytes;
-          this.trackStore(active, this.hbm.transfer(bytes, cohort.pull));
+          this.trackStore(active, this.hbm.transfer(bytes, cohort.pull), output);
         }
       }
       // A collective's step sends over the link while its HBM traffic (posted above) streams.
@@ -389,10 +396,12 @@ export class GpuDevice {
     }
     if (work.storeBytes > 0) {
       let bytes = 0;
+      let output = 0;
       for (const m of cohort.members) bytes += m.work.storeBytes;
+      if (active.trigger !== null) for (const m of cohort.members) output += m.work.outputBytes ?? 0;
       this.hbmBytes += bytes;
       active.result.dramBytes += bytes;
-      this.trackStore(active, this.hbm.transfer(bytes, pull));
+      this.trackStore(active, this.hbm.transfer(bytes, pull), output);
     }
     const r = active.kernel.resources;
     for (const m of cohort.members) {
@@ -411,17 +420,50 @@ export class GpuDevice {
     if (this.queue.length > 0) this.requestDispatch();
   }
 
-  private trackStore(active: ActiveKernel, store: SimEvent<any>): void {
-    if (store.triggered) return;
+  /** A posted write: the kernel ends after it lands; `outputBytes` of it are final output (for the trigger). */
+  private trackStore(active: ActiveKernel, store: SimEvent<any>, outputBytes = 0): void {
+    if (store.triggered) {
+      if (outputBytes > 0) active.trigger?.wrote(outputBytes);
+      return;
+    }
     active.storesInFlight++;
     store.onTrigger(() => {
       active.storesInFlight--;
+      if (outputBytes > 0) active.trigger?.wrote(outputBytes);
       this.maybeFinish(active);
     });
   }
 
   private maybeFinish(active: ActiveKernel): void {
-    if (active.running === 0 && active.storesInFlight === 0 && active.next >= active.kernel.ctaCount) this.finishKernel(active);
+    if (!(active.running === 0 && active.storesInFlight === 0 && active.next >= active.kernel.ctaCount)) return;
+    const trigger = active.trigger;
+    if (trigger === null) {
+      this.finishKernel(active);
+      return;
+    }
+    // The output is complete; the kernel ends when what it triggered has ended too.
+    if (active.awaitingTrigger) return;
+    active.awaitingTrigger = true;
+    trigger.outputComplete();
+    if (trigger.done.triggered) this.finishKernel(active);
+    else trigger.done.onTrigger(() => this.finishKernel(active));
+  }
+
+  /** What a kernel's output trigger may use: this device's channels, SM pool and trace. */
+  private triggerContext(result: KernelResult): TriggerContext {
+    return {
+      sim: this.sim,
+      spec: this.spec,
+      hbm: this.hbm,
+      link: this.link,
+      compute: this.compute,
+      trace: this.trace,
+      track: (unit) => (this.detail === 'none' ? null : this.trace.track(this.deviceName, unit, 'link')),
+      countDram: (bytes) => {
+        this.hbmBytes += bytes;
+        result.dramBytes += bytes;
+      },
+    };
   }
 
 
@@ -526,6 +568,7 @@ export class GpuDevice {
 
   private finishKernel(active: ActiveKernel): void {
     active.result.endNs = this.sim.now;
+    if (active.trigger !== null) active.result.details = active.trigger.details();
     active.done.succeed(active.result);
   }
 

@@ -1,4 +1,5 @@
-import type { TraceArgs } from '../../sim/index.ts';
+import type { FluidChannel, SimEvent, Simulation, TraceArgs, TraceRecorder, Track } from '../../sim/index.ts';
+import type { GpuSpec } from './spec.ts';
 
 /** Resources one thread block (CTA) holds on its SM while it runs: they decide occupancy. */
 export interface CtaResources {
@@ -55,6 +56,10 @@ export interface CtaWork {
    * step ends when they have arrived.
    */
   linkBytes?(step: number): number;
+  /** Bytes of the kernel's final output this CTA writes in its epilogue (tracked by OutputTrigger). */
+  outputBytes?: number;
+  /** The same for output written once step `step` is done (a persistent CTA's tiles). */
+  stepOutputBytes?(step: number): number;
   /**
    * An object shared by CTAs of one kernel whose steps and per-step SM work are identical (by
    * identity): the device then groups them without comparing every step. Optional.
@@ -96,6 +101,39 @@ export interface Kernel {
   config: Record<string, string | number | boolean>;
   /** Extra op-level details (e.g. expert token counts) for the summary. */
   details?: Record<string, unknown>;
+  /**
+   * Work the kernel's own output triggers while it runs (tile-triggered communication): made at
+   * launch; the device reports every final output write as it lands (CtaWork.outputBytes), and
+   * the kernel ends when the triggered work has ended too.
+   */
+  outputTrigger?: (device: TriggerContext) => OutputTrigger;
+}
+
+/** What a kernel's output trigger may use on its device. */
+export interface TriggerContext {
+  sim: Simulation;
+  spec: GpuSpec;
+  hbm: FluidChannel;
+  link: FluidChannel | null;
+  /** The SM pool (units: ns of one SM's time at full rate, times the work's power share). */
+  compute: FluidChannel;
+  trace: TraceRecorder;
+  /** A trace track of this device (null when the trace records no spans). */
+  track(unit: string): Track | null;
+  /** Count DRAM bytes moved on the kernel's behalf (summary and HBM totals). */
+  countDram(bytes: number): void;
+}
+
+/** Work running beside a kernel, driven by the kernel's output as it lands. */
+export interface OutputTrigger {
+  /** `bytes` more of the kernel's final output have landed in memory. */
+  wrote(bytes: number): void;
+  /** Every CTA has retired and its writes have landed: all of the output exists. */
+  outputComplete(): void;
+  /** Triggers when all the work the output triggered has ended. */
+  readonly done: SimEvent<void>;
+  /** Figures for the summary, once done. */
+  details(): Record<string, unknown>;
 }
 
 export interface KernelResult {
@@ -110,6 +148,8 @@ export interface KernelResult {
   ctaCount: number;
   ctasPerSm: number;
   waves: number;
+  /** The output trigger's figures (Kernel.outputTrigger), when the kernel has one. */
+  details?: Record<string, unknown>;
 }
 
 /**

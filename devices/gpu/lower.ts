@@ -1,14 +1,15 @@
-import type { WorkloadOp } from '../../workloads/index.ts';
+import type { GemmOp, ReduceScatter, WorkloadOp } from '../../workloads/index.ts';
 import { attentionShape, groupRows } from '../../workloads/index.ts';
 import { flash2Kernel, flashResources, flashTile, splitKvKernels, standardAttentionKernels } from './attention-kernel.ts';
-import { allReduceKernel } from './collective-kernel.ts';
+import { allReduceKernel, reduceScatterKernel } from './collective-kernel.ts';
 import { ELEMENTWISE_RESOURCES, elementwiseKernel } from './elementwise-kernel.ts';
 import type { GpuDevice } from './gpu-device.ts';
 import { gemmKernel } from './gemm-kernel.ts';
 import { planGemm } from './gemm-plan.ts';
 import type { Kernel } from './kernel.ts';
 import { groupedGemmKernel } from './moe-kernel.ts';
-import type { Dtype } from './spec.ts';
+import { BYTES_PER_ELEMENT, type Dtype } from './spec.ts';
+import { triggeredReduceScatter } from './triggered-reduce-scatter.ts';
 
 /**
  * Lower one workload op to the kernels that run it on this GPU, in launch order. A new op type
@@ -45,7 +46,8 @@ function lowerOp(gpu: GpuDevice, op: WorkloadOp, name: string): Kernel[] {
   switch (op.type) {
     case 'gemm': {
       const plan = planGemm(gpu.spec, op, occupancyOf);
-      return [gemmKernel(gpu.spec, op, plan, name)];
+      const gemm = gemmKernel(gpu.spec, op, plan, name);
+      return op.reduceScatter === undefined ? [gemm] : withReduceScatter(gpu, op, op.reduceScatter, gemm, name);
     }
     case 'attention': {
       const s = attentionShape(op);
@@ -72,4 +74,23 @@ function lowerOp(gpu: GpuDevice, op: WorkloadOp, name: string): Kernel[] {
     default:
       throw new Error(`op type "${(op as { type: string }).type}" is not supported on GPU device ${gpu.spec.id}`);
   }
+}
+
+/**
+ * A GEMM whose output is reduce-scattered over a ring (GemmOp.reduceScatter): the GEMM, then a
+ * ring reduce-scatter kernel (overlap "none"), or the GEMM alone with a tile-triggered
+ * reduce-scatter riding on its output (overlap "tile"; the kernel ends when the last chunk is in).
+ */
+function withReduceScatter(gpu: GpuDevice, op: GemmOp, rs: ReduceScatter, gemm: Kernel, name: string): Kernel[] {
+  if (gpu.spec.interconnect === undefined) {
+    throw new Error(`a reduce-scatter needs a device-to-device link, and device ${gpu.spec.id} has no "interconnect" in its spec`);
+  }
+  const outDtype = (op.outDtype ?? op.dtype) as Dtype;
+  const elementBytes = BYTES_PER_ELEMENT[outDtype];
+  const outputBytes = op.m * op.n * op.batch * elementBytes;
+  const details = { reduceScatter: { ranks: rs.ranks, overlap: rs.overlap, reduction: rs.reduction, outputBytes } };
+  if (rs.overlap === 'none') {
+    return [{ ...gemm, details }, reduceScatterKernel(gpu.spec, { bytes: outputBytes, ranks: rs.ranks, dtype: outDtype, reduction: rs.reduction }, `${name}.reduce-scatter`)];
+  }
+  return [{ ...gemm, details, outputTrigger: triggeredReduceScatter({ ranks: rs.ranks, outputBytes, elementBytes, reduction: rs.reduction }) }];
 }

@@ -1,0 +1,136 @@
+import { SimEvent, type ProcessBody } from '../../sim/index.ts';
+import type { OutputTrigger, TriggerContext } from './kernel.ts';
+import { smRates, vectorNs } from './vector-rates.ts';
+
+export interface TriggeredReduceScatterOptions {
+  ranks: number;
+  /** Bytes of the GEMM's whole output (every chunk). */
+  outputBytes: number;
+  /** Bytes per output element (the adds work per element). */
+  elementBytes: number;
+  reduction: 'sm' | 'near-memory';
+}
+
+/** SMs the adds of one received chunk spread over (a collective's channels). */
+export const REDUCTION_SMS = 16;
+
+/**
+ * Tile-triggered ring reduce-scatter (T3, Pati et al., ASPLOS 2024): the GEMM's output is cut into
+ * `ranks` chunks in the order its tiles land; each device's GEMM computes its chunks in ring order
+ * (staggered by rank), so the chunk it sends first is the one it finishes first. Step s sends
+ * chunk s over the link as soon as the GEMM has written it and the partial received in step
+ * s - 1 has been added into it; the send is a DMA (the chunk is read from memory, no SMs). The
+ * peers are symmetric, so the chunk this device receives in step s arrives when its own send
+ * does; it is added into chunk s + 1: on the SMs (the received chunk is written, then it and the
+ * local partial are read and the sum written back) or near memory (written as an in-memory
+ * update: the DRAM adds it, nothing comes back to the SMs). After ranks - 1 steps the last
+ * chunk holds the reduced sum: this device's shard.
+ */
+export function triggeredReduceScatter(o: TriggeredReduceScatterOptions): (ctx: TriggerContext) => OutputTrigger {
+  return (ctx) => new TriggeredReduceScatter(ctx, o);
+}
+
+class TriggeredReduceScatter implements OutputTrigger {
+  readonly done: SimEvent<void>;
+  private readonly chunkBytes: number;
+  /** ready[c]: the GEMM has written chunk c. */
+  private readonly ready: SimEvent<void>[];
+  private nextReady = 0;
+  private written = 0;
+  private lastWriteNs = 0;
+  private firstSendNs = -1;
+  private linkBusyNs = 0;
+  private dramBytes = 0;
+
+  constructor(private readonly ctx: TriggerContext, private readonly o: TriggeredReduceScatterOptions) {
+    this.chunkBytes = o.outputBytes / o.ranks;
+    this.ready = Array.from({ length: o.ranks }, () => new SimEvent<void>(ctx.sim));
+    this.done = ctx.sim.process(this.run()) as SimEvent<void>;
+  }
+
+  wrote(bytes: number): void {
+    this.written += bytes;
+    this.lastWriteNs = this.ctx.sim.now;
+    // A relative tolerance: tile outputs are summed in floating point (split tiles write fractions).
+    const slack = this.o.outputBytes * 1e-9;
+    while (this.nextReady < this.o.ranks && this.written >= (this.nextReady + 1) * this.chunkBytes - slack) {
+      this.ready[this.nextReady++]!.succeed();
+    }
+  }
+
+  /** Every CTA has retired and its writes have landed: whatever the count says, all chunks exist. */
+  outputComplete(): void {
+    this.lastWriteNs = Math.max(this.lastWriteNs, this.ctx.sim.now);
+    while (this.nextReady < this.o.ranks) this.ready[this.nextReady++]!.succeed();
+  }
+
+  details(): Record<string, unknown> {
+    const { ranks, reduction } = this.o;
+    return {
+      reduceScatter: {
+        ranks, overlap: 'tile', reduction,
+        chunkBytes: round(this.chunkBytes),
+        linkBytes: round(this.chunkBytes * (ranks - 1)),
+        dramBytes: round(this.dramBytes),
+        firstSendNs: round(this.firstSendNs),
+        outputWrittenNs: round(this.lastWriteNs),
+        linkBusyNs: round(this.linkBusyNs),
+      },
+    };
+  }
+
+  private *run(): ProcessBody<void> {
+    const { sim, hbm, link } = this.ctx;
+    if (link === null) throw new Error(`a reduce-scatter needs a device-to-device link, and device ${this.ctx.spec.id} has none`);
+    const track = this.ctx.track('link');
+    const chunk = this.chunkBytes;
+    let added: SimEvent<any> | null = null;
+    for (let s = 0; s < this.o.ranks - 1; s++) {
+      if (!this.ready[s]!.triggered) yield this.ready[s]!;
+      if (added !== null && !added.triggered) yield added;
+      const startNs = sim.now;
+      if (this.firstSendNs < 0) this.firstSendNs = startNs;
+      const read = this.dram(chunk);
+      const sent = link.transfer(chunk);
+      yield sent;
+      if (!read.triggered) yield read;
+      this.linkBusyNs += sim.now - startNs;
+      if (track !== null) this.ctx.trace.span(track, `send chunk ${s}`, startNs, sim.now - startNs, { bytes: round(chunk), step: s }, 'collective');
+      // The peer's chunk arrived with ours: add it into chunk s + 1.
+      added = this.addReceived(s + 1);
+    }
+    if (!this.ready[this.o.ranks - 1]!.triggered) yield this.ready[this.o.ranks - 1]!;
+    if (added !== null && !added.triggered) yield added;
+  }
+
+  /** The received chunk lands and is added into local chunk `c`. */
+  private addReceived(c: number): SimEvent<any> {
+    const chunk = this.chunkBytes;
+    if (this.o.reduction === 'near-memory') return this.dram(chunk);
+    return this.ctx.sim.process(this.addOnSms(c));
+  }
+
+  private *addOnSms(c: number): ProcessBody<void> {
+    const { spec, compute } = this.ctx;
+    const chunk = this.chunkBytes;
+    yield this.dram(chunk);
+    if (!this.ready[c]!.triggered) yield this.ready[c]!;
+    // Read the received and the local partial, write the sum: memory traffic and SM adds together.
+    const power = spec.efficiency.powerFraction;
+    const workNs = vectorNs(smRates(spec, 'fp32'), chunk / this.o.elementBytes, 0);
+    const adds = compute.transfer(workNs * power, { capBytesPerSecond: 1e9 * power * Math.min(REDUCTION_SMS, spec.sm.count) });
+    const traffic = this.dram(3 * chunk);
+    yield adds;
+    if (!traffic.triggered) yield traffic;
+  }
+
+  private dram(bytes: number): SimEvent<any> {
+    this.dramBytes += bytes;
+    this.ctx.countDram(bytes);
+    return this.ctx.hbm.transfer(bytes);
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
