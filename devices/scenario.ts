@@ -222,7 +222,7 @@ function mergeDetails(base: Record<string, unknown> | undefined, results: Kernel
   const rs = details?.reduceScatter as Record<string, unknown> | undefined;
   if (rs !== undefined && results.length > 0) {
     const last = results[results.length - 1]!;
-    const outputNs = rs.overlap === 'tile' ? Number(rs.outputWrittenNs) : results[0]!.endNs;
+    const outputNs = rs.overlap === 'tile' ? results[0]!.startNs + Number(rs.outputDoneNs) : results[0]!.endNs;
     details = { ...details, reduceScatter: { ...rs, exposedNs: round(last.endNs - outputNs, 3) } };
   }
   return details;

@@ -1,4 +1,4 @@
-import { FluidChannel, SimEvent, Simulation, TraceRecorder, type Track } from '../../sim/index.ts';
+import { FluidChannel, SimEvent, Simulation, TraceRecorder, type TraceArgs, type Track } from '../../sim/index.ts';
 import type { CtaResources, CtaWork, Kernel, KernelResult, OutputTrigger, TriggerContext } from './kernel.ts';
 import { L2PanelCache, type PanelSpace } from './l2-panel-cache.ts';
 import { dramBytesPerSecond, dramPowerShare, type GpuSpec } from './spec.ts';
@@ -109,6 +109,8 @@ export class GpuDevice {
   private readonly deviceName: string;
   private lastHbmSample = { timeNs: -1, value: -1 };
   private lastPowerLeftPct = -1;
+  /** Trace lanes of the link (concurrent transfers each get one) and when each is free again. */
+  private readonly linkLanes: { track: Track; freeNs: number }[] = [];
 
   constructor(
     private readonly sim: Simulation,
@@ -382,7 +384,11 @@ export class GpuDevice {
       if (work.linkBytes !== undefined && this.link !== null) {
         let bytes = 0;
         for (const m of cohort.members) bytes += m.work.linkBytes!(step);
-        if (bytes > 0) yield this.link.transfer(bytes);
+        if (bytes > 0) {
+          const sendNs = this.sim.now;
+          yield this.link.transfer(bytes);
+          this.linkSpan(`${active.kernel.name} step ${step}`, sendNs, { bytes, step, channels: w }, active.kernel.category);
+        }
       }
     }
     // The epilogue's stores are posted writes: the CTA retires once they are issued, and its SM
@@ -449,6 +455,22 @@ export class GpuDevice {
     else trigger.done.onTrigger(() => this.finishKernel(active));
   }
 
+  /**
+   * A span on the link's trace track, from `startNs` to now: transfers of concurrent collectives
+   * overlap, so each goes on the first lane (`link`, `link #2`, ...) free since `startNs`.
+   */
+  private linkSpan(name: string, startNs: number, args: TraceArgs, category: string): void {
+    if (this.detail === 'none') return;
+    let lane = this.linkLanes.find((l) => l.freeNs <= startNs);
+    if (lane === undefined) {
+      const n = this.linkLanes.length;
+      lane = { track: this.trace.track(this.deviceName, n === 0 ? 'link' : `link #${n + 1}`, 'link'), freeNs: 0 };
+      this.linkLanes.push(lane);
+    }
+    lane.freeNs = this.sim.now;
+    this.trace.span(lane.track, name, startNs, this.sim.now - startNs, args, category);
+  }
+
   /** What a kernel's output trigger may use: this device's channels, SM pool and trace. */
   private triggerContext(result: KernelResult): TriggerContext {
     return {
@@ -457,8 +479,7 @@ export class GpuDevice {
       hbm: this.hbm,
       link: this.link,
       compute: this.compute,
-      trace: this.trace,
-      track: (unit) => (this.detail === 'none' ? null : this.trace.track(this.deviceName, unit, 'link')),
+      linkSpan: (name, startNs, args, category) => this.linkSpan(name, startNs, args, category),
       countDram: (bytes) => {
         this.hbmBytes += bytes;
         result.dramBytes += bytes;

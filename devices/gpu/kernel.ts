@@ -1,4 +1,4 @@
-import type { FluidChannel, SimEvent, Simulation, TraceArgs, TraceRecorder, Track } from '../../sim/index.ts';
+import type { FluidChannel, SimEvent, Simulation, TraceArgs } from '../../sim/index.ts';
 import type { GpuSpec } from './spec.ts';
 
 /** Resources one thread block (CTA) holds on its SM while it runs: they decide occupancy. */
@@ -117,9 +117,8 @@ export interface TriggerContext {
   link: FluidChannel | null;
   /** The SM pool (units: ns of one SM's time at full rate, times the work's power share). */
   compute: FluidChannel;
-  trace: TraceRecorder;
-  /** A trace track of this device (null when the trace records no spans). */
-  track(unit: string): Track | null;
+  /** Draw a span on the device's link track, from `startNs` to now (nothing when the trace records no spans). */
+  linkSpan(name: string, startNs: number, args: TraceArgs, category: string): void;
   /** Count DRAM bytes moved on the kernel's behalf (summary and HBM totals). */
   countDram(bytes: number): void;
 }

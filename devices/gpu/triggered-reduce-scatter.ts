@@ -41,8 +41,11 @@ class TriggeredReduceScatter implements OutputTrigger {
   private firstSendNs = -1;
   private linkBusyNs = 0;
   private dramBytes = 0;
+  /** The kernel's launch: the summary's times count from it. */
+  private readonly launchNs: number;
 
   constructor(private readonly ctx: TriggerContext, private readonly o: TriggeredReduceScatterOptions) {
+    this.launchNs = ctx.sim.now;
     this.chunkBytes = o.outputBytes / o.ranks;
     this.ready = Array.from({ length: o.ranks }, () => new SimEvent<void>(ctx.sim));
     this.done = ctx.sim.process(this.run()) as SimEvent<void>;
@@ -72,17 +75,17 @@ class TriggeredReduceScatter implements OutputTrigger {
         chunkBytes: round(this.chunkBytes),
         linkBytes: round(this.chunkBytes * (ranks - 1)),
         dramBytes: round(this.dramBytes),
-        firstSendNs: round(this.firstSendNs),
-        outputWrittenNs: round(this.lastWriteNs),
+        // Times from the kernel's launch.
+        firstSendNs: round(this.firstSendNs - this.launchNs),
+        outputDoneNs: round(this.lastWriteNs - this.launchNs),
         linkBusyNs: round(this.linkBusyNs),
       },
     };
   }
 
   private *run(): ProcessBody<void> {
-    const { sim, hbm, link } = this.ctx;
+    const { sim, link } = this.ctx;
     if (link === null) throw new Error(`a reduce-scatter needs a device-to-device link, and device ${this.ctx.spec.id} has none`);
-    const track = this.ctx.track('link');
     const chunk = this.chunkBytes;
     let added: SimEvent<any> | null = null;
     for (let s = 0; s < this.o.ranks - 1; s++) {
@@ -92,36 +95,39 @@ class TriggeredReduceScatter implements OutputTrigger {
       if (this.firstSendNs < 0) this.firstSendNs = startNs;
       const read = this.dram(chunk);
       const sent = link.transfer(chunk);
+      // The peer's chunk arrives meanwhile, at the same pace as ours leaves (the ring is
+      // symmetric), and is added into chunk s + 1 slice by slice as it comes in.
+      added = this.ctx.sim.process(this.receive(s + 1, sent));
       yield sent;
       if (!read.triggered) yield read;
       this.linkBusyNs += sim.now - startNs;
-      if (track !== null) this.ctx.trace.span(track, `send chunk ${s}`, startNs, sim.now - startNs, { bytes: round(chunk), step: s }, 'collective');
-      // The peer's chunk arrived with ours: add it into chunk s + 1.
-      added = this.addReceived(s + 1);
+      this.ctx.linkSpan(`send chunk ${s}`, startNs, { bytes: round(chunk), step: s }, 'collective');
     }
     if (!this.ready[this.o.ranks - 1]!.triggered) yield this.ready[this.o.ranks - 1]!;
     if (added !== null && !added.triggered) yield added;
   }
 
-  /** The received chunk lands and is added into local chunk `c`. */
-  private addReceived(c: number): SimEvent<any> {
+  /**
+   * Receive the peer's partial of local chunk `c` (it has arrived when `arrived` triggers) and add
+   * it in. Near memory: each slice is written as an in-memory update as it arrives. On the SMs:
+   * each slice is written, then read back with the local partial and the sum written, alongside
+   * the arrival once the local chunk exists (before that, the received slices wait in memory).
+   */
+  private *receive(c: number, arrived: SimEvent<any>): ProcessBody<void> {
     const chunk = this.chunkBytes;
-    if (this.o.reduction === 'near-memory') return this.dram(chunk);
-    return this.ctx.sim.process(this.addOnSms(c));
-  }
-
-  private *addOnSms(c: number): ProcessBody<void> {
-    const { spec, compute } = this.ctx;
-    const chunk = this.chunkBytes;
-    yield this.dram(chunk);
-    if (!this.ready[c]!.triggered) yield this.ready[c]!;
-    // Read the received and the local partial, write the sum: memory traffic and SM adds together.
-    const power = spec.efficiency.powerFraction;
-    const workNs = vectorNs(smRates(spec, 'fp32'), chunk / this.o.elementBytes, 0);
-    const adds = compute.transfer(workNs * power, { capBytesPerSecond: 1e9 * power * Math.min(REDUCTION_SMS, spec.sm.count) });
-    const traffic = this.dram(3 * chunk);
-    yield adds;
-    if (!traffic.triggered) yield traffic;
+    const landed = this.dram(chunk);
+    if (this.o.reduction === 'sm') {
+      if (!this.ready[c]!.triggered) yield this.ready[c]!;
+      const { spec, compute } = this.ctx;
+      const power = spec.efficiency.powerFraction;
+      const workNs = vectorNs(smRates(spec, 'fp32'), chunk / this.o.elementBytes, 0);
+      const adds = compute.transfer(workNs * power, { capBytesPerSecond: 1e9 * power * Math.min(REDUCTION_SMS, spec.sm.count) });
+      const traffic = this.dram(3 * chunk);
+      yield adds;
+      if (!traffic.triggered) yield traffic;
+    }
+    if (!landed.triggered) yield landed;
+    if (!arrived.triggered) yield arrived;
   }
 
   private dram(bytes: number): SimEvent<any> {

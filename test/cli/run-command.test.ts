@@ -56,6 +56,16 @@ describe('tilewave run: determinism', () => {
     expect(fast.device.memoryBandwidthBytesPerSecond).toBe(6.7e12);
     expect(fast.simulatedTimeNs).toBeLessThan(base.simulatedTimeNs);
   });
+
+  it('gemm --reduce-scatter: the tile-triggered reduce-scatter hides most of the sequential one', () => {
+    const args = ['gemm', '--device', 'h100-80gb', '--m', '4096', '--n', '8192', '--k', '2048', '--reduce-scatter', '8', '--json'];
+    const seq = JSON.parse(tilewave(args).stdout).ops[0];
+    const t3 = JSON.parse(tilewave([...args, '--overlap', 'tile', '--reduction', 'near-memory']).stdout).ops[0];
+    expect(seq.details.reduceScatter).toMatchObject({ ranks: 8, overlap: 'none', reduction: 'sm' });
+    expect(t3.details.reduceScatter).toMatchObject({ ranks: 8, overlap: 'tile', reduction: 'near-memory' });
+    expect(t3.details.reduceScatter.exposedNs).toBeLessThan(seq.details.reduceScatter.exposedNs / 4);
+    expect(t3.durationNs).toBeLessThan(seq.durationNs);
+  });
 });
 
 describe('tilewave: bad input is one clear line and exit code 2, no output files', () => {
@@ -68,6 +78,7 @@ describe('tilewave: bad input is one clear line and exit code 2, no output files
     ['a kernel too large to simulate', { name: 'x', device: 'h100-80gb', workload: { ops: [{ type: 'gemm', m: 4096, n: 4096, k: 4096, batch: 10000 }] } }, /batch = 10000.*5,120,000 work items.*at most 2,097,152/],
     ['a zero tile dimension', { name: 'x', device: 'h100-80gb', workload: { ops: [{ type: 'gemm', m: 64, n: 64, k: 64, tile: '0x128x64' }] } }, /workload\.ops\.0\.tile.*0x128x64.*positive integers/],
     ['bad dependency', { name: 'x', device: 'a100-80gb', workload: { ops: [{ type: 'gemm', m: 4, n: 8, k: 8, after: ['nope'] }] } }, /after.*nope/],
+    ['a bad reduce-scatter overlap', { name: 'x', device: 'h100-80gb', workload: { ops: [{ type: 'gemm', m: 64, n: 64, k: 64, reduceScatter: { ranks: 8, overlap: 'eager' } }] } }, /workload\.ops\.0\.reduceScatter\.overlap.*eager.*"none".*"tile"/],
   ];
   for (const [what, scenario, message] of cases) {
     it(what, () => {
@@ -86,6 +97,13 @@ describe('tilewave: bad input is one clear line and exit code 2, no output files
   it('malformed JSON, a missing file, a bad --set value and an unknown flag', () => {
     const file = join(dir, 'broken.json');
     writeFileSync(file, '{"name": "x", ');
+    const rs = ['gemm', '--device', 'h100-80gb', '--m', '64', '--n', '64', '--k', '64'];
+    for (const args of [[...rs, '--overlap', 'tile'], [...rs, '--reduce-scatter', '1'], [...rs, '--reduce-scatter', '8', '--reduction', 'dram']]) {
+      const r = tilewave(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
+      expect(r.stderr).toMatch(/reduce-scatter|reduction/);
+    }
     for (const args of [['run', file], ['run', join(dir, 'missing.json')], ['gemm', '--device', 'a100-80gb', '--m', '1', '--n', '1', '--k', '1', '--set', 'memory.bandwidthBytesPerSecond=fast'], ['gemm', '--frobnicate']]) {
       const r = tilewave(args);
       expect(r.code, args.join(' ')).toBe(2);
