@@ -39,7 +39,7 @@ export interface SimulateStepOptions {
 export function simulateStep(model: ModelConfig, options: StepOptionsInput, run: SimulateStepOptions): StepResult {
   const step = buildTransformerStep(model, options);
   const raw: Record<string, unknown> = {
-    name: `llm-${model.id}-${options.phase}-b${options.batch}-s${options.seq}${(options.tp ?? 1) > 1 ? `-tp${options.tp}` : ''}-${run.device}`,
+    name: `llm-${model.id}-${options.phase}-b${options.batch}-s${options.seq}${(options.tp ?? 1) > 1 ? `-tp${options.tp}${options.overlap === 'tile' ? '-t3' : ''}` : ''}-${run.device}`,
     device: run.device,
     seed: options.seed ?? 1,
     traceDetail: run.traceDetail ?? 'kernel',
@@ -72,6 +72,7 @@ export function simulateStep(model: ModelConfig, options: StepOptionsInput, run:
     batch: options.batch,
     seq: options.seq,
     tp: options.tp ?? 1,
+    ...((options.tp ?? 1) > 1 && options.overlap === 'tile' ? { overlap: { mode: 'tile', reduction: options.reduction ?? 'sm' } } : {}),
     dtypes: step.dtypes,
     memory: { ...step.memory, capacityBytes: result.spec.memory.capacityBytes, fits: fits(step, result) },
     layers: model.layers,
@@ -161,6 +162,8 @@ export function registerLlm(program: Command): void {
     .option('--layers <mode>', 'all: simulate every layer; one: simulate one and count it for all', 'all')
     .option('--logits <which>', 'all tokens or the last token per sequence', 'all')
     .option('--attention <impl>', 'auto | flash2 | standard', 'auto')
+    .option('--overlap <mode>', 'with --tp > 1: none (all-reduce after the row-parallel GEMMs) | tile (their reduce-scatter triggered tile by tile as the GEMM writes, T3; then an all-gather)', 'none')
+    .option('--reduction <where>', 'with --overlap tile: sm | near-memory (where received chunks are added)', 'sm')
     .option('--seed <n>', 'seed of the MoE routing draws', intOption('--seed', 0), 1)
     .option('--set <path=value>', 'override a device-spec field (repeatable)', collect, [])
     .option('--vary <path=values>', 'run the step once per value of a device-spec field, or of batch, seq or tp (list, start:stop:step, or multiples like 1x,2x) and write a CSV row per value')
@@ -170,7 +173,7 @@ export function registerLlm(program: Command): void {
     .action(async (opts) => {
       if (opts.phase !== 'prefill' && opts.phase !== 'decode') throw new UsageError(`--phase ${JSON.stringify(opts.phase)}: expected prefill or decode`);
       const model = loadModel(opts.model);
-      const step: StepOptionsInput = { phase: opts.phase, batch: opts.batch, seq: opts.seq, tp: opts.tp, dtype: opts.dtype, ...(opts.kvDtype !== undefined ? { kvDtype: opts.kvDtype } : {}), layers: opts.layers, logits: opts.logits, attention: opts.attention, seed: opts.seed };
+      const step: StepOptionsInput = { phase: opts.phase, batch: opts.batch, seq: opts.seq, tp: opts.tp, dtype: opts.dtype, ...(opts.kvDtype !== undefined ? { kvDtype: opts.kvDtype } : {}), layers: opts.layers, logits: opts.logits, attention: opts.attention, overlap: opts.overlap, reduction: opts.reduction, seed: opts.seed };
       checkVaryOutputs(opts);
       if (opts.vary !== undefined) {
         const { llmVary } = await import('./llm-vary.ts');

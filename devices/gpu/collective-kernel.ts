@@ -1,4 +1,4 @@
-import { ringAllReduceLinkBytes, type AllReduceOp } from '../../workloads/collective.ts';
+import { ringAllReduceLinkBytes, type AllGatherOp, type AllReduceOp } from '../../workloads/collective.ts';
 import type { CtaResources, CtaWork, Kernel, OperandLoad } from './kernel.ts';
 import { BYTES_PER_ELEMENT, type Dtype, type GpuSpec } from './spec.ts';
 import { smRates, vectorNs, type SmRates } from './vector-rates.ts';
@@ -21,6 +21,11 @@ export function allReduceKernel(spec: GpuSpec, op: AllReduceOp, name: string): K
   return ringKernel(spec, { ...op, kind: 'allreduce', reduction: 'sm' }, name);
 }
 
+/** Ring all-gather: the all-reduce's second half (p - 1 steps passing the shards on, no adds). */
+export function allGatherKernel(spec: GpuSpec, op: AllGatherOp, name: string): Kernel {
+  return ringKernel(spec, { ...op, kind: 'allgather', reduction: 'sm' }, name);
+}
+
 /**
  * Ring reduce-scatter: the all-reduce's first half (p - 1 steps; each device ends with its 1/p of
  * the sum). `reduction: "near-memory"` leaves the adds to the DRAM (no SM work per step).
@@ -30,20 +35,23 @@ export function reduceScatterKernel(spec: GpuSpec, op: { bytes: number; ranks: n
 }
 
 /**
- * DRAM traffic per ring step, in chunks. All-reduce: the chunk sent is read and the chunk received
- * written (2). Reduce-scatter adding on the SMs (NCCL's fused receive-reduce-send): the received
+ * DRAM traffic per ring step, in chunks. All-reduce and all-gather: the chunk sent is read and the
+ * chunk received written (2). Reduce-scatter adding on the SMs (NCCL's fused receive-reduce-send): the received
  * chunk is written and read back with the local partial (3), the sum goes straight to the link,
  * and the last step writes it (+1). Adding near memory: the received chunk is written as an
  * in-memory update and the summed chunk read to be sent on (2).
  */
 const RING_TRAFFIC = {
   allreduce: { perStep: 2, last: 0 },
+  allgather: { perStep: 2, last: 0 },
   sm: { perStep: 3, last: 1 },
   'near-memory': { perStep: 2, last: 0 },
 } as const;
 
+const RING_NAMES = { allreduce: 'an all-reduce', reducescatter: 'a reduce-scatter', allgather: 'an all-gather' } as const;
+
 interface RingOp {
-  kind: 'allreduce' | 'reducescatter';
+  kind: 'allreduce' | 'reducescatter' | 'allgather';
   bytes: number;
   ranks: number;
   dtype: string;
@@ -52,14 +60,14 @@ interface RingOp {
 
 function ringKernel(spec: GpuSpec, op: RingOp, name: string): Kernel {
   if (spec.interconnect === undefined) {
-    throw new Error(`${op.kind === 'allreduce' ? 'an all-reduce' : 'a reduce-scatter'} needs a device-to-device link, and device ${spec.id} has no "interconnect" in its spec`);
+    throw new Error(`${RING_NAMES[op.kind]} needs a device-to-device link, and device ${spec.id} has no "interconnect" in its spec`);
   }
   const p = op.ranks;
   const channels = Math.max(1, Math.min(MAX_CHANNELS, Math.floor(op.bytes / MIN_CHANNEL_BYTES)));
   const r = smRates(spec, 'fp32');
   const elementBytes = BYTES_PER_ELEMENT[op.dtype as Dtype] ?? 2;
   const steps = op.kind === 'allreduce' ? 2 * (p - 1) : p - 1;
-  const addSteps = op.reduction === 'sm' ? p - 1 : 0;
+  const addSteps = op.kind !== 'allgather' && op.reduction === 'sm' ? p - 1 : 0;
   return {
     name,
     category: 'collective',
@@ -73,7 +81,7 @@ function ringKernel(spec: GpuSpec, op: RingOp, name: string): Kernel {
     details: { bytes: op.bytes, ranks: p, linkBytes: op.kind === 'allreduce' ? ringAllReduceLinkBytes(op.bytes, p) : ((p - 1) * op.bytes) / p },
     cta: (index: number): CtaWork => {
       const share = Math.floor(op.bytes / channels) + (index < op.bytes % channels ? 1 : 0);
-      return new RingChannelCta(r, share, p, elementBytes, index, steps, addSteps, RING_TRAFFIC[op.kind === 'allreduce' ? 'allreduce' : op.reduction]);
+      return new RingChannelCta(r, share, p, elementBytes, index, steps, addSteps, RING_TRAFFIC[op.kind === 'reducescatter' ? op.reduction : op.kind]);
     },
   };
 }

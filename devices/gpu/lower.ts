@@ -1,7 +1,7 @@
 import type { GemmOp, ReduceScatter, WorkloadOp } from '../../workloads/index.ts';
 import { attentionShape, groupRows } from '../../workloads/index.ts';
 import { flash2Kernel, flashResources, flashTile, splitKvKernels, standardAttentionKernels } from './attention-kernel.ts';
-import { allReduceKernel, reduceScatterKernel } from './collective-kernel.ts';
+import { allGatherKernel, allReduceKernel, reduceScatterKernel } from './collective-kernel.ts';
 import { ELEMENTWISE_RESOURCES, elementwiseKernel } from './elementwise-kernel.ts';
 import type { GpuDevice } from './gpu-device.ts';
 import { gemmKernel } from './gemm-kernel.ts';
@@ -69,6 +69,8 @@ function lowerOp(gpu: GpuDevice, op: WorkloadOp, name: string): Kernel[] {
       return [elementwiseKernel(gpu.spec, op, name, occupancyOf(ELEMENTWISE_RESOURCES))];
     case 'allreduce':
       return [allReduceKernel(gpu.spec, op, name)];
+    case 'allgather':
+      return [allGatherKernel(gpu.spec, op, name)];
     case 'grouped_gemm':
       return [groupedGemmKernel(gpu.spec, op, groupRows(op), name, occupancyOf)];
     default:

@@ -35,6 +35,17 @@ describe('ring all-reduce', () => {
     expect(ratio).toBeLessThan(2.01);
   });
 
+  it('an all-gather takes the all-reduce\'s second half: (p - 1) / p of the buffer over the link, no adds', () => {
+    const bytes = 256 * 2 ** 20;
+    const gather = simulateOpAlone(h100, WorkloadOpSchema.parse({ type: 'allgather', bytes, ranks: 8 }));
+    const reduce = simulateOpAlone(h100, allreduce(bytes, 8));
+    const ideal = (((8 - 1) / 8) * bytes / oneWay) * 1e9;
+    expect(gather.timeNs / ideal).toBeGreaterThan(1);
+    expect(gather.timeNs / ideal).toBeLessThan(1.05);
+    expect(gather.timeNs).toBeLessThan(0.52 * reduce.timeNs);
+    expect(gather.configs[0]).toMatchObject({ kernel: 'ring-allgather', ranks: 8 });
+  });
+
   it('is a clear error on a device without a link, and for fewer than 2 ranks', () => {
     const { interconnect: _link, ...noLink } = resolveDevice('a40');
     expect(() => simulateOpAlone(noLink, allreduce(1024, 2))).toThrow(/device a40 has no "interconnect"/);

@@ -125,6 +125,26 @@ describe('transformer step builder', () => {
     expect(run.breakdown.find((r) => r.role === 'mlp_allreduce')!.count).toBe(80);
   });
 
+  it('overlap tile: the row-parallel GEMMs reduce-scatter tile by tile (T3) and all-gather, and the prefill step gets shorter', () => {
+    const m = loadModel('llama2-70b');
+    const opts = { phase: 'prefill' as const, batch: 2, seq: 2048, layers: 'one' as const, tp: 8 };
+    const t3 = buildTransformerStep(m, { ...opts, overlap: 'tile', reduction: 'near-memory' });
+    expect(t3.ops.some((op) => op.type === 'allreduce')).toBe(false);
+    const roles = t3.ops.map((op) => opRole(op.name!));
+    expect(roles).toContain('attn_allgather');
+    for (const name of ['o_proj', 'mlp_down']) {
+      expect(t3.ops.find((op) => opRole(op.name!) === name)).toMatchObject({ reduceScatter: { ranks: 8, overlap: 'tile', reduction: 'near-memory' } });
+      expect(roles[roles.indexOf(name) + 1]).toMatch(/_allgather$/);
+    }
+    const time = (o: Partial<typeof opts> & { overlap?: 'none' | 'tile' }) => simulateStep(m, { ...opts, ...o }, { device: 'h100-80gb', traceDetail: 'none' }).result.summary.simulatedTimeNs;
+    expect(time({ overlap: 'tile' })).toBeLessThan(time({ overlap: 'none' }));
+    // Without tensor parallelism there is nothing to overlap: the same ops.
+    expect(buildTransformerStep(m, { ...opts, tp: 1, overlap: 'tile' }).ops).toEqual(buildTransformerStep(m, { ...opts, tp: 1 }).ops);
+    // MoE layers keep their all-reduce after the grouped GEMMs.
+    const moe = buildTransformerStep(loadModel('mixtral-8x7b'), { ...opts, tp: 2, overlap: 'tile' });
+    expect(moe.ops.filter((op) => op.type === 'allreduce').map((op) => opRole(op.name!))).toEqual(['mlp_allreduce']);
+  });
+
   it('tensor parallelism must divide heads', () => {
     expect(() => buildTransformerStep(loadModel('llama2-7b'), { phase: 'decode', batch: 1, seq: 16, tp: 3 })).toThrow(/--tp 3: expected a divisor of the model's heads \(32\)/);
   });

@@ -29,6 +29,14 @@ export const StepOptionsSchema = z.strictObject({
   /** Logits for every token (a full forward pass) or only each sequence's last token (generation). */
   logits: z.enum(['all', 'last'], { error: 'expected all or last' }).default('all'),
   attention: z.enum(['auto', 'flash2', 'standard'], { error: 'expected auto, flash2 or standard' }).default('auto'),
+  /**
+   * Tensor-parallel communication of the row-parallel GEMMs (attention output, dense MLP down):
+   * none: an all-reduce after each; tile: each GEMM's output reduce-scattered chunk by chunk as its
+   * tiles land (T3), then all-gathered. MoE layers keep the all-reduce after their grouped GEMMs.
+   */
+  overlap: z.enum(['none', 'tile'], { error: 'expected none or tile' }).default('none'),
+  /** With overlap tile: where received chunks are added (sm, or near-memory in the DRAM). */
+  reduction: z.enum(['sm', 'near-memory'], { error: 'expected sm or near-memory' }).default('sm'),
   /** Seed of the MoE routing draws. */
   seed: z.number().int().min(0).default(1),
 });
@@ -117,6 +125,19 @@ export function buildTransformerStep(m: ModelConfig, input: StepOptionsInput): T
   const allReduce = (name: string, track: string): void => {
     if (tp > 1) ops.push({ type: 'allreduce', name, track, stream: 0, after: [], bytes: tokens * h * elementBytes, ranks: tp, dtype });
   };
+  /**
+   * A row-parallel GEMM (its output a partial sum over the tp GPUs) and its all-reduce, or with
+   * overlap tile its tile-triggered reduce-scatter and an all-gather.
+   */
+  const rowParallel = (name: string, commName: string, track: string, mm: number, n: number, k: number): void => {
+    if (tp === 1 || o.overlap === 'none') {
+      layerGemm(name, track, mm, n, k);
+      allReduce(commName, track);
+      return;
+    }
+    ops.push({ type: 'gemm', name, track, stream: 0, after: [], m: mm, n, k, batch: 1, ...linear, reduceScatter: { ranks: tp, overlap: 'tile', reduction: o.reduction } });
+    ops.push({ type: 'allgather', name: commName.replace(/allreduce$/, 'allgather'), track, stream: 0, after: [], bytes: tokens * h * elementBytes, ranks: tp, dtype });
+  };
 
   ew('embed', 'embedding', 'copy', tokens, h);
   for (let l = 0; l < layersSimulated; l++) {
@@ -129,8 +150,7 @@ export function buildTransformerStep(m: ModelConfig, input: StepOptionsInput): T
       type: 'attention', name: `${p}attn`, track, stream: 0, after: [], impl, batch: o.batch, heads, kvHeads,
       seqQ, seqKv: o.seq, headDim: d, causal: true, dtype: kvDtype,
     });
-    layerGemm(`${p}o_proj`, track, tokens, h, heads * d);
-    allReduce(`${p}attn_allreduce`, track);
+    rowParallel(`${p}o_proj`, `${p}attn_allreduce`, track, tokens, h, heads * d);
     ew(`${p}attn_add`, track, 'add', tokens, h);
     ew(`${p}mlp_norm`, track, m.norm, tokens, h);
     const up = (m.gatedMlp ? 2 : 1) * ffn;
@@ -138,7 +158,7 @@ export function buildTransformerStep(m: ModelConfig, input: StepOptionsInput): T
     if (m.moe === undefined) {
       layerGemm(`${p}mlp_up`, track, tokens, up, h);
       ew(`${p}act`, track, act, tokens, ffn);
-      layerGemm(`${p}mlp_down`, track, tokens, h, ffn);
+      rowParallel(`${p}mlp_down`, `${p}mlp_allreduce`, track, tokens, h, ffn);
     } else {
       const e = m.moe;
       gemm(`${p}router`, track, tokens, e.experts, h);
@@ -150,8 +170,8 @@ export function buildTransformerStep(m: ModelConfig, input: StepOptionsInput): T
       ew(`${p}act`, track, act, tokens * e.topK, ffn);
       ops.push({ type: 'grouped_gemm', name: `${p}moe_down`, track, stream: 0, after: [], groupM: counts, n: h, k: ffn, ...linear });
       ew(`${p}moe_unpermute`, track, 'copy', tokens * e.topK, h);
+      allReduce(`${p}mlp_allreduce`, track);
     }
-    allReduce(`${p}mlp_allreduce`, track);
     ew(`${p}mlp_add`, track, 'add', tokens, h);
   }
   const logitRows = o.logits === 'all' ? tokens : o.batch;
