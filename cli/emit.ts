@@ -74,6 +74,13 @@ export function formatSummary(s: RunSummary, result?: RunResult): string {
       ]),
     ),
   );
+  const rs = s.ops.flatMap((o) => (o.details?.reduceScatter !== undefined ? [{ name: o.name, r: o.details.reduceScatter as ReduceScatterFigures }] : []));
+  if (rs.length > 0 && rs.length <= 4) lines.push('', ...rs.map((x) => reduceScatterLine(x.name, x.r)));
+  else if (rs.length > 4) {
+    // A whole model's worth: one line, not one per layer.
+    const exposed = rs.reduce((a, x) => a + x.r.exposedNs, 0);
+    lines.push('', `${rs.length} GEMMs reduce-scatter their output (${rs[0]!.r.overlap === 'tile' ? 'tile-triggered' : 'after the GEMM'}): ${formatDuration(exposed)} exposed after their output in all`);
+  }
   const sms = s.units.filter((u) => /^SM \d+$/.test(u.unit));
   if (sms.length > 0) {
     const mean = sms.reduce((a, u) => a + u.utilization, 0) / sms.length;
@@ -81,4 +88,19 @@ export function formatSummary(s: RunSummary, result?: RunResult): string {
     lines.push(`SM utilization: mean ${formatPercent(mean)} over ${sms.length} SMs (min ${formatPercent(Math.min(...sms.map((u) => u.utilization)))})`);
   }
   return lines.join('\n');
+}
+
+interface ReduceScatterFigures {
+  ranks: number;
+  overlap: string;
+  reduction: string;
+  outputBytes: number;
+  exposedNs: number;
+  firstSendNs?: number;
+}
+
+/** One line per GEMM with a reduce-scatter: how it ran and how much of it the GEMM did not hide. */
+function reduceScatterLine(name: string, r: ReduceScatterFigures): string {
+  const how = r.overlap === 'tile' ? `tile-triggered, first chunk sent ${formatDuration(r.firstSendNs ?? 0)} after launch` : 'after the GEMM';
+  return `${name}: reduce-scatter of ${formatSi(r.outputBytes, 'B')} over ${r.ranks} ranks (${how}; adds ${r.reduction === 'sm' ? 'on the SMs' : 'near memory'}): ${formatDuration(r.exposedNs)} exposed after the GEMM's output`;
 }

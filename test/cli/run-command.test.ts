@@ -65,6 +65,8 @@ describe('tilewave run: determinism', () => {
     expect(t3.details.reduceScatter).toMatchObject({ ranks: 8, overlap: 'tile', reduction: 'near-memory' });
     expect(t3.details.reduceScatter.exposedNs).toBeLessThan(seq.details.reduceScatter.exposedNs / 4);
     expect(t3.durationNs).toBeLessThan(seq.durationNs);
+    const text = tilewave([...args.filter((a) => a !== '--json'), '--overlap', 'tile']);
+    expect(text.stdout).toMatch(/gemm: reduce-scatter of 67\.11MB over 8 ranks \(tile-triggered, first chunk sent .* after launch; adds on the SMs\): .* exposed after the GEMM's output/);
   });
 });
 
