@@ -181,7 +181,9 @@ function summariseOp(op: WorkloadOp, name: string, kernels: Kernel[], results: K
   const durationNs = endNs - startNs;
   const flops = kernels.reduce((a, k) => a + k.flops, 0);
   const dramBytes = results.reduce((a, r) => a + r.dramBytes, 0);
-  const main = kernels[0]!;
+  // The op's own kernel (a GEMM's, not the all-gather launched before it), else the first.
+  const mainIndex = Math.max(0, kernels.findIndex((k) => k.category === op.type));
+  const main = kernels[mainIndex]!;
   const summary: OpSummary = {
     name,
     type: op.type,
@@ -192,7 +194,7 @@ function summariseOp(op: WorkloadOp, name: string, kernels: Kernel[], results: K
     achievedFlopsPerSecond: durationNs > 0 ? (flops / durationNs) * 1e9 : 0,
     achievedDramBytesPerSecond: durationNs > 0 ? (dramBytes / durationNs) * 1e9 : 0,
     config: main.config,
-    waves: round(results[0]?.waves ?? 0, 4),
+    waves: round(results[mainIndex]?.waves ?? 0, 4),
     tiles: main.tiles ?? main.ctaCount,
   };
   if (main.dtype !== undefined) summary.dtype = main.dtype;
@@ -220,9 +222,10 @@ function mergeDetails(base: Record<string, unknown> | undefined, results: Kernel
     for (const [key, value] of Object.entries(r.details)) details[key] = { ...(details[key] as object | undefined), ...(value as object) };
   }
   const rs = details?.reduceScatter as Record<string, unknown> | undefined;
-  if (rs !== undefined && results.length > 0) {
+  const gemm = results.find((r) => r.category === 'gemm');
+  if (rs !== undefined && gemm !== undefined) {
     const last = results[results.length - 1]!;
-    const outputNs = rs.overlap === 'tile' ? results[0]!.startNs + Number(rs.outputDoneNs) : results[0]!.endNs;
+    const outputNs = rs.overlap === 'tile' ? gemm.startNs + Number(rs.outputDoneNs) : gemm.endNs;
     details = { ...details, reduceScatter: { ...rs, exposedNs: round(last.endNs - outputNs, 3) } };
   }
   return details;

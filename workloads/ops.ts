@@ -36,6 +36,18 @@ export const ReduceScatterSchema = z.strictObject({
 });
 export type ReduceScatter = z.infer<typeof ReduceScatterSchema>;
 
+/**
+ * A's rows gathered from a ring of `ranks` devices, each holding 1/ranks of them (the input of a
+ * column-parallel layer under sequence parallelism). `overlap`: "none" runs a ring all-gather
+ * kernel, then the GEMM; "tile" gathers the chunks by DMA while the GEMM runs, each tile waiting
+ * only for the rows it reads (this device's own shard first).
+ */
+export const AllGatherInputSchema = z.strictObject({
+  ranks: z.number({ error: 'expected an integer from 2 to 1024 (devices in the ring)' }).int({ error: 'expected an integer from 2 to 1024 (devices in the ring)' }).min(2, { error: 'expected an integer from 2 to 1024 (devices in the ring)' }).max(1024, { error: 'expected an integer from 2 to 1024 (devices in the ring)' }),
+  overlap: z.enum(['none', 'tile'], { error: 'expected "none" (the collective, then the GEMM) or "tile" (tiles start as their rows arrive)' }).default('none'),
+});
+export type AllGatherInput = z.infer<typeof AllGatherInputSchema>;
+
 /** C[m,n] = A[m,k] · B[k,n], `batch` independent problems of that shape. */
 export const GemmOpSchema = z.strictObject({
   type: z.literal('gemm'),
@@ -71,6 +83,8 @@ export const GemmOpSchema = z.strictObject({
    * land (overlap "tile", T3's track-and-trigger). See ReduceScatterSchema.
    */
   reduceScatter: ReduceScatterSchema.optional(),
+  /** A's rows are gathered from `ranks` devices first (overlap "none") or while it runs ("tile"). See AllGatherInputSchema. */
+  allGather: AllGatherInputSchema.optional(),
 }).refine((op) => op.tailSplit === undefined || op.tailSplit === 1 || op.splitK === undefined || op.splitK === 1, {
   error: 'expected tailSplit 1 when splitK > 1 (a tail split only cuts the tiles of an unsplit kernel)',
   path: ['tailSplit'],

@@ -28,17 +28,23 @@ export function registerGemm(program: Command): void {
     .option('--tail-split <s>', 'force the split of the last partial wave\'s tiles (1: none)', intOption('--tail-split', 1))
     .option('--set <path=value>', 'override a device-spec field (repeatable)', collect, [])
     .option('--reduce-scatter <ranks>', 'reduce-scatter the output over a ring of this many devices (a row-parallel layer)', intOption('--reduce-scatter', 2))
-    .option('--overlap <mode>', 'with --reduce-scatter: none (GEMM, then the collective) | tile (each chunk sent as its tiles land: T3)')
+    .option('--all-gather <ranks>', "gather A's rows from a ring of this many devices first (a column-parallel layer under sequence parallelism)", intOption('--all-gather', 2))
+    .option('--overlap <mode>', 'with --reduce-scatter / --all-gather: none (the collective before or after the GEMM) | tile (chunks sent as tiles land, tiles started as their rows arrive)')
     .option('--reduction <where>', 'with --reduce-scatter: sm | near-memory (where received chunks are added)')
     .option('--candidates', "simulate every kernel config the heuristic weighs and list them, fastest first (text, or JSON with --json)");
   addOutputOptions(command, 'auto')
     .action(async (opts) => {
       const op: Record<string, unknown> = { type: 'gemm', name: 'gemm', m: opts.m, n: opts.n, k: opts.k, batch: opts.batch, dtype: opts.dtype };
       if (opts.outDtype !== undefined) op.outDtype = opts.outDtype;
+      const overlap = opts.overlap !== undefined ? { overlap: opts.overlap } : {};
       if (opts.reduceScatter !== undefined) {
-        op.reduceScatter = { ranks: opts.reduceScatter, ...(opts.overlap !== undefined ? { overlap: opts.overlap } : {}), ...(opts.reduction !== undefined ? { reduction: opts.reduction } : {}) };
-      } else if (opts.overlap !== undefined || opts.reduction !== undefined) {
-        throw new UsageError(`--${opts.overlap !== undefined ? 'overlap' : 'reduction'} applies to a reduce-scatter: give --reduce-scatter RANKS too`);
+        op.reduceScatter = { ranks: opts.reduceScatter, ...overlap, ...(opts.reduction !== undefined ? { reduction: opts.reduction } : {}) };
+      } else if (opts.reduction !== undefined) {
+        throw new UsageError('--reduction applies to a reduce-scatter: give --reduce-scatter RANKS too');
+      }
+      if (opts.allGather !== undefined) op.allGather = { ranks: opts.allGather, ...overlap };
+      if (opts.overlap !== undefined && opts.reduceScatter === undefined && opts.allGather === undefined) {
+        throw new UsageError('--overlap applies to a collective: give --reduce-scatter RANKS or --all-gather RANKS too');
       }
       if (opts.tile !== undefined && opts.kernel !== undefined) throw new UsageError('--tile and --kernel both name the tile: give one');
       const given: KernelFields = { tile: opts.tile, stages: opts.stages, splitK: opts.splitK, tailSplit: opts.tailSplit };
@@ -56,7 +62,7 @@ export function registerGemm(program: Command): void {
       const scenario = parseScenario(raw, 'gemm');
       if (opts.candidates) {
         const files = ['trace', 'summary', 'html', 'timing'].filter((f) => opts[f] !== undefined);
-        if (opts.reduceScatter !== undefined) throw new UsageError('--candidates lists the GEMM\'s kernel configs only; it does not combine with --reduce-scatter');
+        if (opts.reduceScatter !== undefined || opts.allGather !== undefined) throw new UsageError(`--candidates lists the GEMM's kernel configs only; it does not combine with --${opts.reduceScatter !== undefined ? 'reduce-scatter' : 'all-gather'}`);
         if (files.length > 0) throw new UsageError(`--candidates lists kernel configs only; it does not combine with --${files.join(', --')} (run without --candidates for those)`);
         emitCandidates(scenario, opts.json === true);
         return;

@@ -184,6 +184,11 @@ function tileStoreBytes(l: TileLayout, tile: GemmTile): number {
   return tileOutputBytes(l, tile) + (tile.splits > 1 ? tile.rows * tile.cols * SPLIT_K_PARTIAL_BYTES : 0);
 }
 
+/** End (exclusive) of the rows of A a tile reads, within its batch. */
+function rowsEnd(l: TileLayout, tile: Pick<GemmTile, 'row' | 'rows'>): number {
+  return tile.row * l.plan.tile.tileM + tile.rows;
+}
+
 /** A tile's (split's) share of C itself. */
 function tileOutputBytes(l: TileLayout, tile: GemmTile): number {
   return (tile.rows * tile.cols * l.g.outBytes) / tile.splits;
@@ -251,6 +256,10 @@ class GemmCta implements CtaWork {
 
   stepWorkNs(step: number): number {
     return stepNs(this.l, this.stepIters[step]!);
+  }
+
+  tileRowsEndAt(step: number): number {
+    return step === 0 ? rowsEnd(this.l, this.tile) : -1;
   }
 
   loads(step: number): OperandLoad[] {
@@ -366,6 +375,11 @@ class PersistentGemmCta implements CtaWork {
     if (item < 0) return 0;
     return tileOutputBytes(this.l, this.tile(item));
   }
+
+  tileRowsEndAt(step: number): number {
+    this.locate(step);
+    return this.stepInItem === 0 ? rowsEnd(this.l, this.tile(this.item)) : -1;
+  }
 }
 
 /**
@@ -475,6 +489,12 @@ class StreamKCta implements CtaWork {
     const partial = t.rows * t.cols * STREAMK_PARTIAL_BYTES;
     if (this.segFirst[seg]! + this.segIters[seg]! < this.l.kIters) return partial;
     return t.rows * t.cols * this.l.g.outBytes + (this.pieces(this.segTile[seg]!) - 1) * partial;
+  }
+
+  tileRowsEndAt(step: number): number {
+    const seg = this.stepSeg[step]!;
+    if (step > 0 && this.stepSeg[step - 1] === seg) return -1;
+    return rowsEnd(this.l, this.tile(seg));
   }
 
   stepOutputBytes(step: number): number {

@@ -1,5 +1,5 @@
 import { FluidChannel, SimEvent, Simulation, TraceRecorder, type TraceArgs, type Track } from '../../sim/index.ts';
-import type { CtaResources, CtaWork, Kernel, KernelResult, OutputTrigger, TriggerContext } from './kernel.ts';
+import type { CtaResources, CtaWork, InputGate, Kernel, KernelResult, OutputTrigger, TriggerContext } from './kernel.ts';
 import { L2PanelCache, type PanelSpace } from './l2-panel-cache.ts';
 import { dramBytesPerSecond, dramPowerShare, type GpuSpec } from './spec.ts';
 
@@ -30,7 +30,9 @@ interface ActiveKernel {
   storesInFlight: number;
   /** Work the kernel's output triggers (Kernel.outputTrigger), or null. */
   trigger: OutputTrigger | null;
-  /** Set once the CTAs are done and the kernel waits for its trigger's work. */
+  /** Work delivering the kernel's A rows while it runs (Kernel.inputGate), or null. */
+  gate: InputGate | null;
+  /** Set once the CTAs are done and the kernel waits for its trigger's and gate's work. */
   awaitingTrigger: boolean;
 }
 
@@ -207,8 +209,9 @@ export class GpuDevice {
       dramBytes: 0, l2Bytes: 0, ctaCount: kernel.ctaCount, ctasPerSm: occupancy,
       waves: (kernel.tiles ?? kernel.ctaCount) / (occupancy * this.spec.sm.count),
     };
-    const active: ActiveKernel = { kernel, next: 0, running: 0, result, done, opTrack, panels: this.l2Cache.newSpace(), storesInFlight: 0, trigger: null, awaitingTrigger: false };
+    const active: ActiveKernel = { kernel, next: 0, running: 0, result, done, opTrack, panels: this.l2Cache.newSpace(), storesInFlight: 0, trigger: null, gate: null, awaitingTrigger: false };
     if (kernel.outputTrigger !== undefined) active.trigger = kernel.outputTrigger(this.triggerContext(result));
+    if (kernel.inputGate !== undefined) active.gate = kernel.inputGate(this.triggerContext(result));
     this.sim.schedule(this.spec.efficiency.kernelOverheadNs, () => {
       result.firstCtaNs = this.sim.now;
       if (kernel.ctaCount === 0) {
@@ -328,6 +331,11 @@ export class GpuDevice {
     // Loads stream ahead of compute (the kernel's multi-stage shared-memory pipeline). A step's
     // compute may start once its operands have begun to arrive (the previous step's load is done;
     // for the first step, its own: the pipeline fill) and cannot end before they have all arrived.
+    // A tile whose A rows are still being gathered waits for them before it loads anything.
+    if (active.gate !== null) {
+      const ready = this.rowsReady(cohort, 0);
+      if (ready !== null) yield ready;
+    }
     const { loaded, computed, loadNs } = this.chainLoads(cohort);
     const exposed = 1 - this.spec.efficiency.overlapFraction;
     // SM work goes through the power-limited pool in units of power: a CTA at full speed uses
@@ -337,6 +345,12 @@ export class GpuDevice {
     for (let step = 0; step < work.steps; step++) {
       const gate = loaded[step === 0 ? 0 : step - 1]!;
       if (!gate.triggered) yield gate;
+      // A persistent CTA's next tile: its A rows must have arrived before it computes (its
+      // operand loads may already be running ahead, as a real kernel's B prefetch does).
+      if (active.gate !== null && step > 0) {
+        const ready = this.rowsReady(cohort, step);
+        if (ready !== null) yield ready;
+      }
       // Co-resident GEMM CTAs split their SM's time and L2 port: a member gets one over the CTAs
       // on its SM (re-read every step, since neighbours come and go; the most crowded member's SM
       // sets the pace of the lockstep cohort). The chip-wide pool alone would let two tiles on one
@@ -442,17 +456,36 @@ export class GpuDevice {
 
   private maybeFinish(active: ActiveKernel): void {
     if (!(active.running === 0 && active.storesInFlight === 0 && active.next >= active.kernel.ctaCount)) return;
-    const trigger = active.trigger;
-    if (trigger === null) {
+    const { trigger, gate } = active;
+    if (trigger === null && gate === null) {
       this.finishKernel(active);
       return;
     }
-    // The output is complete; the kernel ends when what it triggered has ended too.
+    // The output is complete; the kernel ends when what it triggered (and what fed it) has ended too.
     if (active.awaitingTrigger) return;
     active.awaitingTrigger = true;
-    trigger.outputComplete();
-    if (trigger.done.triggered) this.finishKernel(active);
-    else trigger.done.onTrigger(() => this.finishKernel(active));
+    trigger?.outputComplete();
+    const pending = [trigger?.done, gate?.done].filter((e): e is SimEvent<void> => e !== undefined && !e.triggered);
+    if (pending.length === 0) {
+      this.finishKernel(active);
+      return;
+    }
+    let left = pending.length;
+    for (const e of pending) e.onTrigger(() => {
+      if (--left === 0) this.finishKernel(active);
+    });
+  }
+
+  /**
+   * The event a cohort waits on before computing the tiles that start at `step`: the arrival of
+   * the A rows its members read (the latest of them: members move in lockstep), or null.
+   */
+  private rowsReady(cohort: Cohort, step: number): SimEvent<void> | null {
+    const gate = cohort.active.gate!;
+    if (cohort.work.tileRowsEndAt === undefined) return null;
+    let rowsEnd = -1;
+    for (const m of cohort.members) rowsEnd = Math.max(rowsEnd, m.work.tileRowsEndAt!(step));
+    return rowsEnd < 0 ? null : gate.rowsReady(rowsEnd);
   }
 
   /**
@@ -589,7 +622,7 @@ export class GpuDevice {
 
   private finishKernel(active: ActiveKernel): void {
     active.result.endNs = this.sim.now;
-    if (active.trigger !== null) active.result.details = active.trigger.details();
+    if (active.trigger !== null || active.gate !== null) active.result.details = { ...active.gate?.details(), ...active.trigger?.details() };
     active.done.succeed(active.result);
   }
 

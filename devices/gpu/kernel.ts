@@ -56,6 +56,11 @@ export interface CtaWork {
    * step ends when they have arrived.
    */
   linkBytes?(step: number): number;
+  /**
+   * For kernels whose A rows arrive while they run (Kernel.inputGate): the end (exclusive) of the
+   * A rows read by the tile that starts at step `step`, or -1 when no tile starts there.
+   */
+  tileRowsEndAt?(step: number): number;
   /** Bytes of the kernel's final output this CTA writes in its epilogue (tracked by OutputTrigger). */
   outputBytes?: number;
   /** The same for output written once step `step` is done (a persistent CTA's tiles). */
@@ -107,6 +112,22 @@ export interface Kernel {
    * the kernel ends when the triggered work has ended too.
    */
   outputTrigger?: (device: TriggerContext) => OutputTrigger;
+  /**
+   * Rows of A that arrive while the kernel runs (a tile-triggered all-gather): made at launch; a
+   * CTA computes a tile once the A rows it reads have arrived (CtaWork.tileRowsEndAt), and the
+   * kernel ends when the gathering has ended too.
+   */
+  inputGate?: (device: TriggerContext) => InputGate;
+}
+
+/** Work that delivers a kernel's input while it runs. */
+export interface InputGate {
+  /** An event that triggers once A's rows below `rowsEnd` have arrived, or null if they have. */
+  rowsReady(rowsEnd: number): SimEvent<void> | null;
+  /** Triggers when all the work has ended. */
+  readonly done: SimEvent<void>;
+  /** Figures for the summary, once done. */
+  details(): Record<string, unknown>;
 }
 
 /** What a kernel's output trigger may use on its device. */

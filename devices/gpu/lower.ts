@@ -1,4 +1,4 @@
-import type { GemmOp, ReduceScatter, WorkloadOp } from '../../workloads/index.ts';
+import type { AllGatherInput, GemmOp, ReduceScatter, WorkloadOp } from '../../workloads/index.ts';
 import { attentionShape, groupRows } from '../../workloads/index.ts';
 import { flash2Kernel, flashResources, flashTile, splitKvKernels, standardAttentionKernels } from './attention-kernel.ts';
 import { allGatherKernel, allReduceKernel, reduceScatterKernel } from './collective-kernel.ts';
@@ -9,6 +9,7 @@ import { planGemm } from './gemm-plan.ts';
 import type { Kernel } from './kernel.ts';
 import { groupedGemmKernel } from './moe-kernel.ts';
 import { BYTES_PER_ELEMENT, type Dtype } from './spec.ts';
+import { triggeredAllGather } from './triggered-all-gather.ts';
 import { triggeredReduceScatter } from './triggered-reduce-scatter.ts';
 
 /**
@@ -47,7 +48,8 @@ function lowerOp(gpu: GpuDevice, op: WorkloadOp, name: string): Kernel[] {
     case 'gemm': {
       const plan = planGemm(gpu.spec, op, occupancyOf);
       const gemm = gemmKernel(gpu.spec, op, plan, name);
-      return op.reduceScatter === undefined ? [gemm] : withReduceScatter(gpu, op, op.reduceScatter, gemm, name);
+      const [before, fed] = op.allGather === undefined ? [[], gemm] : withAllGather(gpu, op, op.allGather, gemm, name);
+      return [...before, ...(op.reduceScatter === undefined ? [fed] : withReduceScatter(gpu, op, op.reduceScatter, fed, name))];
     }
     case 'attention': {
       const s = attentionShape(op);
@@ -79,6 +81,23 @@ function lowerOp(gpu: GpuDevice, op: WorkloadOp, name: string): Kernel[] {
 }
 
 /**
+ * A GEMM whose A rows are gathered over a ring (GemmOp.allGather): a ring all-gather kernel first
+ * (overlap "none"), or the GEMM alone with the gathering feeding its tiles as it runs ("tile").
+ * Returns the kernels to run before the GEMM, and the GEMM.
+ */
+function withAllGather(gpu: GpuDevice, op: GemmOp, ag: AllGatherInput, gemm: Kernel, name: string): [Kernel[], Kernel] {
+  if (gpu.spec.interconnect === undefined) {
+    throw new Error(`an all-gather needs a device-to-device link, and device ${gpu.spec.id} has no "interconnect" in its spec`);
+  }
+  const bytes = op.m * op.k * op.batch * BYTES_PER_ELEMENT[op.dtype as Dtype];
+  const details = { ...gemm.details, allGather: { ranks: ag.ranks, overlap: ag.overlap, inputBytes: bytes } };
+  if (ag.overlap === 'none') {
+    return [[allGatherKernel(gpu.spec, { type: 'allgather', stream: 0, after: [], bytes, ranks: ag.ranks, dtype: op.dtype }, `${name}.all-gather`)], { ...gemm, details }];
+  }
+  return [[], { ...gemm, details, inputGate: triggeredAllGather({ ranks: ag.ranks, rows: op.m, bytes }) }];
+}
+
+/**
  * A GEMM whose output is reduce-scattered over a ring (GemmOp.reduceScatter): the GEMM, then a
  * ring reduce-scatter kernel (overlap "none"), or the GEMM alone with a tile-triggered
  * reduce-scatter riding on its output (overlap "tile"; the kernel ends when the last chunk is in).
@@ -90,7 +109,7 @@ function withReduceScatter(gpu: GpuDevice, op: GemmOp, rs: ReduceScatter, gemm: 
   const outDtype = (op.outDtype ?? op.dtype) as Dtype;
   const elementBytes = BYTES_PER_ELEMENT[outDtype];
   const outputBytes = op.m * op.n * op.batch * elementBytes;
-  const details = { reduceScatter: { ranks: rs.ranks, overlap: rs.overlap, reduction: rs.reduction, outputBytes } };
+  const details = { ...gemm.details, reduceScatter: { ranks: rs.ranks, overlap: rs.overlap, reduction: rs.reduction, outputBytes } };
   if (rs.overlap === 'none') {
     return [{ ...gemm, details }, reduceScatterKernel(gpu.spec, { bytes: outputBytes, ranks: rs.ranks, dtype: outDtype, reduction: rs.reduction }, `${name}.reduce-scatter`)];
   }

@@ -1,5 +1,6 @@
-import { SimEvent, type ProcessBody } from '../../sim/index.ts';
+import type { ProcessBody, SimEvent } from '../../sim/index.ts';
 import type { OutputTrigger, TriggerContext } from './kernel.ts';
+import { RingDma, round3 as round } from './ring-dma.ts';
 import { smRates, vectorNs } from './vector-rates.ts';
 
 export interface TriggeredReduceScatterOptions {
@@ -30,24 +31,17 @@ export function triggeredReduceScatter(o: TriggeredReduceScatterOptions): (ctx: 
   return (ctx) => new TriggeredReduceScatter(ctx, o);
 }
 
-class TriggeredReduceScatter implements OutputTrigger {
+class TriggeredReduceScatter extends RingDma implements OutputTrigger {
   readonly done: SimEvent<void>;
-  private readonly chunkBytes: number;
-  /** ready[c]: the GEMM has written chunk c. */
-  private readonly ready: SimEvent<void>[];
+  /** Chunks the GEMM has completed (this.chunks[c]: the GEMM has written chunk c). */
   private nextReady = 0;
   private written = 0;
   private lastWriteNs = 0;
   private firstSendNs = -1;
   private linkBusyNs = 0;
-  private dramBytes = 0;
-  /** The kernel's launch: the summary's times count from it. */
-  private readonly launchNs: number;
 
-  constructor(private readonly ctx: TriggerContext, private readonly o: TriggeredReduceScatterOptions) {
-    this.launchNs = ctx.sim.now;
-    this.chunkBytes = o.outputBytes / o.ranks;
-    this.ready = Array.from({ length: o.ranks }, () => new SimEvent<void>(ctx.sim));
+  constructor(ctx: TriggerContext, private readonly o: TriggeredReduceScatterOptions) {
+    super(ctx, o.ranks, o.outputBytes);
     this.done = ctx.sim.process(this.run()) as SimEvent<void>;
   }
 
@@ -57,14 +51,14 @@ class TriggeredReduceScatter implements OutputTrigger {
     // A relative tolerance: tile outputs are summed in floating point (split tiles write fractions).
     const slack = this.o.outputBytes * 1e-9;
     while (this.nextReady < this.o.ranks && this.written >= (this.nextReady + 1) * this.chunkBytes - slack) {
-      this.ready[this.nextReady++]!.succeed();
+      this.chunks[this.nextReady++]!.succeed();
     }
   }
 
   /** Every CTA has retired and its writes have landed: whatever the count says, all chunks exist. */
   outputComplete(): void {
     this.lastWriteNs = Math.max(this.lastWriteNs, this.ctx.sim.now);
-    while (this.nextReady < this.o.ranks) this.ready[this.nextReady++]!.succeed();
+    while (this.nextReady < this.o.ranks) this.chunks[this.nextReady++]!.succeed();
   }
 
   details(): Record<string, unknown> {
@@ -89,7 +83,7 @@ class TriggeredReduceScatter implements OutputTrigger {
     const chunk = this.chunkBytes;
     let added: SimEvent<any> | null = null;
     for (let s = 0; s < this.o.ranks - 1; s++) {
-      if (!this.ready[s]!.triggered) yield this.ready[s]!;
+      if (!this.chunks[s]!.triggered) yield this.chunks[s]!;
       if (added !== null && !added.triggered) yield added;
       const startNs = sim.now;
       if (this.firstSendNs < 0) this.firstSendNs = startNs;
@@ -103,7 +97,7 @@ class TriggeredReduceScatter implements OutputTrigger {
       this.linkBusyNs += sim.now - startNs;
       this.ctx.linkSpan(`send chunk ${s}`, startNs, { bytes: round(chunk), step: s }, 'collective');
     }
-    if (!this.ready[this.o.ranks - 1]!.triggered) yield this.ready[this.o.ranks - 1]!;
+    if (!this.chunks[this.o.ranks - 1]!.triggered) yield this.chunks[this.o.ranks - 1]!;
     if (added !== null && !added.triggered) yield added;
   }
 
@@ -117,7 +111,7 @@ class TriggeredReduceScatter implements OutputTrigger {
     const chunk = this.chunkBytes;
     const landed = this.dram(chunk);
     if (this.o.reduction === 'sm') {
-      if (!this.ready[c]!.triggered) yield this.ready[c]!;
+      if (!this.chunks[c]!.triggered) yield this.chunks[c]!;
       const { spec, compute } = this.ctx;
       const power = spec.efficiency.powerFraction;
       const workNs = vectorNs(smRates(spec, 'fp32'), chunk / this.o.elementBytes, 0);
@@ -129,14 +123,4 @@ class TriggeredReduceScatter implements OutputTrigger {
     if (!landed.triggered) yield landed;
     if (!arrived.triggered) yield arrived;
   }
-
-  private dram(bytes: number): SimEvent<any> {
-    this.dramBytes += bytes;
-    this.ctx.countDram(bytes);
-    return this.ctx.hbm.transfer(bytes);
-  }
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

@@ -127,3 +127,55 @@ describe('GEMM + ring reduce-scatter', () => {
     expect(() => simulateOpAlone(noLink, gemmRs(256, 256, 256, 2, { overlap: 'tile', reduction: 'sm' }))).toThrow(/has no "interconnect"/);
   });
 });
+
+describe('GEMM fed by a ring all-gather of its A rows', () => {
+  const [m, n, k, p] = [8192, 12288, 1536, 8];
+  const inputBytes = m * k * 2;
+  const chunk = inputBytes / p;
+  const op = (overlap?: 'none' | 'tile', rs?: Mode) =>
+    WorkloadOpSchema.parse({ type: 'gemm', m, n, k, ...(overlap !== undefined ? { allGather: { ranks: p, overlap } } : {}), ...(rs !== undefined ? { reduceScatter: { ranks: p, ...rs } } : {}) });
+  const slowLink = (spec: typeof h100, factor: number) => ({ ...spec, interconnect: { ...spec.interconnect!, bandwidthBytesPerSecond: spec.interconnect!.bandwidthBytesPerSecond / factor } });
+
+  it('sequential: a ring all-gather kernel of (p - 1) chunks, then the GEMM', () => {
+    const r = simulateOpAlone(h100, op('none'));
+    expect(r.configs.map((c) => c.kernel ?? c.tile)).toEqual(['ring-allgather', r.configs[1]!.tile]);
+    const ag = r.kernels[0]!;
+    const ideal = (p - 1) * (chunk / linkBytesPerNs(h100) + h100.interconnect!.latencyNs);
+    expect((ag.endNs - ag.firstCtaNs) / ideal).toBeGreaterThan(0.99);
+    expect((ag.endNs - ag.firstCtaNs) / ideal).toBeLessThan(1.05);
+  });
+
+  it('tile: the GEMM starts on its own rows while the rest arrive; never faster than the GEMM alone', () => {
+    const alone = simulateOpAlone(h100, op()).timeNs;
+    const seq = simulateOpAlone(h100, op('none')).timeNs;
+    const tile = simulateOpAlone(h100, op('tile'));
+    expect(tile.timeNs).toBeGreaterThanOrEqual(alone);
+    expect(tile.timeNs).toBeLessThan(seq);
+    const d = tile.kernels[0]!.details!.allGather as Record<string, number>;
+    expect(d.linkBytes).toBeCloseTo((p - 1) * chunk, -3);
+  });
+
+  it('with a slow link each tile waits for its rows: the op ends 1/p to 3/p of the GEMM after the last chunk, persistent (H100) or not (A100)', () => {
+    for (const spec of [h100, a100]) {
+      const alone = simulateOpAlone(spec, op()).timeNs;
+      const r = simulateOpAlone(slowLink(spec, 50), op('tile'));
+      const last = (r.kernels[0]!.details!.allGather as Record<string, number>).lastChunkNs;
+      expect(last).toBeGreaterThan(2 * alone);
+      expect(r.timeNs).toBeGreaterThan(last + alone / p / 2);
+      // The last chunk's tiles, plus the partial rounds a lockstep wave pays around the wait.
+      expect(r.timeNs).toBeLessThan(last + (3 * alone) / p);
+    }
+  });
+
+  it('a GEMM can gather its input and reduce-scatter its output, both tile by tile; its summary config is the GEMM\'s', () => {
+    const both = simulateOpAlone(h100, op('tile', { overlap: 'tile', reduction: 'near-memory' }));
+    const seq = simulateOpAlone(h100, op('none', { overlap: 'none', reduction: 'sm' }));
+    expect(both.kernels).toHaveLength(1);
+    expect(seq.kernels).toHaveLength(3);
+    expect(both.timeNs).toBeLessThan(seq.timeNs);
+    expect(Object.keys(both.kernels[0]!.details!)).toEqual(['allGather', 'reduceScatter']);
+    const s = runScenario(parseScenario({ name: 'ag', device: 'h100-80gb', traceDetail: 'none', workload: { ops: [{ type: 'gemm', m, n, k, allGather: { ranks: p } }] } })).summary.ops[0]!;
+    expect(s.config!.tile).toBeDefined();
+    expect(s.details!.allGather).toMatchObject({ ranks: p, overlap: 'none', inputBytes });
+  });
+});

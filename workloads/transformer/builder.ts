@@ -30,9 +30,11 @@ export const StepOptionsSchema = z.strictObject({
   logits: z.enum(['all', 'last'], { error: 'expected all or last' }).default('all'),
   attention: z.enum(['auto', 'flash2', 'standard'], { error: 'expected auto, flash2 or standard' }).default('auto'),
   /**
-   * Tensor-parallel communication of the row-parallel GEMMs (attention output, dense MLP down):
-   * none: an all-reduce after each; tile: each GEMM's output reduce-scattered chunk by chunk as its
-   * tiles land (T3), then all-gathered. MoE layers keep the all-reduce after their grouped GEMMs.
+   * Tensor-parallel communication. none: an all-reduce after each row-parallel GEMM (attention
+   * output, MLP down). tile: sequence parallelism with tile-level overlap: each row-parallel
+   * GEMM reduce-scatters its output chunk by chunk as its tiles land (T3), the norms and residual
+   * adds run on this GPU's 1/tp of the tokens, and each column-parallel GEMM (QKV, MLP up, LM
+   * head) gathers its input rows while it runs. Dense models only.
    */
   overlap: z.enum(['none', 'tile'], { error: 'expected none or tile' }).default('none'),
   /** With overlap tile: where received chunks are added (sm, or near-memory in the DRAM). */
@@ -107,6 +109,13 @@ export function buildTransformerStep(m: ModelConfig, input: StepOptionsInput): T
   const kvDtype = o.kvDtype ?? dtype;
   const impl = o.attention === 'auto' ? 'auto' : o.attention;
   const layersSimulated = o.layers === 'all' ? m.layers : 1;
+  // Sequence parallelism with tile-level overlap (overlap tile): see StepOptionsSchema.overlap.
+  const sp = tp > 1 && o.overlap === 'tile';
+  if (sp && m.moe !== undefined) {
+    throw new InputError(`--overlap tile: model ${m.id} has MoE layers, whose grouped GEMMs have no tile-triggered collectives; expected a dense model, or --overlap none`);
+  }
+  /** Rows of this GPU's share of the tokens under sequence parallelism. */
+  const shard = (rows: number) => (sp ? Math.ceil(rows / tp) : rows);
   const ops: WorkloadOp[] = [];
   const rng = new Rng(o.seed);
   const routing: number[][] = [];
@@ -126,37 +135,40 @@ export function buildTransformerStep(m: ModelConfig, input: StepOptionsInput): T
     if (tp > 1) ops.push({ type: 'allreduce', name, track, stream: 0, after: [], bytes: tokens * h * elementBytes, ranks: tp, dtype });
   };
   /**
-   * A row-parallel GEMM (its output a partial sum over the tp GPUs) and its all-reduce, or with
-   * overlap tile its tile-triggered reduce-scatter and an all-gather.
+   * A row-parallel GEMM (its output a partial sum over the tp GPUs) and its all-reduce, or under
+   * sequence parallelism its tile-triggered reduce-scatter.
    */
   const rowParallel = (name: string, commName: string, track: string, mm: number, n: number, k: number): void => {
-    if (tp === 1 || o.overlap === 'none') {
+    if (!sp) {
       layerGemm(name, track, mm, n, k);
       allReduce(commName, track);
       return;
     }
     ops.push({ type: 'gemm', name, track, stream: 0, after: [], m: mm, n, k, batch: 1, ...linear, reduceScatter: { ranks: tp, overlap: 'tile', reduction: o.reduction } });
-    ops.push({ type: 'allgather', name: commName.replace(/allreduce$/, 'allgather'), track, stream: 0, after: [], bytes: tokens * h * elementBytes, ranks: tp, dtype });
+  };
+  /** A column-parallel GEMM; under sequence parallelism it gathers its input rows as it runs. */
+  const columnParallel = (name: string, track: string, mm: number, n: number, k: number, types: Pick<GemmOp, 'dtype' | 'outDtype'>): void => {
+    ops.push({ type: 'gemm', name, track, stream: 0, after: [], m: mm, n, k, batch: 1, ...types, ...(sp ? { allGather: { ranks: tp, overlap: 'tile' as const } } : {}) });
   };
 
   ew('embed', 'embedding', 'copy', tokens, h);
   for (let l = 0; l < layersSimulated; l++) {
     const p = `L${l}.`;
     const track = `layer ${l}`;
-    ew(`${p}attn_norm`, track, m.norm, tokens, h);
-    layerGemm(`${p}qkv`, track, tokens, (heads + 2 * kvHeads) * d, h);
+    ew(`${p}attn_norm`, track, m.norm, shard(tokens), h);
+    columnParallel(`${p}qkv`, track, tokens, (heads + 2 * kvHeads) * d, h, linear);
     if (m.rotary) ew(`${p}rope`, track, 'rotary', tokens, (heads + kvHeads) * d);
     ops.push({
       type: 'attention', name: `${p}attn`, track, stream: 0, after: [], impl, batch: o.batch, heads, kvHeads,
       seqQ, seqKv: o.seq, headDim: d, causal: true, dtype: kvDtype,
     });
     rowParallel(`${p}o_proj`, `${p}attn_allreduce`, track, tokens, h, heads * d);
-    ew(`${p}attn_add`, track, 'add', tokens, h);
-    ew(`${p}mlp_norm`, track, m.norm, tokens, h);
+    ew(`${p}attn_add`, track, 'add', shard(tokens), h);
+    ew(`${p}mlp_norm`, track, m.norm, shard(tokens), h);
     const up = (m.gatedMlp ? 2 : 1) * ffn;
     const act = m.gatedMlp ? 'swiglu' : m.activation;
     if (m.moe === undefined) {
-      layerGemm(`${p}mlp_up`, track, tokens, up, h);
+      columnParallel(`${p}mlp_up`, track, tokens, up, h, linear);
       ew(`${p}act`, track, act, tokens, ffn);
       rowParallel(`${p}mlp_down`, `${p}mlp_allreduce`, track, tokens, h, ffn);
     } else {
@@ -172,11 +184,11 @@ export function buildTransformerStep(m: ModelConfig, input: StepOptionsInput): T
       ew(`${p}moe_unpermute`, track, 'copy', tokens * e.topK, h);
       allReduce(`${p}mlp_allreduce`, track);
     }
-    ew(`${p}mlp_add`, track, 'add', tokens, h);
+    ew(`${p}mlp_add`, track, 'add', shard(tokens), h);
   }
   const logitRows = o.logits === 'all' ? tokens : o.batch;
-  ew('final_norm', 'head', m.norm, logitRows, h);
-  gemm('lm_head', 'head', logitRows, vocab, h);
+  ew('final_norm', 'head', m.norm, shard(logitRows), h);
+  columnParallel('lm_head', 'head', logitRows, vocab, h, { dtype });
 
   const params = layerParams(m);
   const experts = m.moe?.experts ?? 1;
