@@ -33,7 +33,7 @@ export function triggeredReduceScatter(o: TriggeredReduceScatterOptions): (ctx: 
 
 class TriggeredReduceScatter extends RingDma implements OutputTrigger {
   readonly done: SimEvent<void>;
-  /** Chunks the GEMM has completed (this.chunks[c]: the GEMM has written chunk c). */
+  /** How many chunks the GEMM has completed (this.chunks[c] triggers when it has written chunk c). */
   private nextReady = 0;
   private written = 0;
   private lastWriteNs = 0;
