@@ -53,6 +53,8 @@ export function llmVary(model: ModelConfig, step: StepOptionsInput, options: Llm
       tp: pointStep.tp ?? 1,
       dtype: s.step.dtypes.linear,
       kv_dtype: s.step.dtypes.kv,
+      // Tensor-parallel communication: all-reduces, or sequence parallelism with tile-level overlap.
+      overlap: (pointStep.tp ?? 1) > 1 && step.overlap === 'tile' ? `tile/${step.reduction ?? 'sm'}` : 'none',
       step_us: us(s.stepTimeNs),
       layer_us: us(s.layerTimeNs),
       tokens: s.step.tokens,
