@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OpDtypeSchema, opCommon } from './ops.ts';
+import { OpDtypeSchema, bytesField, opCommon, ranksField, reductionField } from './ops.ts';
 
 /**
  * An all-reduce across `ranks` devices of `bytes` per device (tensor-parallel partial sums). One
@@ -8,8 +8,8 @@ import { OpDtypeSchema, opCommon } from './ops.ts';
 export const AllReduceOpSchema = z.strictObject({
   type: z.literal('allreduce'),
   ...opCommon,
-  bytes: z.number({ error: 'expected an integer >= 1 (bytes per device)' }).int({ error: 'expected an integer >= 1 (bytes per device)' }).min(1, { error: 'expected an integer >= 1 (bytes per device)' }).max(2 ** 40, { error: 'expected an integer <= 2^40 (bytes per device)' }),
-  ranks: z.number({ error: 'expected an integer from 2 to 1024 (devices in the group)' }).int({ error: 'expected an integer from 2 to 1024 (devices in the group)' }).min(2, { error: 'expected an integer from 2 to 1024 (devices in the group)' }).max(1024, { error: 'expected an integer from 2 to 1024 (devices in the group)' }),
+  bytes: bytesField('bytes per device'),
+  ranks: ranksField('devices in the group'),
   dtype: OpDtypeSchema.default('fp16'),
 });
 export type AllReduceOp = z.infer<typeof AllReduceOpSchema>;
@@ -21,11 +21,26 @@ export type AllReduceOp = z.infer<typeof AllReduceOpSchema>;
 export const AllGatherOpSchema = z.strictObject({
   type: z.literal('allgather'),
   ...opCommon,
-  bytes: z.number({ error: 'expected an integer >= 1 (bytes of the gathered buffer)' }).int({ error: 'expected an integer >= 1 (bytes of the gathered buffer)' }).min(1, { error: 'expected an integer >= 1 (bytes of the gathered buffer)' }).max(2 ** 40, { error: 'expected an integer <= 2^40 (bytes of the gathered buffer)' }),
-  ranks: z.number({ error: 'expected an integer from 2 to 1024 (devices in the group)' }).int({ error: 'expected an integer from 2 to 1024 (devices in the group)' }).min(2, { error: 'expected an integer from 2 to 1024 (devices in the group)' }).max(1024, { error: 'expected an integer from 2 to 1024 (devices in the group)' }),
+  bytes: bytesField('bytes of the gathered buffer'),
+  ranks: ranksField('devices in the group'),
   dtype: OpDtypeSchema.default('fp16'),
 });
 export type AllGatherOp = z.infer<typeof AllGatherOpSchema>;
+
+/**
+ * A reduce-scatter across `ranks` devices of `bytes` per device: each ends with its 1/ranks of the
+ * sum (the first half of an all-reduce: sequence parallelism after a layer without a GEMM of its
+ * own to ride on, such as MoE experts). A GEMM's own reduce-scatter is its `reduceScatter` field.
+ */
+export const ReduceScatterOpSchema = z.strictObject({
+  type: z.literal('reducescatter'),
+  ...opCommon,
+  bytes: bytesField('bytes per device'),
+  ranks: ranksField('devices in the group'),
+  dtype: OpDtypeSchema.default('fp16'),
+  reduction: reductionField(),
+});
+export type ReduceScatterOp = z.infer<typeof ReduceScatterOpSchema>;
 
 /** Bytes one device sends (and receives) in a ring all-reduce: 2 (p - 1) / p of the buffer. */
 export function ringAllReduceLinkBytes(bytes: number, ranks: number): number {

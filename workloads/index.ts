@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AttentionOpSchema } from './attention.ts';
-import { AllGatherOpSchema, AllReduceOpSchema } from './collective.ts';
+import { AllGatherOpSchema, AllReduceOpSchema, ReduceScatterOpSchema } from './collective.ts';
 import { ElementwiseOpSchema } from './elementwise.ts';
 import { GroupedGemmOpSchema } from './moe.ts';
 import { GemmOpSchema } from './ops.ts';
@@ -12,9 +12,9 @@ export * from './moe.ts';
 export * from './collective.ts';
 
 /** Every op type a workload may hold (discriminated by `type`). */
-export const WorkloadOpSchema = z.discriminatedUnion('type', [GemmOpSchema, AttentionOpSchema, ElementwiseOpSchema, GroupedGemmOpSchema, AllReduceOpSchema, AllGatherOpSchema], {
+export const WorkloadOpSchema = z.discriminatedUnion('type', [GemmOpSchema, AttentionOpSchema, ElementwiseOpSchema, GroupedGemmOpSchema, AllReduceOpSchema, AllGatherOpSchema, ReduceScatterOpSchema], {
   error: (issue) =>
-    issue.code === 'invalid_union' ? 'expected an op with "type" one of: gemm, attention, elementwise, grouped_gemm, allreduce, allgather' : undefined,
+    issue.code === 'invalid_union' ? 'expected an op with "type" one of: gemm, attention, elementwise, grouped_gemm, allreduce, allgather, reducescatter' : undefined,
 });
 export type WorkloadOp = z.infer<typeof WorkloadOpSchema>;
 

@@ -21,6 +21,23 @@ export const opCommon = {
   after: z.array(z.string()).default([]),
 };
 
+/** An integer field from `min` to `max`, one message for every way a value can miss. */
+function intIn(min: number, max: number, what: string) {
+  const error = `expected an integer from ${min} to ${max} (${what})`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
+/** Devices in a collective's ring or group. */
+export const ranksField = (what = 'devices in the ring') => intIn(2, 1024, what);
+/** Bytes a collective moves, 1 B to 1 TiB. */
+export const bytesField = (what: string) => {
+  const error = `expected an integer >= 1 (${what})`;
+  return z.number({ error }).int({ error }).min(1, { error }).max(2 ** 40, { error: `expected an integer <= 2^40 (${what})` });
+};
+/** Where a reduce-scatter adds the chunks it receives. */
+export const reductionField = () =>
+  z.enum(['sm', 'near-memory'], { error: 'expected "sm" or "near-memory" (where received chunks are added)' }).default('sm');
+
 /**
  * A reduce-scatter of a GEMM's output over a ring of `ranks` devices (one is simulated; its peers
  * are symmetric). `overlap`: "none" runs the GEMM, then a ring reduce-scatter kernel on the SMs
@@ -30,9 +47,9 @@ export const opCommon = {
  * "near-memory" adds it in the DRAM as it is written (an in-memory update: no SM work, no reads).
  */
 export const ReduceScatterSchema = z.strictObject({
-  ranks: z.number({ error: 'expected an integer from 2 to 1024 (devices in the ring)' }).int({ error: 'expected an integer from 2 to 1024 (devices in the ring)' }).min(2, { error: 'expected an integer from 2 to 1024 (devices in the ring)' }).max(1024, { error: 'expected an integer from 2 to 1024 (devices in the ring)' }),
+  ranks: ranksField(),
   overlap: z.enum(['none', 'tile'], { error: 'expected "none" (GEMM, then the collective) or "tile" (chunks sent as the GEMM writes them)' }).default('none'),
-  reduction: z.enum(['sm', 'near-memory'], { error: 'expected "sm" or "near-memory" (where received chunks are added)' }).default('sm'),
+  reduction: reductionField(),
 });
 export type ReduceScatter = z.infer<typeof ReduceScatterSchema>;
 
@@ -43,7 +60,7 @@ export type ReduceScatter = z.infer<typeof ReduceScatterSchema>;
  * only for the rows it reads (this device's own shard first).
  */
 export const AllGatherInputSchema = z.strictObject({
-  ranks: z.number({ error: 'expected an integer from 2 to 1024 (devices in the ring)' }).int({ error: 'expected an integer from 2 to 1024 (devices in the ring)' }).min(2, { error: 'expected an integer from 2 to 1024 (devices in the ring)' }).max(1024, { error: 'expected an integer from 2 to 1024 (devices in the ring)' }),
+  ranks: ranksField(),
   overlap: z.enum(['none', 'tile'], { error: 'expected "none" (the collective, then the GEMM) or "tile" (tiles start as their rows arrive)' }).default('none'),
 });
 export type AllGatherInput = z.infer<typeof AllGatherInputSchema>;

@@ -73,6 +73,8 @@ function lowerOp(gpu: GpuDevice, op: WorkloadOp, name: string): Kernel[] {
       return [allReduceKernel(gpu.spec, op, name)];
     case 'allgather':
       return [allGatherKernel(gpu.spec, op, name)];
+    case 'reducescatter':
+      return [reduceScatterKernel(gpu.spec, op, name)];
     case 'grouped_gemm':
       return [groupedGemmKernel(gpu.spec, op, groupRows(op), name, occupancyOf)];
     default:

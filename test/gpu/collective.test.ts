@@ -46,6 +46,16 @@ describe('ring all-reduce', () => {
     expect(gather.configs[0]).toMatchObject({ kernel: 'ring-allgather', ranks: 8 });
   });
 
+  it('a reduce-scatter op takes the all-reduce\'s first half; near-memory adds skip the SM work', () => {
+    const bytes = 256 * 2 ** 20;
+    const rs = (reduction: string) => simulateOpAlone(h100, WorkloadOpSchema.parse({ type: 'reducescatter', bytes, ranks: 8, reduction }));
+    const ideal = (((8 - 1) / 8) * bytes / oneWay) * 1e9;
+    expect(rs('sm').timeNs / ideal).toBeGreaterThan(1);
+    expect(rs('sm').timeNs / ideal).toBeLessThan(1.05);
+    expect(rs('near-memory').timeNs).toBeLessThanOrEqual(rs('sm').timeNs);
+    expect(rs('sm').configs[0]).toMatchObject({ kernel: 'ring-reducescatter', ranks: 8 });
+  });
+
   it('is a clear error on a device without a link, and for fewer than 2 ranks', () => {
     const { interconnect: _link, ...noLink } = resolveDevice('a40');
     expect(() => simulateOpAlone(noLink, allreduce(1024, 2))).toThrow(/device a40 has no "interconnect"/);

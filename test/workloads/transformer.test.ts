@@ -125,7 +125,7 @@ describe('transformer step builder', () => {
     expect(run.breakdown.find((r) => r.role === 'mlp_allreduce')!.count).toBe(80);
   });
 
-  it('overlap tile is sequence parallelism with tile-level overlap: row-parallel GEMMs reduce-scatter as they write, column-parallel ones gather as they read', () => {
+  it('overlap tile is sequence parallelism with tile-level overlap: row-parallel GEMMs reduce-scatter as they write, column-parallel ones gather as they read, MoE layers gather and scatter around their experts', () => {
     const m = loadModel('llama2-70b');
     const opts = { phase: 'prefill' as const, batch: 2, seq: 2048, layers: 'one' as const, tp: 8 };
     const t3 = buildTransformerStep(m, { ...opts, overlap: 'tile', reduction: 'near-memory' });
@@ -140,8 +140,13 @@ describe('transformer step builder', () => {
     expect(time({ overlap: 'tile' })).toBeLessThan(0.9 * time({ overlap: 'none' }));
     // Without tensor parallelism there is nothing to overlap: the same ops.
     expect(buildTransformerStep(m, { ...opts, tp: 1, overlap: 'tile' }).ops).toEqual(buildTransformerStep(m, { ...opts, tp: 1 }).ops);
-    // MoE layers' grouped GEMMs have no tile-triggered collectives: a clear error.
-    expect(() => buildTransformerStep(loadModel('mixtral-8x7b'), { ...opts, tp: 2, overlap: 'tile' })).toThrow(/--overlap tile: model mixtral-8x7b has MoE layers/);
+    // MoE layers gather their input before the router and reduce-scatter after the unpermute.
+    const moe = buildTransformerStep(loadModel('mixtral-8x7b'), { ...opts, tp: 2, overlap: 'tile' });
+    const moeRoles = moe.ops.filter((op) => op.name?.startsWith('L0.')).map((op) => opRole(op.name!));
+    expect(moeRoles.slice(moeRoles.indexOf('mlp_norm'))).toEqual(['mlp_norm', 'moe_allgather', 'router', 'moe_permute', 'moe_up', 'act', 'moe_down', 'moe_unpermute', 'moe_reducescatter', 'mlp_add']);
+    expect(moe.ops.some((op) => op.type === 'allreduce')).toBe(false);
+    const moeTime = (o: { overlap?: 'none' | 'tile' }) => simulateStep(loadModel('mixtral-8x7b'), { ...opts, tp: 2, ...o }, { device: 'h100-80gb', traceDetail: 'none' }).result.summary.simulatedTimeNs;
+    expect(moeTime({ overlap: 'tile' })).toBeLessThan(moeTime({ overlap: 'none' }));
   });
 
   it('tensor parallelism must divide heads', () => {

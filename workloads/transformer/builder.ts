@@ -34,7 +34,8 @@ export const StepOptionsSchema = z.strictObject({
    * output, MLP down). tile: sequence parallelism with tile-level overlap: each row-parallel
    * GEMM reduce-scatters its output chunk by chunk as its tiles land (T3), the norms and residual
    * adds run on this GPU's 1/tp of the tokens, and each column-parallel GEMM (QKV, MLP up, LM
-   * head) gathers its input rows while it runs. Dense models only.
+   * head) gathers its input rows while it runs. MoE layers gather their input before the router
+   * and reduce-scatter the experts' output after the unpermute, as collectives of their own.
    */
   overlap: z.enum(['none', 'tile'], { error: 'expected none or tile' }).default('none'),
   /** With overlap tile: where received chunks are added (sm, or near-memory in the DRAM). */
@@ -111,9 +112,6 @@ export function buildTransformerStep(m: ModelConfig, input: StepOptionsInput): T
   const layersSimulated = o.layers === 'all' ? m.layers : 1;
   // Sequence parallelism with tile-level overlap (overlap tile): see StepOptionsSchema.overlap.
   const sp = tp > 1 && o.overlap === 'tile';
-  if (sp && m.moe !== undefined) {
-    throw new InputError(`--overlap tile: model ${m.id} has MoE layers, whose grouped GEMMs have no tile-triggered collectives; expected a dense model, or --overlap none`);
-  }
   /** Rows of this GPU's share of the tokens under sequence parallelism. */
   const shard = (rows: number) => (sp ? Math.ceil(rows / tp) : rows);
   const ops: WorkloadOp[] = [];
@@ -173,6 +171,9 @@ export function buildTransformerStep(m: ModelConfig, input: StepOptionsInput): T
       rowParallel(`${p}mlp_down`, `${p}mlp_allreduce`, track, tokens, h, ffn);
     } else {
       const e = m.moe;
+      // Sequence parallelism: the grouped GEMMs read tokens in expert order, not in the order they
+      // arrive, so the layer's input is gathered first and its output reduce-scattered after.
+      if (sp) ops.push({ type: 'allgather', name: `${p}moe_allgather`, track, stream: 0, after: [], bytes: tokens * h * elementBytes, ranks: tp, dtype });
       gemm(`${p}router`, track, tokens, e.experts, h);
       const counts = routeLayer(rng.fork(`layer${l}`), tokens, e.experts, e.topK, e.routing, e.skew);
       routing.push(counts);
@@ -182,7 +183,8 @@ export function buildTransformerStep(m: ModelConfig, input: StepOptionsInput): T
       ew(`${p}act`, track, act, tokens * e.topK, ffn);
       ops.push({ type: 'grouped_gemm', name: `${p}moe_down`, track, stream: 0, after: [], groupM: counts, n: h, k: ffn, ...linear });
       ew(`${p}moe_unpermute`, track, 'copy', tokens * e.topK, h);
-      allReduce(`${p}mlp_allreduce`, track);
+      if (sp) ops.push({ type: 'reducescatter', name: `${p}moe_reducescatter`, track, stream: 0, after: [], bytes: tokens * h * elementBytes, ranks: tp, dtype, reduction: o.reduction });
+      else allReduce(`${p}mlp_allreduce`, track);
     }
     ew(`${p}mlp_add`, track, 'add', shard(tokens), h);
   }
