@@ -483,7 +483,9 @@ export class GpuDevice {
   private rowsReady(cohort: Cohort, step: number): SimEvent<void> | null {
     const gate = cohort.active.gate!;
     if (cohort.work.tileRowsEndAt === undefined) return null;
-    let rowsEnd = -1;
+    // Members share their step structure: if no tile starts here for the first, none does.
+    let rowsEnd = cohort.work.tileRowsEndAt(step);
+    if (rowsEnd < 0) return null;
     for (const m of cohort.members) rowsEnd = Math.max(rowsEnd, m.work.tileRowsEndAt!(step));
     return rowsEnd < 0 ? null : gate.rowsReady(rowsEnd);
   }
