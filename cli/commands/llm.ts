@@ -162,7 +162,7 @@ export function registerLlm(program: Command): void {
     .option('--layers <mode>', 'all: simulate every layer; one: simulate one and count it for all', 'all')
     .option('--logits <which>', 'all tokens or the last token per sequence', 'all')
     .option('--attention <impl>', 'auto | flash2 | standard', 'auto')
-    .option('--overlap <mode>', 'with --tp > 1: none (all-reduce after the row-parallel GEMMs) | tile (their reduce-scatter triggered tile by tile as the GEMM writes, T3; then an all-gather)', 'none')
+    .option('--overlap <mode>', 'with --tp > 1: none (an all-reduce after each row-parallel GEMM) | tile (sequence parallelism: row-parallel GEMMs reduce-scatter as their tiles land, T3; column-parallel ones gather their input as they run)', 'none')
     .option('--reduction <where>', 'with --overlap tile: sm | near-memory (where received chunks are added)', 'sm')
     .option('--seed <n>', 'seed of the MoE routing draws', intOption('--seed', 0), 1)
     .option('--set <path=value>', 'override a device-spec field (repeatable)', collect, [])
@@ -174,6 +174,7 @@ export function registerLlm(program: Command): void {
       if (opts.phase !== 'prefill' && opts.phase !== 'decode') throw new UsageError(`--phase ${JSON.stringify(opts.phase)}: expected prefill or decode`);
       const model = loadModel(opts.model);
       const step: StepOptionsInput = { phase: opts.phase, batch: opts.batch, seq: opts.seq, tp: opts.tp, dtype: opts.dtype, ...(opts.kvDtype !== undefined ? { kvDtype: opts.kvDtype } : {}), layers: opts.layers, logits: opts.logits, attention: opts.attention, overlap: opts.overlap, reduction: opts.reduction, seed: opts.seed };
+      if (opts.overlap === 'tile' && opts.tp === 1 && opts.vary === undefined) process.stderr.write('tilewave: note: --overlap tile changes nothing without tensor parallelism (--tp > 1)\n');
       checkVaryOutputs(opts);
       if (opts.vary !== undefined) {
         const { llmVary } = await import('./llm-vary.ts');
