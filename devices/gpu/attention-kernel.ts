@@ -289,10 +289,13 @@ export function flash2RequestedBytes(spec: GpuSpec, s: AttentionShape, dtype: Dt
 }
 
 /**
- * Standard attention: S = Q K^T as a batched GEMM written to DRAM, a row softmax reading S and
- * writing P, and O = P V as a batched GEMM reading P. The score matrix makes the round trip. With a
- * causal mask the full S is still computed (the GEMM does not skip blocks) and a mask pass reads
- * and writes it once more, as an unfused implementation does.
+ * Standard attention as PyTorch runs it eagerly: Q, K and V come out of the projections as views
+ * (batch, seq, heads, head dim) that batched matmuls cannot take, so each is copied into (batch x
+ * heads, seq, head dim) first; S = Q K^T as a batched GEMM written to DRAM, a row softmax reading S
+ * and writing P, and O = P V as a batched GEMM reading P. The score matrix makes the round trip.
+ * With a causal mask the full S is still computed (the GEMM does not skip blocks) and an additive
+ * mask pass reads and writes it once more; the (seqQ, seqKv) mask is broadcast over batch and
+ * heads, read once while it fits the reusable part of L2 and once per head beyond that.
  */
 export function standardAttentionKernels(spec: GpuSpec, s: AttentionShape, dtype: Dtype, name: string, occupancyOf: (r: CtaResources) => number): Kernel[] {
   const heads = s.batch * s.heads;
@@ -303,14 +306,19 @@ export function standardAttentionKernels(spec: GpuSpec, s: AttentionShape, dtype
   const softmax = elementwiseKernel(spec, { kind: 'softmax', rows: heads * s.seqQ, cols: s.seqKv, dtype }, `${name}.softmax`, occupancyOf(ELEMENTWISE_RESOURCES), 'attention');
   const pvKernel = gemmKernel(spec, pv, planGemm(spec, pv, occupancyOf), `${name}.pv`);
   const details = { impl: 'standard', scoreBytes: heads * s.seqQ * s.seqKv * BYTES_PER_ELEMENT[dtype] };
+  const pass = (what: string, kind: 'copy' | 'mask' | 'add', rows: number, cols: number) =>
+    elementwiseKernel(spec, { kind, rows, cols, dtype }, `${name}.${what}`, occupancyOf(ELEMENTWISE_RESOURCES), 'attention');
   // Causal: the whole score matrix is computed, then masked in a pass of its own.
-  const mask = s.causal
-    ? [elementwiseKernel(spec, { kind: 'mask', rows: heads * s.seqQ, cols: s.seqKv, dtype }, `${name}.mask`, occupancyOf(ELEMENTWISE_RESOURCES), 'attention')]
-    : [];
+  const maskBytes = s.seqQ * s.seqKv * BYTES_PER_ELEMENT[dtype];
+  const maskInL2 = maskBytes <= spec.l2.sizeBytes * spec.efficiency.l2ReuseFraction;
+  const mask = s.causal ? [pass('mask', maskInL2 ? 'mask' : 'add', heads * s.seqQ, s.seqKv)] : [];
   return [
+    pass('q_copy', 'copy', s.batch * s.seqQ, s.heads * s.headDim),
+    pass('k_copy', 'copy', s.batch * s.seqKv, s.kvHeads * s.headDim),
     { ...qkKernel, category: 'attention', flops: useful, details },
     ...mask,
     softmax,
+    pass('v_copy', 'copy', s.batch * s.seqKv, s.kvHeads * s.headDim),
     { ...pvKernel, category: 'attention', flops: useful },
   ];
 }

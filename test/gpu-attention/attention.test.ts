@@ -108,32 +108,38 @@ describe('FlashAttention-2 forward', () => {
 });
 
 describe('standard attention vs flash', () => {
-  it('writes and reads the score matrix through DRAM', () => {
+  it('copies Q, K and V into batched layout (PyTorch eager), writes and reads the score matrix through DRAM', () => {
     const op = attention({ impl: 'standard', batch: 1, heads: 8, seqQ: 1024, headDim: 64 });
     const r = run(op);
     const scoreBytes = 8 * 1024 * 1024 * 2;
-    expect(r.kernels.map((k) => k.name)).toEqual(['attention.qk', 'attention.softmax', 'attention.pv']);
-    // Softmax: reads S, writes P, exactly.
-    expect(r.kernels[1]!.dramBytes).toBe(2 * scoreBytes);
+    const qkvBytes = 8 * 1024 * 64 * 2;
+    expect(r.kernels.map((k) => k.name)).toEqual(['attention.q_copy', 'attention.k_copy', 'attention.qk', 'attention.softmax', 'attention.v_copy', 'attention.pv']);
+    // Each copy reads and writes its tensor once; softmax reads S and writes P, exactly.
+    for (const i of [0, 1, 4]) expect(r.kernels[i]!.dramBytes).toBe(2 * qkvBytes);
+    expect(r.kernels[3]!.dramBytes).toBe(2 * scoreBytes);
     // QK^T writes S (plus its Q and K reads); PV reads P (plus V, writes O).
-    expect(r.kernels[0]!.dramBytes).toBeGreaterThanOrEqual(scoreBytes);
     expect(r.kernels[2]!.dramBytes).toBeGreaterThanOrEqual(scoreBytes);
+    expect(r.kernels[5]!.dramBytes).toBeGreaterThanOrEqual(scoreBytes);
     // At least Q, K, V, O once plus S written, read, P written, read: 4 N^2 terms flash never moves.
-    expect(r.dram).toBeGreaterThanOrEqual(4 * 8 * 1024 * 64 * 2 + 4 * scoreBytes);
+    expect(r.dram).toBeGreaterThanOrEqual(4 * qkvBytes + 4 * scoreBytes);
   });
 
-  it('causal: computes the whole score matrix and masks it in one more pass over S', () => {
+  it('causal: computes the whole score matrix and masks it in one more pass over S; a mask too big for L2 is read per head', () => {
     const fields = { impl: 'standard' as const, batch: 1, heads: 8, seqQ: 1024, headDim: 64 };
     const plain = run(attention(fields));
     const causal = run(attention({ ...fields, causal: true }));
     const scoreBytes = 8 * 1024 * 1024 * 2;
-    expect(causal.kernels.map((k) => k.name)).toEqual(['attention.qk', 'attention.mask', 'attention.softmax', 'attention.pv']);
-    expect(causal.kernels[1]!.dramBytes).toBe(2 * scoreBytes);
+    expect(causal.kernels.map((k) => k.name)).toEqual(['attention.q_copy', 'attention.k_copy', 'attention.qk', 'attention.mask', 'attention.softmax', 'attention.v_copy', 'attention.pv']);
+    // A 2 MB mask stays in L2: only the scores are read and written.
+    expect(causal.kernels[3]!.dramBytes).toBe(2 * scoreBytes);
     expect(causal.dram - plain.dram).toBe(2 * scoreBytes);
     expect(causal.timeNs).toBeGreaterThan(plain.timeNs);
+    // 8192 x 8192 bf16 is 128 MB, more than an H100's L2: every head reads it from DRAM.
+    const long = run(attention({ ...fields, heads: 2, seqQ: 8192, causal: true }));
+    expect(long.kernels[3]!.dramBytes).toBe(3 * 2 * 8192 * 8192 * 2);
   });
 
-  it('the standard/flash traffic and time ratios grow with sequence length', () => {
+  it('the standard/flash traffic ratio grows with sequence length, the time ratio falls', () => {
     const ratios = [512, 2048, 8192].map((seq) => {
       const fields = { batch: 16384 / seq, heads: 16, seqQ: seq, headDim: 128 };
       const std = run(attention({ impl: 'standard', ...fields }));
@@ -142,7 +148,9 @@ describe('standard attention vs flash', () => {
     });
     expect(ratios[1]!.bytes).toBeGreaterThan(ratios[0]!.bytes);
     expect(ratios[2]!.bytes).toBeGreaterThan(ratios[1]!.bytes);
-    expect(ratios[2]!.time).toBeGreaterThan(ratios[0]!.time);
+    // At a fixed token count both times grow with N; the layout copies (a cost per token) weigh
+    // most at short sequences, so the time ratio falls, as published (4.2x at 512, 2.7x at 8k on H100).
+    expect(ratios[0]!.time).toBeGreaterThan(ratios[2]!.time);
     expect(ratios[2]!.time).toBeGreaterThan(1.5);
   });
 });
