@@ -506,7 +506,7 @@ export class GpuDevice {
     this.trace.span(lane.track, name, startNs, this.sim.now - startNs, args, category);
   }
 
-  /** What a kernel's output trigger may use: this device's channels, SM pool and trace. */
+  /** What a kernel's output trigger or input gate may use: this device's channels, SM pool and trace. */
   private triggerContext(result: KernelResult): TriggerContext {
     return {
       sim: this.sim,

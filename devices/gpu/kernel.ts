@@ -130,7 +130,7 @@ export interface InputGate {
   details(): Record<string, unknown>;
 }
 
-/** What a kernel's output trigger may use on its device. */
+/** What a kernel's output trigger or input gate may use on its device. */
 export interface TriggerContext {
   sim: Simulation;
   spec: GpuSpec;
