@@ -55,6 +55,7 @@ export function llmVary(model: ModelConfig, step: StepOptionsInput, options: Llm
       kv_dtype: s.step.dtypes.kv,
       // Tensor-parallel communication: all-reduces, or sequence parallelism with tile-level overlap.
       overlap: (pointStep.tp ?? 1) > 1 && step.overlap === 'tile' ? `tile/${step.reduction ?? 'sm'}` : 'none',
+      nano_batches: step.nanoBatches ?? 1,
       step_us: us(s.stepTimeNs),
       layer_us: us(s.layerTimeNs),
       tokens: s.step.tokens,

@@ -39,7 +39,7 @@ export interface SimulateStepOptions {
 export function simulateStep(model: ModelConfig, options: StepOptionsInput, run: SimulateStepOptions): StepResult {
   const step = buildTransformerStep(model, options);
   const raw: Record<string, unknown> = {
-    name: `llm-${model.id}-${options.phase}-b${options.batch}-s${options.seq}${(options.tp ?? 1) > 1 ? `-tp${options.tp}${options.overlap === 'tile' ? '-t3' : ''}` : ''}-${run.device}`,
+    name: `llm-${model.id}-${options.phase}-b${options.batch}-s${options.seq}${(options.tp ?? 1) > 1 ? `-tp${options.tp}${options.overlap === 'tile' ? '-t3' : ''}` : ''}${(options.nanoBatches ?? 1) > 1 ? `-nb${options.nanoBatches}` : ''}-${run.device}`,
     device: run.device,
     seed: options.seed ?? 1,
     traceDetail: run.traceDetail ?? 'kernel',
@@ -73,6 +73,7 @@ export function simulateStep(model: ModelConfig, options: StepOptionsInput, run:
     seq: options.seq,
     tp: options.tp ?? 1,
     ...((options.tp ?? 1) > 1 && options.overlap === 'tile' ? { overlap: { mode: 'tile', reduction: options.reduction ?? 'sm' } } : {}),
+    ...((options.nanoBatches ?? 1) > 1 ? { nanoBatches: options.nanoBatches } : {}),
     dtypes: step.dtypes,
     memory: { ...step.memory, capacityBytes: result.spec.memory.capacityBytes, fits: fits(step, result) },
     layers: model.layers,
@@ -109,15 +110,21 @@ export function memoryWarning(s: StepResult): string | null {
   return `warning: one GPU would hold ${gb(weightBytes)} of weights and ${gb(kvCacheBytes)} of KV cache; ${s.result.spec.id} has ${gb(s.result.spec.memory.capacityBytes)} (simulated as if it fit; a larger --tp or a smaller --batch would)`;
 }
 
-/** A "layers" track above the per-layer tracks: one span per decoder layer, first op to last. */
+/**
+ * A "layers" track above the per-layer tracks: one span per decoder layer, first op to last (one
+ * track per nano-batch when the batch is split: their layers overlap).
+ */
 export function addLayerTrack(result: RunResult, ops: RunResult['summary']['ops']): void {
-  const layers = new Map<number, { startNs: number; endNs: number }>();
+  const layers = new Map<string, Map<number, { startNs: number; endNs: number }>>();
   for (const o of ops) {
     const l = opLayer(o.name);
     if (l === null) continue;
-    const span = layers.get(l) ?? { startNs: o.startNs, endNs: o.startNs };
+    const nano = /\/n\d+$/.exec(o.name)?.[0] ?? '';
+    let spans = layers.get(nano);
+    if (spans === undefined) layers.set(nano, (spans = new Map()));
+    const span = spans.get(l) ?? { startNs: o.startNs, endNs: o.startNs };
     span.endNs = Math.max(span.endNs, o.startNs + o.durationNs);
-    layers.set(l, span);
+    spans.set(l, span);
   }
   if (layers.size === 0) return;
   const events = result.trace.traceEvents as Record<string, unknown>[];
@@ -125,21 +132,27 @@ export function addLayerTrack(result: RunResult, ops: RunResult['summary']['ops'
   // A loop, not Math.max(...spread): a CTA-detail trace has more events than the call stack has room for arguments.
   let tid = 1;
   for (const e of events) if (e.pid === pid) tid = Math.max(tid, Number(e.tid ?? 0) + 1);
-  events.push({ ph: 'M', pid, tid, name: 'thread_name', args: { name: 'layers' } });
-  events.push({ ph: 'M', pid, tid, name: 'thread_sort_index', args: { sort_index: 0 } });
-  for (const [l, span] of [...layers].sort((a, b) => a[0] - b[0])) {
-    events.push({ ph: 'X', pid, tid, ts: span.startNs / 1e3, dur: (span.endNs - span.startNs) / 1e3, name: `layer ${l}`, cat: 'layer', args: { layer: l } });
-  }
   const tw = (result.trace.otherData as { tilewave?: { tracks?: unknown[] } }).tilewave;
-  tw?.tracks?.push({ pid, tid, device: 'gpu0', unit: 'layers', group: 'ops' });
+  for (const [nano, spans] of layers) {
+    const unit = `layers${nano === '' ? '' : ` ${nano}`}`;
+    events.push({ ph: 'M', pid, tid, name: 'thread_name', args: { name: unit } });
+    events.push({ ph: 'M', pid, tid, name: 'thread_sort_index', args: { sort_index: 0 } });
+    for (const [l, span] of [...spans].sort((a, b) => a[0] - b[0])) {
+      events.push({ ph: 'X', pid, tid, ts: span.startNs / 1e3, dur: (span.endNs - span.startNs) / 1e3, name: `layer ${l}`, cat: 'layer', args: { layer: l } });
+    }
+    tw?.tracks?.push({ pid, tid, device: 'gpu0', unit, group: 'ops' });
+    tid++;
+  }
 }
 
 export function formatBreakdown(s: StepResult): string {
   const rows = s.breakdown.map((r) => [r.role, r.type, String(r.count), formatDuration(r.timeNs), `${(r.fraction * 100).toFixed(1)}%`, r.flops > 0 ? (r.flops / r.timeNs / 1e3).toFixed(1) : '']);
+  const nano = s.step.ops.some((op) => op.stream > 0) ? ['(nano-batches run side by side, so the shares add up to more than 100%)'] : [];
   return [
     `step time ${formatDuration(s.stepTimeNs)} (${s.step.layersSimulated} of ${s.step.layersSimulated * s.step.layerRepeat} layers simulated, layer ${formatDuration(s.layerTimeNs)}), ${s.step.tokens} tokens`,
     memoryLine(s),
     table(['op type', 'kind', 'count', 'time', 'share', 'TFLOP/s'], rows),
+    ...nano,
   ].join('\n');
 }
 
@@ -164,6 +177,7 @@ export function registerLlm(program: Command): void {
     .option('--attention <impl>', 'auto | flash2 | standard', 'auto')
     .option('--overlap <mode>', 'with --tp > 1: none (an all-reduce after each row-parallel GEMM) | tile (sequence parallelism: row-parallel GEMMs reduce-scatter as their tiles land, T3; column-parallel ones gather their input as they run)', 'none')
     .option('--reduction <where>', 'with --overlap tile: sm | near-memory (where received chunks are added)', 'sm')
+    .option('--nano-batches <n>', 'split the batch into n parts, each on a stream of its own, so their compute-, memory- and link-bound ops overlap (NanoFlow)', positiveIntOption('--nano-batches'), 1)
     .option('--seed <n>', 'seed of the MoE routing draws', intOption('--seed', 0), 1)
     .option('--set <path=value>', 'override a device-spec field (repeatable)', collect, [])
     .option('--vary <path=values>', 'run the step once per value of a device-spec field, or of batch, seq or tp (list, start:stop:step, or multiples like 1x,2x) and write a CSV row per value')
@@ -173,7 +187,7 @@ export function registerLlm(program: Command): void {
     .action(async (opts) => {
       if (opts.phase !== 'prefill' && opts.phase !== 'decode') throw new UsageError(`--phase ${JSON.stringify(opts.phase)}: expected prefill or decode`);
       const model = loadModel(opts.model);
-      const step: StepOptionsInput = { phase: opts.phase, batch: opts.batch, seq: opts.seq, tp: opts.tp, dtype: opts.dtype, ...(opts.kvDtype !== undefined ? { kvDtype: opts.kvDtype } : {}), layers: opts.layers, logits: opts.logits, attention: opts.attention, overlap: opts.overlap, reduction: opts.reduction, seed: opts.seed };
+      const step: StepOptionsInput = { phase: opts.phase, batch: opts.batch, seq: opts.seq, tp: opts.tp, dtype: opts.dtype, ...(opts.kvDtype !== undefined ? { kvDtype: opts.kvDtype } : {}), layers: opts.layers, logits: opts.logits, attention: opts.attention, overlap: opts.overlap, reduction: opts.reduction, nanoBatches: opts.nanoBatches, seed: opts.seed };
       if (opts.overlap === 'tile' && opts.tp === 1 && opts.vary === undefined) process.stderr.write('tilewave: note: --overlap tile changes nothing without tensor parallelism (--tp > 1)\n');
       checkVaryOutputs(opts);
       if (opts.vary !== undefined) {

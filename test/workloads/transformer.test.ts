@@ -149,6 +149,31 @@ describe('transformer step builder', () => {
     expect(moeTime({ overlap: 'tile' })).toBeLessThan(moeTime({ overlap: 'none' }));
   });
 
+  it('nano-batches (NanoFlow): the batch in equal parts, each on its own stream and tracks; with tensor parallelism their collectives overlap the other part\'s compute', () => {
+    const m = loadModel('llama2-7b');
+    const opts = { phase: 'prefill' as const, batch: 4, seq: 512, tp: 2 };
+    const whole = buildTransformerStep(m, opts);
+    const split = buildTransformerStep(m, { ...opts, nanoBatches: 2 });
+    expect(split.ops).toHaveLength(2 * whole.ops.length);
+    expect(new Set(split.ops.map((op) => op.stream))).toEqual(new Set([0, 1]));
+    expect(split.ops.filter((op) => op.stream === 1).every((op) => op.name!.endsWith('/n1') && op.track!.endsWith(' /n1'))).toBe(true);
+    expect(opRole('L3.qkv/n1')).toBe('qkv');
+    // Each part runs half the tokens; the step still holds the whole batch's KV cache and tokens.
+    expect(split.ops.find((op) => op.name === 'L0.qkv/n1')).toMatchObject({ m: 1024 });
+    expect(split.tokens).toBe(whole.tokens);
+    expect(split.memory).toEqual(whole.memory);
+    const run = (n: number) => simulateStep(m, { ...opts, nanoBatches: n }, { device: 'h100-80gb', traceDetail: 'kernel' });
+    const one = run(1);
+    const two = run(2);
+    expect(two.stepTimeNs).toBeLessThan(one.stepTimeNs);
+    expect(two.breakdown.find((r) => r.role === 'attn_allreduce')!.count).toBe(2 * 32);
+    // Layer spans go on one "layers" track per part: they overlap across parts.
+    const names = (two.result.trace.traceEvents as Record<string, unknown>[]).filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => (e.args as { name: string }).name);
+    expect(names).toEqual(expect.arrayContaining(['layers /n0', 'layers /n1']));
+    expect(() => buildTransformerStep(m, { ...opts, batch: 3, nanoBatches: 2 })).toThrow(/--nano-batches 2: expected a divisor of --batch \(3\)/);
+    expect(() => buildTransformerStep(m, { ...opts, nanoBatches: 2, layers: 'one' })).toThrow(/expected --layers all/);
+  });
+
   it('tensor parallelism must divide heads', () => {
     expect(() => buildTransformerStep(loadModel('llama2-7b'), { phase: 'decode', batch: 1, seq: 16, tp: 3 })).toThrow(/--tp 3: expected a divisor of the model's heads \(32\)/);
   });

@@ -42,6 +42,12 @@ export const StepOptionsSchema = z.strictObject({
   reduction: z.enum(['sm', 'near-memory'], { error: 'expected sm or near-memory' }).default('sm'),
   /** Seed of the MoE routing draws. */
   seed: z.number().int().min(0).default(1),
+  /**
+   * Nano-batches (NanoFlow): the batch split into this many equal parts, each running the whole
+   * step on a stream of its own, so one part's compute-bound GEMMs overlap another's memory-bound
+   * attention and its collectives. 1: the batch as one.
+   */
+  nanoBatches: z.number({ error: 'expected an integer >= 1' }).int({ error: 'expected an integer >= 1' }).min(1, { error: 'expected an integer >= 1' }).default(1),
 });
 export type StepOptions = z.infer<typeof StepOptionsSchema>;
 export type StepOptionsInput = z.input<typeof StepOptionsSchema>;
@@ -66,11 +72,14 @@ export interface TransformerStep {
   memory: { weightBytes: number; kvCacheBytes: number };
 }
 
-/** Role of each op in a layer: the part of its name after the dot (L3.qkv -> qkv). */
+/** Role of each op in a layer: the part of its name after the dot, without a nano-batch suffix (L3.qkv/n1 -> qkv). */
 export function opRole(name: string): string {
   const dot = name.indexOf('.');
-  return dot < 0 ? name : name.slice(dot + 1);
+  return (dot < 0 ? name : name.slice(dot + 1)).replace(NANO_SUFFIX, '');
 }
+
+/** The suffix that names a nano-batch's copy of an op (`/n0`, `/n1`, ...). */
+const NANO_SUFFIX = /\/n\d+$/;
 
 /** The layer index of an op name (L3.qkv -> 3), or null for ops outside the layers. */
 export function opLayer(name: string): number | null {
@@ -93,6 +102,24 @@ function divide(what: string, value: number, tp: number): number {
  */
 export function buildTransformerStep(m: ModelConfig, input: StepOptionsInput): TransformerStep {
   const o = parseWith(StepOptionsSchema, input, 'step');
+  const n = o.nanoBatches;
+  if (n === 1) return buildStep(m, o);
+  if (o.batch % n !== 0) throw new InputError(`--nano-batches ${n}: expected a divisor of --batch (${o.batch})`);
+  if (o.layers === 'one') {
+    throw new InputError(`--nano-batches ${n}: expected --layers all (the nano-batches' layers overlap, so one layer's span does not stand for a layer of the step)`);
+  }
+  // What one GPU holds and the step's FLOPs are the whole batch's; the ops are the parts', each
+  // part on its own stream and tracks, its MoE routing drawn from a seed of its own.
+  const whole = buildStep(m, { ...o, nanoBatches: 1 });
+  const parts = Array.from({ length: n }, (_, j) => buildStep(m, { ...o, batch: o.batch / n, seed: o.seed + j, nanoBatches: 1 }));
+  const ops = parts.flatMap((part, j) =>
+    part.ops.map((op) => ({ ...op, name: `${op.name}/n${j}`, track: `${op.track} /n${j}`, stream: j })),
+  );
+  return { ...whole, ops, routing: parts.flatMap((part) => part.routing) };
+}
+
+/** One step of the whole batch as one (nanoBatches 1). */
+function buildStep(m: ModelConfig, o: StepOptions): TransformerStep {
   const tp = o.tp;
   const d = headDimOf(m);
   const heads = divide('heads', m.heads, tp);
