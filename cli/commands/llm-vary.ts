@@ -16,9 +16,14 @@ export interface LlmVaryOptions {
   quiet?: boolean;
 }
 
-/** Step fields `--vary` may sweep besides the device's: the batch, the sequence length, the tensor-parallel degree. */
-const STEP_FIELDS = ['batch', 'seq', 'tp'] as const;
+/**
+ * Step fields `--vary` may sweep besides the device's: the batch, the sequence length, the
+ * tensor-parallel degree, the nano-batch count (`nanoBatches` in the CSV's `parameter`).
+ */
+const STEP_FIELDS = ['batch', 'seq', 'tp', 'nanoBatches'] as const;
 type StepField = (typeof STEP_FIELDS)[number];
+/** How each step field is spelled after --vary (the CLI's flag names). */
+const VARY_NAMES: Record<StepField, string> = { batch: 'batch', seq: 'seq', tp: 'tp', nanoBatches: 'nano-batches' };
 
 /**
  * `tilewave llm --vary PATH=VALUES`: the same step on the device with one spec field at each
@@ -29,7 +34,7 @@ type StepField = (typeof STEP_FIELDS)[number];
  */
 export function llmVary(model: ModelConfig, step: StepOptionsInput, options: LlmVaryOptions): { csv: string; rows: Record<string, string | number>[] } {
   const fixed = deviceSets(options.sets);
-  const stepField = STEP_FIELDS.find((f) => options.vary.trim().startsWith(`${f}=`));
+  const stepField = STEP_FIELDS.find((f) => options.vary.trim().startsWith(`${VARY_NAMES[f]}=`));
   const vary: { path: string; values: number[]; overrides?: Record<string, unknown>[] } =
     stepField === undefined ? varyOverrides(options.device, fixed, options.vary) : stepVary(model, step, stepField, options.vary);
   // Scenario-level sets (seed, workload...) stay; the device ones are in each point's overrides.
@@ -55,7 +60,7 @@ export function llmVary(model: ModelConfig, step: StepOptionsInput, options: Llm
       kv_dtype: s.step.dtypes.kv,
       // Tensor-parallel communication: all-reduces, or sequence parallelism with tile-level overlap.
       overlap: (pointStep.tp ?? 1) > 1 && step.overlap === 'tile' ? `tile/${step.reduction ?? 'sm'}` : 'none',
-      nano_batches: step.nanoBatches ?? 1,
+      nano_batches: pointStep.nanoBatches ?? 1,
       step_us: us(s.stepTimeNs),
       layer_us: us(s.layerTimeNs),
       tokens: s.step.tokens,
@@ -73,7 +78,7 @@ export function llmVary(model: ModelConfig, step: StepOptionsInput, options: Llm
 
 /** The values of a step field, each checked by building the step once (a bad value fails before any point runs). */
 function stepVary(model: ModelConfig, step: StepOptionsInput, field: StepField, text: string): { path: string; values: number[] } {
-  const { path, values } = parseVary(text, () => (field === 'tp' ? (step.tp ?? 1) : step[field]));
+  const { path, values } = parseVary(text, () => (field === 'tp' ? (step.tp ?? 1) : field === 'nanoBatches' ? (step.nanoBatches ?? 1) : step[field]));
   for (const value of values) {
     try {
       buildTransformerStep(model, { ...step, [field]: value });

@@ -180,7 +180,7 @@ export function registerLlm(program: Command): void {
     .option('--nano-batches <n>', 'split the batch into n parts, each on a stream of its own, so their compute-, memory- and link-bound ops overlap (NanoFlow)', positiveIntOption('--nano-batches'), 1)
     .option('--seed <n>', 'seed of the MoE routing draws', intOption('--seed', 0), 1)
     .option('--set <path=value>', 'override a device-spec field (repeatable)', collect, [])
-    .option('--vary <path=values>', 'run the step once per value of a device-spec field, or of batch, seq or tp (list, start:stop:step, or multiples like 1x,2x) and write a CSV row per value')
+    .option('--vary <path=values>', 'run the step once per value of a device-spec field, or of batch, seq, tp or nano-batches (list, start:stop:step, or multiples like 1x,2x) and write a CSV row per value')
     .option('--out <file>', 'with --vary: the CSV file (default: stdout)')
     .option('--quiet', 'with --vary: no progress output');
   addOutputOptions(command, 'kernel')

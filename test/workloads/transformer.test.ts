@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { addLayerTrack, formatBreakdown, simulateStep } from '../../cli/commands/llm.ts';
+import { llmVary } from '../../cli/commands/llm-vary.ts';
 import { main } from '../../cli/main.ts';
 import { buildTransformerStep, opRole } from '../../workloads/transformer/builder.ts';
 import { layerParams, loadModel, modelIds } from '../../workloads/transformer/config.ts';
@@ -171,6 +172,11 @@ describe('transformer step builder', () => {
     const names = (two.result.trace.traceEvents as Record<string, unknown>[]).filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => (e.args as { name: string }).name);
     expect(names).toEqual(expect.arrayContaining(['layers /n0', 'layers /n1']));
     expect(() => buildTransformerStep(m, { ...opts, batch: 3, nanoBatches: 2 })).toThrow(/--nano-batches 2: expected a divisor of --batch \(3\)/);
+    // --vary nano-batches: a row per count, the count in its column, the same step times as single runs.
+    const { rows } = llmVary(m, opts, { device: 'h100-80gb', sets: [], vary: 'nano-batches=1,2', quiet: true });
+    expect(rows.map((r) => [r.parameter, r.nano_batches])).toEqual([['nano-batches', 1], ['nano-batches', 2]]);
+    expect(Number(rows[1]!.step_us)).toBe(Math.round(two.stepTimeNs) / 1000);
+    expect(() => llmVary(m, opts, { device: 'h100-80gb', sets: [], vary: 'nano-batches=3', quiet: true })).toThrow(/--vary nano-batches=3: --nano-batches 3: expected a divisor/);
     expect(() => buildTransformerStep(m, { ...opts, nanoBatches: 2, layers: 'one' })).toThrow(/expected --layers all/);
   });
 
