@@ -1,16 +1,21 @@
 import { z } from 'zod';
 import { OpDtypeSchema, bytesField, opCommon, ranksField, reductionField } from './ops.ts';
 
+/** What every collective op has: the common op fields, its buffer's bytes, the group, the element type. */
+const collectiveFields = (bytesWhat: string) => ({
+  ...opCommon,
+  bytes: bytesField(bytesWhat),
+  ranks: ranksField('devices in the group'),
+  dtype: OpDtypeSchema.default('fp16'),
+});
+
 /**
  * An all-reduce across `ranks` devices of `bytes` per device (tensor-parallel partial sums). One
  * device of the group is simulated: its peers are symmetric, so what it sends it also receives.
  */
 export const AllReduceOpSchema = z.strictObject({
   type: z.literal('allreduce'),
-  ...opCommon,
-  bytes: bytesField('bytes per device'),
-  ranks: ranksField('devices in the group'),
-  dtype: OpDtypeSchema.default('fp16'),
+  ...collectiveFields('bytes per device'),
 });
 export type AllReduceOp = z.infer<typeof AllReduceOpSchema>;
 
@@ -20,10 +25,7 @@ export type AllReduceOp = z.infer<typeof AllReduceOpSchema>;
  */
 export const AllGatherOpSchema = z.strictObject({
   type: z.literal('allgather'),
-  ...opCommon,
-  bytes: bytesField('bytes of the gathered buffer'),
-  ranks: ranksField('devices in the group'),
-  dtype: OpDtypeSchema.default('fp16'),
+  ...collectiveFields('bytes of the gathered buffer'),
 });
 export type AllGatherOp = z.infer<typeof AllGatherOpSchema>;
 
@@ -34,10 +36,7 @@ export type AllGatherOp = z.infer<typeof AllGatherOpSchema>;
  */
 export const ReduceScatterOpSchema = z.strictObject({
   type: z.literal('reducescatter'),
-  ...opCommon,
-  bytes: bytesField('bytes per device'),
-  ranks: ranksField('devices in the group'),
-  dtype: OpDtypeSchema.default('fp16'),
+  ...collectiveFields('bytes per device'),
   reduction: reductionField(),
 });
 export type ReduceScatterOp = z.infer<typeof ReduceScatterOpSchema>;

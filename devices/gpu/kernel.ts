@@ -121,13 +121,9 @@ export interface Kernel {
 }
 
 /** Work that delivers a kernel's input while it runs. */
-export interface InputGate {
+export interface InputGate extends BesideKernel {
   /** An event that triggers once A's rows below `rowsEnd` have arrived, or null if they have. */
   rowsReady(rowsEnd: number): SimEvent<void> | null;
-  /** Triggers when all the work has ended. */
-  readonly done: SimEvent<void>;
-  /** Figures for the summary, once done. */
-  details(): Record<string, unknown>;
 }
 
 /** What a kernel's output trigger or input gate may use on its device. */
@@ -144,16 +140,20 @@ export interface TriggerContext {
   countDram(bytes: number): void;
 }
 
+/** Work a device runs beside a kernel (its collective traffic); the kernel ends after it has. */
+export interface BesideKernel {
+  /** Triggers when all the work has ended. */
+  readonly done: SimEvent<void>;
+  /** Figures for the summary, once done. */
+  details(): Record<string, unknown>;
+}
+
 /** Work running beside a kernel, driven by the kernel's output as it lands. */
-export interface OutputTrigger {
+export interface OutputTrigger extends BesideKernel {
   /** `bytes` more of the kernel's final output have landed in memory. */
   wrote(bytes: number): void;
   /** Every CTA has retired and its writes have landed: all of the output exists. */
   outputComplete(): void;
-  /** Triggers when all the work the output triggered has ended. */
-  readonly done: SimEvent<void>;
-  /** Figures for the summary, once done. */
-  details(): Record<string, unknown>;
 }
 
 export interface KernelResult {
