@@ -7,6 +7,7 @@ import type { GemmOp } from '../../workloads/ops.ts';
 import { gemmFlops } from '../../workloads/ops.ts';
 import type { CtaWork, Kernel, OperandLoad } from './kernel.ts';
 import { chunkWorkNs, ctaResources, geometry, pairedShare, pairingOf, persistentFor, RASTER_GROUP_ROWS, SPLIT_K_PARTIAL_BYTES, tailTiles, tileName, type GemmGeometry, type GemmPlan } from './gemm-plan.ts';
+import { fallsBackToSyncMma, MAX_ACCESS_BYTES, pullBytesPerClock } from './operand-access.ts';
 import { BYTES_PER_ELEMENT, type GpuSpec } from './spec.ts';
 
 /** Pipelined steps a CTA's K loop is simulated in (each step = several tileK iterations). */
@@ -42,7 +43,7 @@ export function gemmKernel(spec: GpuSpec, op: GemmOp, plan: GemmPlan, name: stri
   const tail = plan.tailSplit > 1 ? tailTiles(tiles, plan.slots) : 0;
   const items = tiles + tail * (plan.tailSplit - 1);
   const streamK = plan.streamK === true;
-  const persistent = streamK || persistentFor(spec, t);
+  const persistent = streamK || persistentFor(spec, t, g.accessBytes);
   const ctaCount = streamK ? Math.min(plan.slots, tiles * kIters) : persistent ? Math.min(items, plan.slots) : items;
   const pairing = streamK ? null : pairingOf(spec, g);
   const partial = { spec, g, plan, perBatch, kIters, tiles, fullTiles: tiles - tail, pairing };
@@ -63,7 +64,11 @@ export function gemmKernel(spec: GpuSpec, op: GemmOp, plan: GemmPlan, name: stri
       ...(streamK ? { streamK: true } : {}),
       ...(pairing !== null ? { pairedCta: true } : {}),
       ...(op.outDtype !== undefined && op.outDtype !== op.dtype ? { outDtype: op.outDtype } : {}),
+      // Only for shapes whose rows are not 16-byte aligned (aligned configs read as before).
+      ...(g.accessBytes < MAX_ACCESS_BYTES ? { accessBytes: g.accessBytes, ...(fallsBackToSyncMma(spec, g.accessBytes) ? { mma: 'sync' } : {}) } : {}),
     },
+    ...(g.accessBytes < MAX_ACCESS_BYTES ? { smPullBytesPerClock: pullBytesPerClock(spec, g.accessBytes) } : {}),
+    ...(fallsBackToSyncMma(spec, g.accessBytes) ? { powerIntensity: spec.tensor.syncMmaFraction } : {}),
     cta: (index: number): CtaWork =>
       streamK ? new StreamKCta(layout, index, ctaCount) : persistent ? new PersistentGemmCta(layout, index, ctaCount, items) : new GemmCta(layout, itemAt(layout, index)),
   };

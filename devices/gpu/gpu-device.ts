@@ -263,7 +263,7 @@ export class GpuDevice {
       }
       if (cohort === undefined) {
         const residents = residentsAt(p);
-        cohorts.push({ active: p.active, members: [p], work: p.work, pull: { capBytesPerSecond: this.smPullBytesPerSecond / residents, weight: 0 }, residents, residentsEpoch: -1, residentsNow: residents });
+        cohorts.push({ active: p.active, members: [p], work: p.work, pull: { capBytesPerSecond: this.pullBytesPerSecond(p.active.kernel) / residents, weight: 0 }, residents, residentsEpoch: -1, residentsNow: residents });
       }
       else cohort.members.push(p);
     }
@@ -277,6 +277,12 @@ export class GpuDevice {
    * CTAs on the most crowded SM among a cohort's members, its own included (Kernel.splitsSm).
    * Asked every step: recounted only when some CTA has been placed or retired since.
    */
+  /** What one SM pulls from L2 per second for `kernel`'s CTAs (Kernel.smPullBytesPerClock). */
+  private pullBytesPerSecond(kernel: Kernel): number {
+    const perClock = kernel.smPullBytesPerClock;
+    return perClock === undefined ? this.smPullBytesPerSecond : Math.min(this.smPullBytesPerSecond, perClock * this.spec.sm.clockHz);
+  }
+
   private residentsOf(cohort: Cohort): number {
     if (cohort.active.kernel.splitsSm !== true) return 1;
     if (cohort.residentsEpoch !== this.placementEpoch) {
@@ -357,7 +363,7 @@ export class GpuDevice {
       // SM run at a full SM each whenever other SMs idle, as in a partial last wave.
       const residents = this.residentsOf(cohort);
       computeCap.capBytesPerSecond = (SM_WORK_UNITS_PER_SECOND * intensity) / residents;
-      cohort.pull.capBytesPerSecond = this.smPullBytesPerSecond / residents;
+      cohort.pull.capBytesPerSecond = this.pullBytesPerSecond(active.kernel) / residents;
       const workNs = work.stepWorkNs(step);
       const computeStartNs = this.sim.now;
       if (workNs > 0) yield this.compute.transfer(workNs * w * intensity, computeCap);

@@ -101,6 +101,11 @@ export interface Kernel {
    * overlaps with a neighbour's by an amount the model does not resolve.
    */
   splitsSm?: boolean;
+  /**
+   * Operand bytes one SM pulls from L2 per clock for this kernel, when less than the device's
+   * `sm.l2ToSmBytesPerClock` (a GEMM whose narrow, misaligned loads bind the load/store units).
+   */
+  smPullBytesPerClock?: number;
   dtype?: string;
   /** Kernel choice, recorded in the trace and summary. */
   config: Record<string, string | number | boolean>;

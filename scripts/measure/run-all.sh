@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One device session's measurements, as one call: GEMMs of LLM layer shapes (the weight shapes of
-# gemm-vidur.csv, so rows compare one to one), then attention, within BUDGET_S seconds, into $OUT
+# gemm-vidur.csv, so rows compare one to one), a row-alignment sweep, then attention, within BUDGET_S seconds, into $OUT
 # (or out/measure). Each harness stops at its share of the budget and keeps what it measured.
 #   bash scripts/measure/run-all.sh                 # on the GPU machine
 #   BUDGET_S=300 EVERY=8 bash scripts/measure/run-all.sh
@@ -21,6 +21,11 @@ m=1,2,4,8:1024:8,1040:2048:16,2080:4096:32
 
 nvidia-smi --query-gpu=name,memory.total,clocks.max.sm,clocks.max.mem,power.limit,driver_version --format=csv > "$out/gpu.csv" 2>&1 || true
 python3 scripts/measure/device_properties.py > "$out/gpu-properties.json"
-python3 scripts/measure/gemm_kernels.py --m "$m" --nk "$nk" --every "$every" --out "$out/gemm.csv" --max-seconds $((budget * 3 / 4))
+small=$((budget / 20 > 5 ? budget / 20 : 5))
+python3 scripts/measure/gemm_kernels.py --m "$m" --nk "$nk" --every "$every" --out "$out/gemm.csv" --max-seconds $((budget * 3 / 4 - 2 * small))
+# Row alignment (docs/what-if.md, "Misaligned rows"): k = 8185..8200 (2- to 16-byte rows) and
+# GPT-2's vocabulary against its padded size, each beside its aligned neighbours.
+python3 scripts/measure/gemm_kernels.py --m 4096 --n 8192 --k 8185:8200:1 --out "$out/gemm-alignment.csv" --max-seconds "$small"
+python3 scripts/measure/gemm_kernels.py --m 2048 --nk 50257x2560=lm_head,50304x2560=lm_head --out "$out/gemm-vocab.csv" --max-seconds "$small"
 python3 scripts/measure/attention_kernels.py --out "$out/attention.csv" --max-seconds $((budget / 4))
 ls -l "$out"

@@ -173,6 +173,11 @@ describe('scripts/measure (the measurement harnesses)', () => {
     expect(byLayer.status, byLayer.stderr).toBe(0);
     expect(Object.keys(JSON.parse(byLayer.stdout).groups.devices.h200).sort()).toEqual(['layer=attn_post_proj', 'layer=attn_pre_proj', 'layer=mlp_down_proj', 'layer=mlp_up_proj']);
     expect(readFileSync(join(dir, 'all', 'attention.csv'), 'utf8').trim().split('\n')).toHaveLength(25);
+    // The row-alignment sweep: k = 8185..8200, and GPT-2's vocabulary beside its padded size.
+    const aligned = parse(readFileSync(join(dir, 'all', 'gemm-alignment.csv'), 'utf8'), { columns: true }) as { k: string }[];
+    expect(aligned.map((r) => Number(r.k))).toEqual(Array.from({ length: 16 }, (_, i) => 8185 + i));
+    const vocab = parse(readFileSync(join(dir, 'all', 'gemm-vocab.csv'), 'utf8'), { columns: true }) as { n: string }[];
+    expect(vocab.map((r) => r.n)).toEqual(['50257', '50304']);
     const props = JSON.parse(readFileSync(join(dir, 'all', 'gpu-properties.json'), 'utf8')).properties;
     expect(props.multi_processor_count).toEqual({ value: 132, preset: 'sm.count' });
     expect(props.L2_cache_size.preset).toBe('l2.sizeBytes');
