@@ -84,6 +84,13 @@ export const GemmOpSchema = z.strictObject({
    * the device's `sm.pairedCtaMma`. A profiled kernel name says it (cuBLAS `2cta`, CUTLASS `2sm`).
    */
   pairedCta: z.boolean().optional(),
+  /**
+   * "sync": run the device's previous-generation kernel (cp.async loads, mma.sync, one CTA per
+   * tile), as a profiled name from an older architecture says (sm80_ or ampere_ kernels on a
+   * Hopper part). Omitted: the rows' alignment decides (a TMA-fed kernel needs 16-byte rows). No
+   * effect where mma.sync is the native instruction (Ampere, Ada).
+   */
+  mma: z.enum(['sync'], { error: 'expected "sync" (the previous generation\'s mma.sync kernel), or omit mma' }).optional(),
   /** Force a kernel config instead of the heuristic's choice, e.g. "128x256x64" (split-K via splitK). */
   tile: z.string().regex(/^[1-9]\d{0,4}x[1-9]\d{0,4}x[1-9]\d{0,4}$/, { error: 'expected a tile like "128x256x64" (three positive integers)' }).optional(),
   splitK: z.number().int().min(1).optional(),

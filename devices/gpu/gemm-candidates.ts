@@ -74,7 +74,7 @@ function candidateOf(spec: GpuSpec, plan: GemmPlan, items: number, timeNs: numbe
   const t = plan.tile;
   return {
     tile: tileName(t), stages: t.stages, warps: t.warps, splitK: plan.splitK, tailSplit: plan.tailSplit, streamK: plan.streamK === true,
-    persistent: plan.streamK === true || persistentFor(spec, t, plan.accessBytes),
+    persistent: plan.streamK === true || persistentFor(spec, t, plan),
     pairedCta,
     workItems: items,
     waves: Math.round((items / plan.slots) * 1e4) / 1e4,

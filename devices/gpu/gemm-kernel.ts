@@ -43,7 +43,7 @@ export function gemmKernel(spec: GpuSpec, op: GemmOp, plan: GemmPlan, name: stri
   const tail = plan.tailSplit > 1 ? tailTiles(tiles, plan.slots) : 0;
   const items = tiles + tail * (plan.tailSplit - 1);
   const streamK = plan.streamK === true;
-  const persistent = streamK || persistentFor(spec, t, g.accessBytes);
+  const persistent = streamK || persistentFor(spec, t, g);
   const ctaCount = streamK ? Math.min(plan.slots, tiles * kIters) : persistent ? Math.min(items, plan.slots) : items;
   const pairing = streamK ? null : pairingOf(spec, g);
   const partial = { spec, g, plan, perBatch, kIters, tiles, fullTiles: tiles - tail, pairing };
@@ -65,10 +65,11 @@ export function gemmKernel(spec: GpuSpec, op: GemmOp, plan: GemmPlan, name: stri
       ...(pairing !== null ? { pairedCta: true } : {}),
       ...(op.outDtype !== undefined && op.outDtype !== op.dtype ? { outDtype: op.outDtype } : {}),
       // Only for shapes whose rows are not 16-byte aligned (aligned configs read as before).
-      ...(g.accessBytes < MAX_ACCESS_BYTES ? { accessBytes: g.accessBytes, ...(fallsBackToSyncMma(spec, g.accessBytes) ? { mma: 'sync' } : {}) } : {}),
+      ...(g.accessBytes < MAX_ACCESS_BYTES ? { accessBytes: g.accessBytes } : {}),
+      ...(fallsBackToSyncMma(spec, g) ? { mma: 'sync' } : {}),
     },
     ...(g.accessBytes < MAX_ACCESS_BYTES ? { smPullBytesPerClock: pullBytesPerClock(spec, g.accessBytes) } : {}),
-    ...(fallsBackToSyncMma(spec, g.accessBytes) ? { powerIntensity: spec.tensor.syncMmaFraction } : {}),
+    ...(fallsBackToSyncMma(spec, g) ? { powerIntensity: spec.tensor.syncMmaFraction } : {}),
     cta: (index: number): CtaWork =>
       streamK ? new StreamKCta(layout, index, ctaCount) : persistent ? new PersistentGemmCta(layout, index, ctaCount, items) : new GemmCta(layout, itemAt(layout, index)),
   };

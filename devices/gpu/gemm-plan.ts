@@ -5,7 +5,7 @@
  */
 import type { GemmOp } from '../../workloads/ops.ts';
 import type { CtaResources } from './kernel.ts';
-import { fallsBackToSyncMma, pullBytesPerClock, rowAccessBytes, tmaLoads } from './operand-access.ts';
+import { fallsBackToSyncMma, pullBytesPerClock, rowAccessBytes, tmaLoads, type KernelPathInput } from './operand-access.ts';
 import { BYTES_PER_ELEMENT, dramBytesPerSecond, dramPowerShare, type Dtype, type GpuSpec } from './spec.ts';
 
 /** A CUTLASS-style tile configuration: CTA tile, pipeline depth and warp count. */
@@ -84,6 +84,8 @@ export interface GemmPlan {
   estimatedNs: number;
   /** Widest aligned access of the operands' rows, bytes (operand-access.ts). */
   accessBytes: number;
+  /** The op's forced kernel generation. */
+  mma: 'sync' | undefined;
 }
 
 export function tileName(t: TileConfig): string {
@@ -124,6 +126,8 @@ export interface GemmGeometry {
   tile: TileConfig; splitK: number; gridM: number; gridN: number; kPerSplit: number;
   /** Widest aligned access of the operands' rows, bytes (16 when k and n are multiples of 16 bytes). */
   accessBytes: number;
+  /** The op's forced kernel generation (`mma: "sync"`), if any. */
+  mma: 'sync' | undefined;
 }
 
 export function geometry(op: GemmOp, tile: TileConfig, splitK: number): GemmGeometry {
@@ -138,6 +142,7 @@ export function geometry(op: GemmOp, tile: TileConfig, splitK: number): GemmGeom
     gridN: Math.ceil(op.n / tile.tileN),
     kPerSplit: itersPerSplit * tile.tileK,
     accessBytes: rowAccessBytes(op, BYTES_PER_ELEMENT[dtype]),
+    mma: op.mma,
   };
 }
 
@@ -147,7 +152,7 @@ export function chunkWorkNs(spec: GpuSpec, g: GemmGeometry, kChunk: number): num
   const peak = spec.tensor.flopsPerSecond[g.dtype];
   if (peak === undefined) throw new Error(`device ${spec.id} has no tensor rate for dtype ${g.dtype}`);
   // A misaligned shape on a TMA device runs mma.sync kernels (operand-access.ts).
-  const instructionRate = fallsBackToSyncMma(spec, g.accessBytes) ? spec.tensor.syncMmaFraction : 1;
+  const instructionRate = fallsBackToSyncMma(spec, g) ? spec.tensor.syncMmaFraction : 1;
   const smFlopsPerNs = (peak * spec.efficiency.tensorFraction * instructionRate) / spec.sm.count / 1e9;
   const tensorNs = (2 * t.tileM * t.tileN * kChunk) / smFlopsPerNs; // padded tile: quantization costs
   const [wm, wn] = warpGrid(t);
@@ -194,7 +199,7 @@ function waveEstimateNs(spec: GpuSpec, g: GemmGeometry, concurrent: number, occu
   const supplyNs = Math.max(pullNs, hbmNs, l2Ns);
   const exposedNs = (1 - spec.efficiency.overlapFraction) * Math.min(computeNs, supplyNs);
   // A persistent kernel pays the memory latency once; a wave of fresh CTAs pays it every wave.
-  return Math.max(computeNs, supplyNs) + exposedNs + (persistentFor(spec, g.tile, g.accessBytes) ? 0 : spec.memory.latencyNs);
+  return Math.max(computeNs, supplyNs) + exposedNs + (persistentFor(spec, g.tile, g) ? 0 : spec.memory.latencyNs);
 }
 
 /**
@@ -204,8 +209,8 @@ function waveEstimateNs(spec: GpuSpec, g: GemmGeometry, concurrent: number, occu
  * one CTA per tile, in waves, as the warp-specialized non-persistent kernels do. A shape TMA cannot
  * load (rows not 16-byte aligned) runs the previous generation's one-CTA-per-tile kernels.
  */
-export function persistentFor(spec: GpuSpec, t: TileConfig, accessBytes: number): boolean {
-  return tmaLoads(spec, accessBytes) && t.warps >= 8;
+export function persistentFor(spec: GpuSpec, t: TileConfig, path: KernelPathInput): boolean {
+  return tmaLoads(spec, path) && t.warps >= 8;
 }
 
 /**
@@ -216,9 +221,9 @@ export function persistentFor(spec: GpuSpec, t: TileConfig, accessBytes: number)
  * the op says is paired (a profiled name) pairs along n, where cuBLAS's 2-SM kernels split their
  * M (a row-major product's n side), whatever its width, or else along m.
  */
-export function pairingOf(spec: GpuSpec, g: Pick<GemmGeometry, 'tile' | 'gridM' | 'gridN' | 'pairedCta' | 'accessBytes'>): 'm' | 'n' | null {
+export function pairingOf(spec: GpuSpec, g: Pick<GemmGeometry, 'tile' | 'gridM' | 'gridN' | 'pairedCta' | 'accessBytes' | 'mma'>): 'm' | 'n' | null {
   // Paired MMAs are fed by TMA: a shape it cannot load runs unpaired previous-generation kernels.
-  if (fallsBackToSyncMma(spec, g.accessBytes)) return null;
+  if (fallsBackToSyncMma(spec, g)) return null;
   if (g.pairedCta === true) return g.gridN % 2 === 0 ? 'n' : g.gridM % 2 === 0 ? 'm' : null;
   if (!(g.pairedCta ?? spec.sm.pairedCtaMma)) return null;
   if (g.tile.tileM === 128 && g.gridM % 2 === 0) return 'm';
@@ -253,7 +258,7 @@ export function estimateGemmNs(spec: GpuSpec, op: GemmOp, tile: TileConfig, spli
   }
   const outNs = (g.m * g.n * g.batch * g.outBytes) / hbmBytesPerNs(spec);
   const partialNs = splitK > 1 ? (g.m * g.n * g.batch * splitK * SPLIT_K_PARTIAL_BYTES) / hbmBytesPerNs(spec) : 0;
-  return ns + outNs + partialNs + (persistentFor(spec, tile, g.accessBytes) ? spec.memory.latencyNs : 0);
+  return ns + outNs + partialNs + (persistentFor(spec, tile, g) ? spec.memory.latencyNs : 0);
 }
 
 /**
@@ -264,7 +269,7 @@ export function estimateGemmNs(spec: GpuSpec, op: GemmOp, tile: TileConfig, spli
 function tailSplitCandidates(spec: GpuSpec, op: GemmOp, tile: TileConfig, occupancy: number): number[] {
   if (op.tailSplit !== undefined) return [op.tailSplit];
   const g = geometry(op, tile, 1);
-  if (!persistentFor(spec, tile, g.accessBytes)) return [1];
+  if (!persistentFor(spec, tile, g)) return [1];
   const slots = spec.sm.count * occupancy;
   const tail = tailTiles(tileCount(g), slots);
   const kIters = Math.ceil(op.k / tile.tileK);
@@ -297,13 +302,13 @@ export function gemmPlans(spec: GpuSpec, op: GemmOp, occupancyOf: (r: CtaResourc
         const estimatedNs = estimateGemmNs(spec, op, tile, splitK, occupancy, tailSplit);
         const g = geometry(op, tile, splitK);
         const tail = tailSplit > 1 ? tailTiles(tileCount(g), spec.sm.count * occupancy) : 0;
-        plans.push({ tile, slots: spec.sm.count * occupancy, splitK, tailSplit: tail > 0 ? tailSplit : 1, gridM: g.gridM, gridN: g.gridN, ctaCount: tileCount(g) + tail * (tailSplit - 1), estimatedNs, accessBytes: g.accessBytes });
+        plans.push({ tile, slots: spec.sm.count * occupancy, splitK, tailSplit: tail > 0 ? tailSplit : 1, gridM: g.gridM, gridN: g.gridN, ctaCount: tileCount(g) + tail * (tailSplit - 1), estimatedNs, accessBytes: g.accessBytes, mma: g.mma });
       }
     }
     if (spec.sm.streamKGemm && op.splitK === undefined && op.tailSplit === undefined && kIters >= 2) {
       const g = geometry(op, tile, 1);
       const slots = spec.sm.count * occupancy;
-      plans.push({ tile, slots, splitK: 1, tailSplit: 1, streamK: true, gridM: g.gridM, gridN: g.gridN, ctaCount: Math.min(slots, tileCount(g) * kIters), estimatedNs: estimateStreamKNs(spec, op, tile, occupancy), accessBytes: g.accessBytes });
+      plans.push({ tile, slots, splitK: 1, tailSplit: 1, streamK: true, gridM: g.gridM, gridN: g.gridN, ctaCount: Math.min(slots, tileCount(g) * kIters), estimatedNs: estimateStreamKNs(spec, op, tile, occupancy), accessBytes: g.accessBytes, mma: g.mma });
     }
   }
   return plans;

@@ -39,20 +39,27 @@ export function rowAccessBytes(op: { k: number; n: number }, elementBytes: numbe
   return Math.min(alignmentOf(op.k * elementBytes), alignmentOf(op.n * elementBytes));
 }
 
-/**
- * Whether the device's GEMM kernels fetch tiles with TMA (Hopper and later: the persistent,
- * warp-specialized kernels of `sm.persistentGemm`) and this shape lets them: a TMA descriptor
- * needs 16-byte-aligned row pitches. Where it does not, libraries run their previous generation's
- * kernels (cp.async loads, mma.sync math at `tensor.syncMmaFraction` of the full rate, one CTA per
- * tile).
- */
-export function tmaLoads(spec: GpuSpec, accessBytes: number): boolean {
-  return spec.sm.persistentGemm && accessBytes >= MAX_ACCESS_BYTES;
+/** What decides a GEMM's kernel generation: its rows' alignment, and a forced `mma: "sync"`. */
+export interface KernelPathInput {
+  accessBytes: number;
+  /** The op's `mma` field: "sync" runs the previous generation's kernel (a profiled sm80 name). */
+  mma?: 'sync' | undefined;
 }
 
-/** Whether a GEMM of this alignment runs the device's previous-generation (mma.sync) kernels. */
-export function fallsBackToSyncMma(spec: GpuSpec, accessBytes: number): boolean {
-  return spec.sm.persistentGemm && accessBytes < MAX_ACCESS_BYTES;
+/**
+ * Whether a GEMM runs the device's previous-generation kernels (cp.async loads, mma.sync math at
+ * `tensor.syncMmaFraction` of the full rate, one CTA per tile, no CTA pairs): on devices whose
+ * library kernels are TMA-fed (Hopper and later: `sm.persistentGemm`), when a TMA descriptor
+ * cannot describe the operands (row pitches not multiples of 16 bytes) or the op names such a
+ * kernel. Ampere-style devices run mma.sync natively: nothing changes there.
+ */
+export function fallsBackToSyncMma(spec: GpuSpec, g: KernelPathInput): boolean {
+  return spec.sm.persistentGemm && (g.accessBytes < MAX_ACCESS_BYTES || g.mma === 'sync');
+}
+
+/** Whether the GEMM's tiles are fetched with TMA (the device's native, persistent kernels). */
+export function tmaLoads(spec: GpuSpec, g: KernelPathInput): boolean {
+  return spec.sm.persistentGemm && !fallsBackToSyncMma(spec, g);
 }
 
 /**

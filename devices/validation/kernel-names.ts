@@ -17,6 +17,22 @@ export interface NamedGemmConfig {
   stages?: number;
   /** The kernel runs CTA pairs sharing an operand (Blackwell's 2-SM MMA: cuBLAS `2cta`, CUTLASS `2sm`). */
   pairedCta?: true;
+  /** The architecture the kernel was built for, when the name says (sm80_, ampere_, cutlass_80: 80). */
+  arch?: number;
+}
+
+/**
+ * The compute capability a kernel name was built for (x10: 80, 90, 100), or undefined. cuBLAS
+ * names Ampere kernels `ampere_*` and its xmma kernels `sm80_*`, `sm90_*`; CUTLASS `cutlass_80_*`,
+ * `cutlass3x_sm90_*`; nvjet kernels name Blackwell's `nvjet_sm100_*` (plain `nvjet_` is Hopper's).
+ */
+export function archOfKernelName(name: string): number | undefined {
+  const sm = /(?:^|_)sm_?(\d{2,3})(?=[a-z]?_)/.exec(name) ?? /^cutlass_(\d{2,3})_/.exec(name);
+  if (sm !== null) return Number(sm[1]);
+  if (/^ampere_/.test(name)) return 80;
+  if (/^(?:volta|turing)_/.test(name)) return name.startsWith('volta') ? 70 : 75;
+  if (/^nvjet_/.test(name)) return 90;
+  return undefined;
 }
 
 interface Pattern {
@@ -50,7 +66,8 @@ export function gemmConfigFromKernelName(name: string): NamedGemmConfig | null {
     const [libM, libN, k, stages] = p.fields(match);
     if (!(libM > 0 && libN > 0 && k > 0)) continue;
     const paired = /_2cta_|_2sm(?:_|$)/.test(name);
-    return { tile: `${libN}x${libM}x${k}`, ...(stages > 0 ? { stages } : {}), ...(paired ? { pairedCta: true as const } : {}) };
+    const arch = archOfKernelName(name);
+    return { tile: `${libN}x${libM}x${k}`, ...(stages > 0 ? { stages } : {}), ...(paired ? { pairedCta: true as const } : {}), ...(arch !== undefined ? { arch } : {}) };
   }
   return null;
 }
@@ -93,12 +110,16 @@ export interface KernelFields {
   splitK?: number;
   tailSplit?: number;
   pairedCta?: boolean;
+  /** "sync": a previous-generation (pre-Hopper) kernel, mma.sync (GemmOp.mma). */
+  mma?: 'sync';
 }
 
 /**
  * Fill the fields `given` leaves unset from a kernel's name(s): the tile, its stages, and the
- * split-K and tail split it ran with (a tail split only where the kernel is not split-K). Given
- * fields win (a CSV column, a CLI flag).
+ * split-K and tail split it ran with (a tail split only where the kernel is not split-K), and
+ * `mma: "sync"` for a kernel built for an architecture before Hopper (on a Hopper part, cuBLAS
+ * still runs some sm80 kernels; on Ampere it changes nothing). Given fields win (a CSV column, a
+ * CLI flag).
  */
 export function withNamedKernel(given: KernelFields, kernels: string, grid = ''): KernelFields | null {
   const named = gemmConfigFromKernels(kernels, grid);
@@ -111,5 +132,6 @@ export function withNamedKernel(given: KernelFields, kernels: string, grid = '')
   if (splitK !== undefined) out.splitK = splitK;
   if (tailSplit !== undefined) out.tailSplit = tailSplit;
   if (given.pairedCta === undefined && named.pairedCta) out.pairedCta = true;
+  if (given.mma === undefined && named.arch !== undefined && named.arch < 90) out.mma = 'sync';
   return out;
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { gemmConfigFromKernelName, gemmConfigFromKernels, isSplitKReduction } from '../../devices/validation/kernel-names.ts';
+import { gemmConfigFromKernelName, gemmConfigFromKernels, isSplitKReduction, withNamedKernel } from '../../devices/validation/kernel-names.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'tilewave.mjs');
 const tilewave = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
@@ -12,23 +12,39 @@ const tilewave = (args: string[]) => spawnSync(process.execPath, [BIN, ...args],
 describe('GEMM configs from profiler kernel names', () => {
   // Library tiles are column-major M x N: for a row-major product that is n x m, so they swap.
   it.each([
-    ['ampere_fp16_s16816gemm_fp16_128x64_ldg8_f2f_stages_64x4_tn', '64x128x64', 4],
-    ['ampere_fp16_s16816gemm_fp16_256x128_ldg8_f2f_stages_32x3_tn', '128x256x32', 3],
-    ['ampere_bf16_s16816gemm_bf16_64x64_sliced1x2_ldg8_f2f_stages_64x5_tn', '64x64x64', 5],
-    ['ampere_h16816gemm_256x128_ldg8_stages_32x3_tn', '128x256x32', 3],
-    ['sm80_xmma_gemm_f16f16_f16f32_f32_tn_n_tilesize160x128x32_stage4_warpsize2x2x1_tensor16x8x16_kernel', '128x160x32', 4],
-    ['sm90_xmma_gemm_f16f16_f16f32_f32_tn_n_tilesize128x256x64_warpgroupsize2x1x1_execute_segment_k_off_kernel__5x_cublas', '256x128x64', undefined],
-    ['cutlass_80_tensorop_f16_s16816gemm_relu_f16_256x128_32x3_tn_align8', '128x256x32', 3],
-    ['nvjet_hsh_256x128_64x4_2x1_v_bz_coopA_TNN', '128x256x64', 4],
-    ['cutlass3x_sm90_tensorop_gemm_f16_f16_f32_f16_f16_128x256x64_2x1x1_0_tnn_align8_warpspecialized_cooperative_epi_tma', '256x128x64', undefined],
-  ])('%s -> %s', (name, tile, stages) => {
-    expect(gemmConfigFromKernelName(name)).toEqual(stages === undefined ? { tile } : { tile, stages });
+    ['ampere_fp16_s16816gemm_fp16_128x64_ldg8_f2f_stages_64x4_tn', '64x128x64', 4, 80],
+    ['ampere_fp16_s16816gemm_fp16_256x128_ldg8_f2f_stages_32x3_tn', '128x256x32', 3, 80],
+    ['ampere_bf16_s16816gemm_bf16_64x64_sliced1x2_ldg8_f2f_stages_64x5_tn', '64x64x64', 5, 80],
+    ['ampere_h16816gemm_256x128_ldg8_stages_32x3_tn', '128x256x32', 3, 80],
+    ['sm80_xmma_gemm_f16f16_f16f32_f32_tn_n_tilesize160x128x32_stage4_warpsize2x2x1_tensor16x8x16_kernel', '128x160x32', 4, 80],
+    ['sm90_xmma_gemm_f16f16_f16f32_f32_tn_n_tilesize128x256x64_warpgroupsize2x1x1_execute_segment_k_off_kernel__5x_cublas', '256x128x64', undefined, 90],
+    ['cutlass_80_tensorop_f16_s16816gemm_relu_f16_256x128_32x3_tn_align8', '128x256x32', 3, 80],
+    ['nvjet_hsh_256x128_64x4_2x1_v_bz_coopA_TNN', '128x256x64', 4, 90],
+    ['cutlass3x_sm90_tensorop_gemm_f16_f16_f32_f16_f16_128x256x64_2x1x1_0_tnn_align8_warpspecialized_cooperative_epi_tma', '256x128x64', undefined, 90],
+  ])('%s -> %s', (name, tile, stages, arch) => {
+    expect(gemmConfigFromKernelName(name)).toEqual(stages === undefined ? { tile, arch } : { tile, stages, arch });
+  });
+
+  it('a kernel built for an architecture before Hopper runs as mma.sync (on a Hopper part cuBLAS still picks some)', () => {
+    const sm80 = 'sm80_xmma_gemm_f16f16_f16f32_f32_tn_n_tilesize128x256x32_stage3_warpsize2x4x1_tensor16x8x16_kernel';
+    expect(withNamedKernel({}, sm80)).toMatchObject({ tile: '256x128x32', mma: 'sync' });
+    expect(withNamedKernel({}, 'nvjet_hsh_256x128_64x4_2x1_v_bz_coopA_TNN')?.mma).toBeUndefined();
+    expect(withNamedKernel({}, 'gemm_without_a_known_prefix_128x128_ldg8_stages_64x3_tn')?.mma).toBeUndefined();
+    // Simulated: the same tile, mma.sync, one CTA per tile; on an A100 the name changes nothing.
+    const run = (device: string, kernel: string) => JSON.parse(tilewave(['gemm', '--device', device, '--m', '4096', '--n', '4096', '--k', '4096', '--kernel', kernel, '--json']).stdout);
+    const h100 = run('h100-80gb', sm80);
+    expect(h100.ops[0].config).toMatchObject({ tile: '256x128x32', mma: 'sync' });
+    expect(h100.ops[0].config.persistent).toBeUndefined();
+    const native = run('h100-80gb', 'sm90_xmma_gemm_f16f16_f16f32_f32_tn_n_tilesize128x256x32_warpgroupsize2x1x1_execute_segment_k_off_kernel__5x_cublas');
+    expect(h100.simulatedTimeNs / native.simulatedTimeNs).toBeGreaterThan(1.3);
+    const a100 = run('a100-80gb', sm80);
+    expect(a100.ops[0].config.mma).toBeUndefined();
   });
 
   it('Blackwell names: one CTA\'s tile, and whether CTAs pair up (cuBLAS 2cta, CUTLASS 2sm)', () => {
-    expect(gemmConfigFromKernelName('nvjet_sm100_tst_128x256_64x6_2x2_2cta_h_bz_NNT')).toEqual({ tile: '256x128x64', stages: 6, pairedCta: true });
-    expect(gemmConfigFromKernelName('nvjet_sm100_tst_32x64_64x16_4x1_v_bz_splitK_TNN')).toEqual({ tile: '64x32x64', stages: 16 });
-    expect(gemmConfigFromKernelName('cutlass3x_sm100_tensorop_gemm_f16_f16_f32_f16_f16_256x128x64_2x1x1_0_tnn_align8_2sm')).toEqual({ tile: '128x256x64', pairedCta: true });
+    expect(gemmConfigFromKernelName('nvjet_sm100_tst_128x256_64x6_2x2_2cta_h_bz_NNT')).toEqual({ tile: '256x128x64', stages: 6, pairedCta: true, arch: 100 });
+    expect(gemmConfigFromKernelName('nvjet_sm100_tst_32x64_64x16_4x1_v_bz_splitK_TNN')).toEqual({ tile: '64x32x64', stages: 16, arch: 100 });
+    expect(gemmConfigFromKernelName('cutlass3x_sm100_tensorop_gemm_f16_f16_f32_f16_f16_256x128x64_2x1x1_0_tnn_align8_2sm')).toEqual({ tile: '128x256x64', pairedCta: true, arch: 100 });
   });
 
   it('names without a tile (GEMV, split-K reduction, elementwise) give none', () => {
@@ -44,14 +60,14 @@ describe('GEMM configs from profiler kernel names', () => {
   it('a split-K reduction among the launched kernels makes the main grid\'s z the split count', () => {
     const main = 'ampere_fp16_s16816gemm_fp16_128x64_ldg8_f2f_stages_64x4_tn';
     const reduce = 'void splitKreduce_kernel<32, 16, int, float, __half>(cublasSplitKParams<float>)';
-    expect(gemmConfigFromKernels(`${main}; ${reduce}`, '43,2,3')).toEqual({ tile: '64x128x64', stages: 4, splitK: 3 });
+    expect(gemmConfigFromKernels(`${main}; ${reduce}`, '43,2,3')).toEqual({ tile: '64x128x64', stages: 4, splitK: 3, arch: 80 });
     // No reduction: unsplit, and z is not a split count (batched GEMMs lay batches along z).
-    expect(gemmConfigFromKernels(main, '43,2,3')).toEqual({ tile: '64x128x64', stages: 4, splitK: 1, tailSplit: 1 });
+    expect(gemmConfigFromKernels(main, '43,2,3')).toEqual({ tile: '64x128x64', stages: 4, splitK: 1, tailSplit: 1, arch: 80 });
     // A reduction but no split count in the grid: the heuristic picks the split for that tile.
-    expect(gemmConfigFromKernels(`${reduce}; ${main}`, '43 2 1')).toEqual({ tile: '64x128x64', stages: 4 });
+    expect(gemmConfigFromKernels(`${reduce}; ${main}`, '43 2 1')).toEqual({ tile: '64x128x64', stages: 4, arch: 80 });
     // A kernel that splits K inside itself (segment-K on): left to the heuristic too.
-    expect(gemmConfigFromKernels('sm90_xmma_gemm_f16f16_f16f32_f32_tn_n_tilesize128x256x64_warpgroupsize2x1x1_execute_segment_k_on_kernel__5x_cublas')).toEqual({ tile: '256x128x64' });
-    expect(gemmConfigFromKernels('sm90_xmma_gemm_f16f16_f16f32_f32_tn_n_tilesize128x256x64_warpgroupsize2x1x1_execute_segment_k_off_kernel__5x_cublas')).toEqual({ tile: '256x128x64', splitK: 1, tailSplit: 1 });
+    expect(gemmConfigFromKernels('sm90_xmma_gemm_f16f16_f16f32_f32_tn_n_tilesize128x256x64_warpgroupsize2x1x1_execute_segment_k_on_kernel__5x_cublas')).toEqual({ tile: '256x128x64', arch: 90 });
+    expect(gemmConfigFromKernels('sm90_xmma_gemm_f16f16_f16f32_f32_tn_n_tilesize128x256x64_warpgroupsize2x1x1_execute_segment_k_off_kernel__5x_cublas')).toEqual({ tile: '256x128x64', splitK: 1, tailSplit: 1, arch: 90 });
     expect(gemmConfigFromKernels('void gemv2T_kernel_val<int, int, __half>(float)', '1,1,1')).toBeNull();
   });
 });

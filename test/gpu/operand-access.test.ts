@@ -31,9 +31,10 @@ describe('operand row alignment', () => {
   });
 
   it('TMA loads need 16-byte rows, and only Hopper-style presets have them', () => {
-    expect(tmaLoads(resolveDevice('h100-80gb'), 16)).toBe(true);
-    expect(tmaLoads(resolveDevice('h100-80gb'), 8)).toBe(false);
-    expect(tmaLoads(resolveDevice('a100-80gb'), 16)).toBe(false);
+    expect(tmaLoads(resolveDevice('h100-80gb'), { accessBytes: 16 })).toBe(true);
+    expect(tmaLoads(resolveDevice('h100-80gb'), { accessBytes: 8 })).toBe(false);
+    expect(tmaLoads(resolveDevice('h100-80gb'), { accessBytes: 16, mma: 'sync' })).toBe(false);
+    expect(tmaLoads(resolveDevice('a100-80gb'), { accessBytes: 16 })).toBe(false);
   });
 
   it('narrow accesses below cp.async size take two load/store passes', () => {
@@ -91,6 +92,15 @@ describe('operand row alignment', () => {
     // fp32 rows are always 4-byte aligned: cp.async copies them as they are.
     const fp32 = { n: 4096, tile: '64x64x32', splitK: 1, dtype: 'fp32' };
     expect(Math.abs(slowdown(gemm('a100-80gb', { m: 2048, k: 4096, ...fp32 }), gemm('a100-80gb', { m: 2048, k: 4095, ...fp32 })) - 1)).toBeLessThan(0.01);
+  });
+
+  it('an op may force the previous generation (mma: "sync"); anything else is named', () => {
+    const forced = gemm('h100-80gb', { m: 4096, n: 4096, k: 4096, mma: 'sync' });
+    expect(forced.config).toMatchObject({ mma: 'sync' });
+    expect(forced.config.accessBytes).toBeUndefined();
+    expect(slowdown(gemm('h100-80gb', { m: 4096, n: 4096, k: 4096 }), forced)).toBeGreaterThan(1.3);
+    expect(gemm('a100-80gb', { m: 4096, n: 4096, k: 4096, mma: 'sync' }).config.mma).toBeUndefined();
+    expect(() => gemm('h100-80gb', { m: 64, n: 64, k: 64, mma: 'wgmma' })).toThrow(/field "workload\.ops\.0\.mma" = "wgmma": expected "sync"/);
   });
 
   it('the heuristic weighs the slower loads (a pull-bound small tile loses to a bigger one)', () => {
