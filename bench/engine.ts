@@ -80,9 +80,9 @@ export function benchFluid(flows: number): BenchRow {
   return row('fluid channel, concurrent transfers', `${flows} flows`, value, ms);
 }
 
-/** One GEMM on a GPU preset: wall time of the whole simulation (lowering included). */
-export function benchGemm(device: string, m: number, n: number, k: number, traceDetail: 'none' | 'cta', batch = 1): BenchRow {
-  const scenario = parseScenario({ name: 'bench', device, traceDetail, workload: { ops: [{ type: 'gemm', m, n, k, batch }] } });
+/** One GEMM on a device preset: wall time of the whole simulation (lowering included). */
+export function benchGemm(device: string, m: number, n: number, k: number, traceDetail: 'none' | 'cta', batch = 1, dtype = 'fp16'): BenchRow {
+  const scenario = parseScenario({ name: 'bench', device, traceDetail, workload: { ops: [{ type: 'gemm', m, n, k, batch, dtype }] } });
   // The Chrome trace is built on first use: a traced run is timed with it built.
   const simulate = (): number => {
     const r = runScenario(scenario);

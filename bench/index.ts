@@ -4,6 +4,7 @@
  *
  *   engine     bare event loop, processes, fluid re-planning as concurrent flows grow
  *   gpu        GEMM simulation wall time (target: 8192^3 in < 50 ms)
+ *   npu        the same on the systolic NPU model
  *   validate   the whole measured GEMM file (target: < 60 s on 2 cores)
  *   sweep      scenarios/s on 1 worker and on all cores
  *   llm        transformer steps (decode/prefill wall time), when the workload exists
@@ -40,6 +41,11 @@ if (run('gpu')) {
     // Batched: 512,000 tiles on 132 persistent CTAs (each loops over ~3,900 tiles).
     benchGemm('h100-80gb', 4096, 4096, 4096, 'none', 1000),
   ]);
+}
+
+if (run('npu')) {
+  console.log('systolic NPU (tpu-v4, bf16)');
+  console.table([benchGemm('tpu-v4', 8192, 8192, 8192, 'none', 1, 'bf16'), benchGemm('tpu-v4', 8192, 8192, 8192, 'cta', 1, 'bf16'), benchGemm('tpu-v4', 4096, 4096, 4096, 'none', 1000, 'bf16')]);
 }
 
 if (run('validate')) {

@@ -3,17 +3,43 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError, parseWith, setPath } from '../sim/validation.ts';
 import { GpuSpecSchema, type GpuSpec } from './gpu/spec.ts';
+import { NpuSpecSchema, type NpuSpec } from './npu/spec.ts';
 
 export type DeviceSpec = GpuSpec;
+/** Any device a scenario can run on: a GPU, or a systolic NPU (devices/npu/). */
+export type AnyDeviceSpec = GpuSpec | NpuSpec;
 
 const PRESET_DIR = join(dirname(fileURLToPath(import.meta.url)), 'presets');
+const NPU_PRESET_DIR = join(dirname(fileURLToPath(import.meta.url)), 'npu', 'presets');
 
-/** Preset ids, sorted. */
-export function presetIds(): string[] {
-  return readdirSync(PRESET_DIR)
+function jsonIds(dir: string): string[] {
+  return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .map((f) => f.slice(0, -'.json'.length))
     .sort();
+}
+
+/** NPU preset ids, sorted (devices/npu/presets). */
+export function npuPresetIds(): string[] {
+  return jsonIds(NPU_PRESET_DIR);
+}
+
+export function isNpuPreset(id: string): boolean {
+  return npuPresetIds().includes(id);
+}
+
+/** A validated NPU spec: a preset with dotted-path overrides applied. */
+export function resolveNpu(id: string, overrides: Record<string, unknown> = {}): NpuSpec {
+  const ids = npuPresetIds();
+  if (!ids.includes(id)) throw new InputError(`device "${id}" is not a known NPU preset; expected one of: ${ids.join(', ')}`);
+  const raw = JSON.parse(readFileSync(join(NPU_PRESET_DIR, `${id}.json`), 'utf8')) as Record<string, unknown>;
+  for (const [path, value] of Object.entries(overrides)) setPath(raw, path, value, true);
+  return parseWith(NpuSpecSchema, raw, `device ${id}`);
+}
+
+/** GPU preset ids, sorted. */
+export function presetIds(): string[] {
+  return jsonIds(PRESET_DIR);
 }
 
 export function presetPath(id: string): string {
@@ -24,7 +50,8 @@ export function presetPath(id: string): string {
 export function loadPresetJson(id: string): Record<string, unknown> {
   const ids = presetIds();
   if (!ids.includes(id)) {
-    throw new InputError(`device "${id}" is not a known preset; expected one of: ${ids.join(', ')}`);
+    if (isNpuPreset(id)) throw new InputError(`device "${id}" is an NPU (family npu): this command runs on GPUs only (expected one of: ${ids.join(', ')}); \`tilewave run\` and \`tilewave gemm\` run NPUs`);
+    throw new InputError(`device "${id}" is not a known preset; expected one of: ${[...ids, ...npuPresetIds()].join(', ')}`);
   }
   return JSON.parse(readFileSync(presetPath(id), 'utf8')) as Record<string, unknown>;
 }

@@ -4,7 +4,8 @@ import { WorkloadSchema, opNames, type WorkloadOp } from '../workloads/index.ts'
 import { GpuDevice, type TraceDetail } from './gpu/gpu-device.ts';
 import type { Kernel, KernelResult } from './gpu/kernel.ts';
 import { lowerToKernels } from './gpu/lower.ts';
-import { resolveDevice, type DeviceSpec } from './presets.ts';
+import { runNpuScenario } from './npu/run.ts';
+import { isNpuPreset, resolveDevice, resolveNpu, type AnyDeviceSpec, type DeviceSpec } from './presets.ts';
 
 export const ScenarioSchema = z.strictObject({
   name: z.string().min(1, { error: 'expected a non-empty scenario name' }),
@@ -59,7 +60,7 @@ export interface RunOptions {
 export interface RunResult {
   summary: RunSummary;
   trace: ChromeTrace;
-  spec: DeviceSpec;
+  spec: AnyDeviceSpec;
   wallTimeMs: number;
   eventsPerSecond: number;
 }
@@ -76,6 +77,7 @@ export function deviceInfo(spec: DeviceSpec): RunSummary['device'] {
 
 /** Simulate a validated scenario: lower its ops, run them on the device, summarise. */
 export function runScenario(scenario: Scenario, options: RunOptions = {}): RunResult {
+  if (isNpuPreset(scenario.device)) return runNpuScenario(scenario, resolveNpu(scenario.device, scenario.deviceOverrides), options);
   const wallStart = performance.now();
   const spec = resolveDevice(scenario.device, scenario.deviceOverrides);
   const seed = options.seed ?? scenario.seed;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { presetIds, resolveDevice } from '../../devices/presets.ts';
+import { isNpuPreset, npuPresetIds, presetIds, resolveDevice, resolveNpu } from '../../devices/presets.ts';
+import { npuPeakFlops } from '../../devices/npu/spec.ts';
 import { formatSi, table } from '../format.ts';
 import { toJson } from '../io.ts';
 
@@ -11,12 +12,13 @@ export function registerDevices(program: Command): void {
     .option('--json', 'print all presets as JSON')
     .action((opts) => {
       if (opts.show) {
-        process.stdout.write(toJson(resolveDevice(opts.show)));
+        process.stdout.write(toJson(isNpuPreset(opts.show) ? resolveNpu(opts.show) : resolveDevice(opts.show)));
         return;
       }
       const specs = presetIds().map((id) => resolveDevice(id));
+      const npus = npuPresetIds().map((id) => resolveNpu(id));
       if (opts.json) {
-        process.stdout.write(toJson(specs));
+        process.stdout.write(toJson([...specs, ...npus]));
         return;
       }
       process.stdout.write(
@@ -26,6 +28,17 @@ export function registerDevices(program: Command): void {
             s.id, s.name, String(s.sm.count), formatSi(s.tensor.flopsPerSecond.fp16 ?? 0, 'FLOP/s'),
             `${formatSi(s.memory.capacityBytes, 'B')} ${s.memory.kind}`, formatSi(s.memory.bandwidthBytesPerSecond, 'B/s'),
             formatSi(s.l2.sizeBytes, 'B'), s.interconnect ? formatSi(s.interconnect.bandwidthBytesPerSecond, 'B/s') : '-', s.efficiency.fittedTo,
+          ]),
+        )}\n`,
+      );
+      if (npus.length === 0) return;
+      process.stdout.write(
+        `\nsystolic NPUs\n${table(
+          ['id', 'name', 'arrays', 'peak', 'memory', 'bandwidth', 'SRAM', 'calibration'],
+          npus.map((s) => [
+            s.id, s.name, `${s.systolic.arrays} x ${s.systolic.rows}x${s.systolic.cols}`,
+            Object.entries(npuPeakFlops(s)).map(([d, f]) => `${formatSi(f, 'FLOP/s')} ${d}`).join(', '),
+            `${formatSi(s.memory.capacityBytes, 'B')} ${s.memory.kind}`, formatSi(s.memory.bandwidthBytesPerSecond, 'B/s'), formatSi(s.sram.bytes, 'B'), s.efficiency.fittedTo,
           ]),
         )}\n`,
       );

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { resolveDevice } from '../../devices/presets.ts';
 import type { StepOptionsInput } from '../../workloads/transformer/builder.ts';
 import { loadModel, type ModelConfig } from '../../workloads/transformer/config.ts';
 import { checkSizingRules, type SizingRule } from '../../workloads/transformer/sizing-rules.ts';
@@ -90,6 +91,8 @@ export function registerRules(program: Command): void {
     .option('--json', 'print the report as JSON')
     .action((opts) => {
       if (opts.phase !== 'prefill' && opts.phase !== 'decode') throw new UsageError(`--phase ${JSON.stringify(opts.phase)}: expected prefill or decode`);
+      // The rules are GPU tile and wave rules (an NPU preset is refused here, by name).
+      resolveDevice(opts.device);
       const model = loadModel(opts.model);
       const report = sizingReport(model, opts.device, { phase: opts.phase, batch: opts.batch, seq: opts.seq, tp: opts.tp });
       process.stdout.write(opts.json ? toJson(report) : `${formatRules(report)}\n`);

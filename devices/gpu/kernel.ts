@@ -182,6 +182,9 @@ export interface KernelResult {
  * default, e.g. "128x256x64 splitK=3" or "128x256x64 tailSplit=2".
  */
 export function configLabel(config: Kernel['config']): string {
+  // An NPU op: its array (weight-stationary) or the vector unit.
+  if (config.dataflow === 'weight-stationary') return `${String(config.array)} WS${typeof config.utilization === 'number' ? ` util=${Math.round(config.utilization * 100)}%` : ''}`;
+  if (config.unit === 'vector') return 'vector unit';
   // A kernel without a tile (a collective) is labelled by its algorithm.
   const parts = [String(config.tile ?? (typeof config.kernel === 'string' ? config.kernel : ''))];
   if (config.tile === undefined && config.channels !== undefined) parts.push(`channels=${config.channels}`);
@@ -189,5 +192,6 @@ export function configLabel(config: Kernel['config']): string {
   if (config.tailSplit !== undefined) parts.push(`tailSplit=${config.tailSplit}`);
   if (config.streamK === true) parts.push('streamK');
   if (config.pairedCta === true) parts.push('2cta');
+  if (config.mma === 'sync') parts.push('mma.sync');
   return parts.filter((p) => p !== '').join(' ');
 }

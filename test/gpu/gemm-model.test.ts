@@ -68,7 +68,7 @@ describe('GPU model: bytes, bounds and what-ifs', () => {
   it('never beats the compute or bandwidth roof', () => {
     for (const [m, n, k] of [[1, 4096, 4096], [64, 8192, 8192], [4096, 4096, 4096], [8192, 8192, 8192], [333, 777, 5555]] as const) {
       const r = gemm('h100-80gb', { m, n, k });
-      const spec = r.spec;
+      const spec = resolveDevice('h100-80gb');
       const flops = 2 * m * n * k;
       const bytes = (m * k + k * n + m * n) * 2;
       const roofNs = Math.max((flops / spec.tensor.flopsPerSecond.fp16!) * 1e9, (bytes / spec.memory.bandwidthBytesPerSecond) * 1e9);

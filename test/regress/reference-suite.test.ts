@@ -8,9 +8,9 @@ import { readSummary } from '../../regress/summary-file.ts';
 describe('suites/reference', () => {
   const suite = loadSuite('suites/reference');
 
-  it('has 6 to 12 scenarios (CI stays short) on A100, H100 and A40, each with a valid, byte-stable baseline', () => {
+  it('has 6 to 14 scenarios (CI stays short) on A100, H100, A40 and the tpu-v4 NPU, each with a valid, byte-stable baseline', () => {
     expect(suite.cases.length).toBeGreaterThanOrEqual(6);
-    expect(suite.cases.length).toBeLessThanOrEqual(12);
+    expect(suite.cases.length).toBeLessThanOrEqual(14);
     expect(suite.orphanBaselines).toEqual([]);
     const devices = new Set<string>();
     for (const c of suite.cases) {
@@ -22,7 +22,7 @@ describe('suites/reference', () => {
       expect(baseline.device.id).toBe(scenario.device);
       expect(baseline.performance).toBeUndefined();
     }
-    expect([...devices].sort()).toEqual(['a100-80gb', 'a40', 'h100-80gb']);
+    expect([...devices].sort()).toEqual(['a100-80gb', 'a40', 'h100-80gb', 'tpu-v4']);
     expect(suite.config.tolerance).toBe('2%');
   });
 });

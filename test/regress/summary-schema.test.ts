@@ -30,6 +30,13 @@ describe('docs/summary.schema.json', () => {
     expect(() => checkSummary(timed, 'timed')).not.toThrow();
   });
 
+  it('accepts an NPU run too (same format, family "npu")', () => {
+    const npu = runScenario(parseScenario({ name: 'npu-schema', device: 'tpu-v4', workload: { ops: [{ type: 'gemm', m: 256, n: 512, k: 256, dtype: 'bf16' }, { type: 'elementwise', kind: 'add', rows: 256, cols: 512, dtype: 'bf16', stream: 1 }] } }));
+    const summary = JSON.parse(JSON.stringify(summaryForOutput(npu, false)));
+    expect(summary.device.family).toBe('npu');
+    expect(() => checkSummary(summary, 'npu')).not.toThrow();
+  });
+
   it('accepts a newer minor version and refuses another major one', () => {
     const s = JSON.parse(JSON.stringify(result.summary));
     expect(() => checkSummary({ ...s, schemaVersion: '1.7.0', extraField: true }, 'x')).not.toThrow();

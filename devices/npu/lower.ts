@@ -1,0 +1,183 @@
+/**
+ * Ops lowered to the work of a weight-stationary systolic NPU: matrix phases (weight tiles, or
+ * "folds", each holding a rows x cols block of the stationary operand while rows of the other
+ * stream through) and vector phases (elementwise work on the vector unit). What the phases then
+ * cost in time, array by array, is npu-device.ts.
+ */
+import { attendedPairs, attentionFlops, attentionShape } from '../../workloads/attention.ts';
+import { ELEMENTWISE_COSTS, elementwiseBytes } from '../../workloads/elementwise.ts';
+import type { WorkloadOp } from '../../workloads/index.ts';
+import { DTYPE_BYTES, gemmFlops, type OpDtype } from '../../workloads/ops.ts';
+import type { NpuDtype, NpuSpec } from './spec.ts';
+
+/** Folds that stream the same number of rows: a class of identical weight tiles. */
+export interface FoldClass {
+  /** Weight tiles of this class. */
+  count: number;
+  /** Rows of the streaming operand each tile sees (A's rows of a GEMM, query rows of attention). */
+  streamRows: number;
+}
+
+/** A matrix phase: folds spread over the arrays, with the DRAM bytes they move between them. */
+export interface MatrixPhase {
+  kind: 'matrix';
+  label: string;
+  dtype: NpuDtype;
+  folds: FoldClass[];
+  /** DRAM bytes of the phase (stationary tiles, streamed rows, outputs), spread over its folds. */
+  dramBytes: number;
+  /** Useful multiply-accumulates (no padding), for utilization. */
+  usefulMacs: number;
+}
+
+/** A vector phase: lane operations on the vector unit, and the DRAM bytes it reads and writes. */
+export interface VectorPhase {
+  kind: 'vector';
+  label: string;
+  /** Lane-clock operations (special functions already weighted by their clocks). */
+  laneOps: number;
+  dramBytes: number;
+}
+
+export type NpuPhase = MatrixPhase | VectorPhase;
+
+/**
+ * An op as the NPU runs it: parts that run concurrently (each its phases in order; they contend
+ * for the arrays, the vector unit and DRAM), its useful FLOPs and the config to report.
+ */
+export interface NpuWork {
+  parts: NpuPhase[][];
+  flops: number;
+  dtype: string;
+  config: Record<string, string | number | boolean>;
+}
+
+/** Accumulators are fp32: partial sums that leave the chip cost 4 bytes an element. */
+const ACCUMULATOR_BYTES = 4;
+
+function matrixDtype(spec: NpuSpec, dtype: OpDtype, where: string): NpuDtype {
+  const supported = Object.keys(spec.systolic.macsPerCellPerClock);
+  if (!(supported as string[]).includes(dtype)) {
+    throw new Error(`${where}: device ${spec.id} has no matrix rate for dtype ${dtype} (supported: ${supported.join(', ')})`);
+  }
+  return dtype as NpuDtype;
+}
+
+/** Weight tiles of a K x N stationary operand on rows x cols arrays. */
+function tilesOf(spec: NpuSpec, k: number, n: number): number {
+  return Math.ceil(k / spec.systolic.rows) * Math.ceil(n / spec.systolic.cols);
+}
+
+/**
+ * C[m, n] = A[m, k] B[k, n]: B is stationary (a weight), A's m rows stream through every tile.
+ * DRAM: B once; A once when it fits in half the SRAM (re-read for each column of tiles
+ * otherwise); C once.
+ */
+function lowerGemm(spec: NpuSpec, op: Extract<WorkloadOp, { type: 'gemm' }>): NpuWork {
+  // GPU kernel choices have no meaning on fixed arrays: say so rather than ignore them.
+  for (const field of ['tile', 'splitK', 'tailSplit', 'stages', 'pairedCta', 'mma'] as const) {
+    if (op[field] !== undefined) throw new Error(`field "${field}" = ${JSON.stringify(op[field])}: a GPU kernel choice; device ${spec.id} (family npu) runs every GEMM on its ${spec.systolic.rows}x${spec.systolic.cols} arrays (expected no ${field})`);
+  }
+  const dtype = matrixDtype(spec, op.dtype, 'gemm');
+  const b = DTYPE_BYTES[op.dtype];
+  const out = DTYPE_BYTES[op.outDtype ?? op.dtype];
+  const tiles = tilesOf(spec, op.k, op.n);
+  const aBytes = op.m * op.k * b;
+  const aReads = aBytes <= spec.sram.bytes / 2 ? 1 : Math.ceil(op.n / spec.systolic.cols);
+  const dramBytes = op.batch * (op.k * op.n * b + aReads * aBytes + op.m * op.n * out);
+  return {
+    parts: [[{ kind: 'matrix', label: 'gemm', dtype, folds: [{ count: tiles * op.batch, streamRows: op.m }], dramBytes, usefulMacs: op.batch * op.m * op.n * op.k }]],
+    flops: gemmFlops(op),
+    dtype: op.dtype,
+    config: { dataflow: spec.systolic.dataflow, array: `${spec.systolic.rows}x${spec.systolic.cols}`, folds: tiles * op.batch, foldRows: op.m, ...(aReads > 1 ? { aReads } : {}) },
+  };
+}
+
+/** Most concurrent parts an attention op is cut into (groups of heads, pipelined). */
+export const MAX_ATTENTION_PARTS = 8;
+
+/**
+ * Attention as the NPU runs it, per sequence and KV head: S = Q K^T with K^T stationary (head
+ * dim x keys tiles; the group's query rows stream), softmax on the vector unit, O = P V with V
+ * stationary (keys x head dim tiles). Under a causal mask a tile of keys streams only the query
+ * rows that see it. Scores stay on chip when one head's fit in half the SRAM, else they make a
+ * round trip through DRAM (fp32, written and read). The (sequence, KV head) pairs are dealt into
+ * up to MAX_ATTENTION_PARTS parts that run concurrently, so one part's softmax overlaps another's
+ * matmuls, as a compiler pipelines heads.
+ */
+function lowerAttention(spec: NpuSpec, op: Extract<WorkloadOp, { type: 'attention' }>): NpuWork {
+  const dtype = matrixDtype(spec, op.dtype, 'attention');
+  const s = attentionShape(op);
+  const b = DTYPE_BYTES[op.dtype];
+  const { rows: R, cols: C } = spec.systolic;
+  const group = s.heads / s.kvHeads;
+  const pairsTotal = s.batch * s.kvHeads;
+  const partCount = Math.min(MAX_ATTENTION_PARTS, pairsTotal);
+  // Query rows (of the whole group) that see keys from index `first` on.
+  const rowsSeeing = (first: number): number => {
+    if (!s.causal) return s.seqQ * group;
+    const offset = s.seqKv - s.seqQ; // bottom-right aligned: row i sees keys <= i + offset
+    return Math.max(0, s.seqQ - Math.max(0, first - offset)) * group;
+  };
+  const attended = attendedPairs(s);
+  const spillPerHead = s.seqQ * s.seqKv * ACCUMULATOR_BYTES > spec.sram.bytes / 2 ? 2 * attended * ACCUMULATOR_BYTES : 0;
+  const c = ELEMENTWISE_COSTS.softmax;
+  const parts: NpuPhase[][] = [];
+  let folds = 0;
+  for (let p = 0; p < partCount; p++) {
+    // (sequence, KV head) pairs of this part: an equal share, the first parts one more.
+    const heads = Math.floor(pairsTotal / partCount) + (p < pairsTotal % partCount ? 1 : 0);
+    const qk: FoldClass[] = [];
+    const pv: FoldClass[] = [];
+    for (let j = 0; j * C < s.seqKv; j++) qk.push({ count: heads * Math.ceil(s.headDim / R), streamRows: rowsSeeing(j * C) });
+    for (let j = 0; j * R < s.seqKv; j++) pv.push({ count: heads * Math.ceil(s.headDim / C), streamRows: rowsSeeing(j * R) });
+    const scores = heads * group * attended;
+    const spill = heads * group * spillPerHead;
+    const kv = heads * s.seqKv * s.headDim * b;
+    const q = heads * group * s.seqQ * s.headDim * b;
+    const macs = scores * s.headDim;
+    const nonEmpty = (f: FoldClass[]) => f.filter((x) => x.count > 0 && x.streamRows > 0);
+    folds += [...nonEmpty(qk), ...nonEmpty(pv)].reduce((a, f) => a + f.count, 0);
+    parts.push([
+      { kind: 'matrix', label: 'qk', dtype, folds: nonEmpty(qk), dramBytes: kv + q + spill / 2, usefulMacs: macs },
+      { kind: 'vector', label: 'softmax', laneOps: scores * (c.fp32OpsPerElement + c.specialOpsPerElement * spec.vector.specialOpClocks), dramBytes: 0 },
+      { kind: 'matrix', label: 'pv', dtype, folds: nonEmpty(pv), dramBytes: kv + q + spill / 2, usefulMacs: macs },
+    ]);
+  }
+  return {
+    parts,
+    flops: attentionFlops(s),
+    dtype: op.dtype,
+    config: { dataflow: spec.systolic.dataflow, array: `${R}x${C}`, folds, parts: partCount, ...(spillPerHead > 0 ? { scoresInDram: true } : {}) },
+  };
+}
+
+function lowerElementwise(spec: NpuSpec, op: Extract<WorkloadOp, { type: 'elementwise' }>): NpuWork {
+  const c = ELEMENTWISE_COSTS[op.kind];
+  const elements = op.rows * op.cols;
+  const { readBytes, writeBytes } = elementwiseBytes(op, DTYPE_BYTES[op.dtype]);
+  const laneOps = elements * c.fp32OpsPerElement + (elements * c.specialOpsPerElement + op.rows * c.specialOpsPerRow) * spec.vector.specialOpClocks;
+  return {
+    parts: [[{ kind: 'vector', label: op.kind, laneOps, dramBytes: readBytes + writeBytes }]],
+    flops: 0,
+    dtype: op.dtype,
+    config: { unit: 'vector', kind: op.kind },
+  };
+}
+
+/** Lower one op for the NPU, or say (naming both) that this device does not run that op type. */
+export function lowerForNpu(spec: NpuSpec, op: WorkloadOp): NpuWork {
+  switch (op.type) {
+    case 'gemm':
+      if (op.reduceScatter !== undefined || op.allGather !== undefined) {
+        throw new Error(`a gemm with ${op.reduceScatter !== undefined ? 'reduceScatter' : 'allGather'} needs a device-to-device link, and device ${spec.id} (npu) has none`);
+      }
+      return lowerGemm(spec, op);
+    case 'attention':
+      return lowerAttention(spec, op);
+    case 'elementwise':
+      return lowerElementwise(spec, op);
+    default:
+      throw new Error(`op type "${op.type}" is not supported on device ${spec.id} (family npu: gemm, attention and elementwise ops run on it)`);
+  }
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+/**
+ * A systolic-array NPU (TPU-like): matrix units of rows x cols multiply-accumulate cells, a vector
+ * unit for everything else, on-chip SRAM, and DRAM. Every field name carries its unit; rates are
+ * whole chip.
+ */
+const positive = (what: string) => z.number({ error: `expected a number (${what})` }).positive({ error: `expected a number > 0 (${what})` }).finite();
+const positiveInt = (what: string) => z.number({ error: `expected an integer (${what})` }).int({ error: `expected an integer (${what})` }).positive({ error: `expected an integer > 0 (${what})` });
+const fraction = (what: string) => z.number({ error: `expected a number in (0, 1] (${what})` }).gt(0, { error: `expected a number in (0, 1] (${what})` }).lte(1, { error: `expected a number in (0, 1] (${what})` });
+
+/** Element types a matrix unit may multiply; each with its MACs per cell per clock. */
+export const NPU_DTYPES = ['fp16', 'bf16', 'fp8'] as const;
+
+export const NpuSpecSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'expected a lower-case id like "tpu-v4"' }),
+  name: z.string().min(1),
+  family: z.literal('npu'),
+  /** Where the numbers come from. */
+  sources: z.array(z.string()).min(1, { error: 'expected at least one source citation' }),
+  systolic: z.strictObject({
+    /** Matrix units (systolic arrays) on the chip; they work on different weight tiles at once. */
+    arrays: positiveInt('systolic arrays'),
+    /** Cells along the reduction (K) dimension: a weight tile is rows x cols. */
+    rows: positiveInt('array rows (K of a weight tile)'),
+    /** Cells along the output (N) dimension. */
+    cols: positiveInt('array columns (N of a weight tile)'),
+    clockHz: positive('array clock, Hz'),
+    /**
+     * Weight-stationary: a rows x cols tile of B sits in the cells while A's rows stream through,
+     * one per clock. Shifting a tile in takes `rows` clocks, hidden behind the previous tile's
+     * stream when the cells double-buffer their weights (TPUs do); the first tile's fill and the
+     * last one's drain (rows + cols - 2 clocks) are paid once per run of tiles.
+     */
+    dataflow: z.literal('weight-stationary', { error: 'expected "weight-stationary" (the only dataflow modelled)' }).default('weight-stationary'),
+    doubleBufferedWeights: z.boolean().default(true),
+    /** Multiply-accumulates per cell per clock, by operand dtype; a dtype not listed is not supported. */
+    macsPerCellPerClock: z.partialRecord(z.enum(NPU_DTYPES), positive('MACs per cell per clock')),
+  }),
+  vector: z.strictObject({
+    /** Lanes of the vector unit(s), whole chip: norms, activations, softmax, residual adds. */
+    lanes: positiveInt('vector lanes'),
+    clockHz: positive('vector clock, Hz'),
+    /** Clocks of one lane per transcendental (exp, tanh, rsqrt). */
+    specialOpClocks: positive('clocks per special-function op').default(1),
+  }),
+  sram: z.strictObject({
+    /** On-chip memory for activations, operands being staged, partial sums. */
+    bytes: positive('on-chip SRAM, bytes'),
+  }),
+  memory: z.strictObject({
+    kind: z.string(),
+    capacityBytes: positive('bytes'),
+    bandwidthBytesPerSecond: positive('bytes/s'),
+    latencyNs: z.number().nonnegative(),
+  }),
+  efficiency: z.strictObject({
+    /** Achievable fraction of datasheet DRAM bandwidth. */
+    dramFraction: fraction('fraction of datasheet DRAM bandwidth'),
+    /** Fixed cost of one op (dispatch, synchronization), ns. */
+    opOverheadNs: z.number({ error: 'expected a number >= 0 (ns)' }).nonnegative({ error: 'expected a number >= 0 (ns)' }).finite(),
+    /** What the efficiency values rest on: a fit to measurements, or an assumption, said plainly. */
+    fittedTo: z.string(),
+  }),
+});
+
+export type NpuSpec = z.infer<typeof NpuSpecSchema>;
+export type NpuDtype = (typeof NPU_DTYPES)[number];
+
+/** Dense peak FLOP/s of the matrix units per supported dtype (2 FLOPs per MAC). */
+export function npuPeakFlops(spec: NpuSpec): Record<string, number> {
+  const s = spec.systolic;
+  const out: Record<string, number> = {};
+  for (const dtype of NPU_DTYPES) {
+    const macs = s.macsPerCellPerClock[dtype];
+    if (macs !== undefined) out[dtype] = 2 * macs * s.arrays * s.rows * s.cols * s.clockHz;
+  }
+  return out;
+}
+
+/** DRAM bandwidth ops reach: datasheet x dramFraction, bytes/s. */
+export function npuDramBytesPerSecond(spec: NpuSpec): number {
+  return spec.memory.bandwidthBytesPerSecond * spec.efficiency.dramFraction;
+}

@@ -1,0 +1,175 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseScenario, runScenario } from '../../devices/scenario.ts';
+import { npuPresetIds, resolveNpu } from '../../devices/presets.ts';
+import { arrayShares, fillDrainClocks, geometricSizes, tileClocks } from '../../devices/npu/npu-device.ts';
+import { npuDramBytesPerSecond, npuPeakFlops } from '../../devices/npu/spec.ts';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'tilewave.mjs');
+const tilewave = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+
+function run(ops: Record<string, unknown>[], overrides: Record<string, unknown> = {}, traceDetail = 'none') {
+  return runScenario(parseScenario({ name: 't', device: 'tpu-v4', deviceOverrides: overrides, traceDetail, workload: { ops } }));
+}
+const gemm = (m: number, n: number, k: number, extra: Record<string, unknown> = {}) => ({ type: 'gemm', m, n, k, dtype: 'bf16', ...extra });
+
+describe('systolic NPU: the tpu-v4 preset', () => {
+  it('is listed apart from the GPUs and its peak is arrays x cells x 2 x clock', () => {
+    expect(npuPresetIds()).toContain('tpu-v4');
+    const spec = resolveNpu('tpu-v4');
+    expect(npuPeakFlops(spec).bf16).toBeCloseTo(8 * 128 * 128 * 2 * 1.05e9, -6);
+    expect(npuPeakFlops(spec).fp16).toBeUndefined();
+  });
+
+  it('rejects a bad override by field', () => {
+    expect(() => run([gemm(64, 64, 64)], { 'systolic.rows': 0 })).toThrow(/systolic\.rows.*expected an integer > 0/);
+    expect(() => run([gemm(64, 64, 64)], { 'systolic.dataflow': 'output-stationary' })).toThrow(/dataflow.*weight-stationary/);
+  });
+});
+
+describe('weight-stationary arrays', () => {
+  const spec = resolveNpu('tpu-v4');
+  const clockNs = 1e9 / spec.systolic.clockHz;
+
+  it('a tile takes a clock per streamed row, at least the rows it takes to shift the next weights in', () => {
+    expect(tileClocks(spec, 4096)).toBe(4096);
+    expect(tileClocks(spec, 8)).toBe(128);
+    expect(tileClocks({ ...spec, systolic: { ...spec.systolic, doubleBufferedWeights: false } }, 8)).toBe(136);
+    expect(fillDrainClocks(spec)).toBe(254);
+  });
+
+  it('deals tiles round-robin and steps grow from one tile and shrink back', () => {
+    const shares = arrayShares(spec, [{ count: 10, streamRows: 4 }, { count: 3, streamRows: 2 }]);
+    expect(shares.map((s) => s.reduce((a, f) => a + f.count, 0))).toEqual([2, 2, 2, 2, 2, 1, 1, 1]);
+    const sizes = geometricSizes(100, 8);
+    expect(sizes[0]).toBe(1);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(100);
+    for (let i = 1; i < sizes.length; i++) expect(sizes[i]!).toBeGreaterThanOrEqual(sizes[i - 1]!);
+  });
+
+  it('a compute-bound GEMM takes its tiles per array x rows, plus one fill and the first tile`s load', () => {
+    const r = run([gemm(4096, 4096, 4096)]);
+    const tilesPerArray = (32 * 32) / 8;
+    const computeNs = (tilesPerArray * 4096 + fillDrainClocks(spec)) * clockNs;
+    expect(r.summary.simulatedTimeNs).toBeGreaterThan(computeNs);
+    expect(r.summary.simulatedTimeNs / computeNs).toBeLessThan(1.01);
+    expect(r.summary.ops[0]!.config).toMatchObject({ array: '128x128', folds: 1024, foldRows: 4096 });
+    expect(r.summary.ops[0]!.config!.utilization).toBeGreaterThan(0.97);
+  });
+
+  it('tile quantization: one more column of tiles where n passes a multiple of 128', () => {
+    const t = (n: number) => run([gemm(2048, n, 4096)]).summary.simulatedTimeNs;
+    expect(t(4096 - 64) / t(4096)).toBeCloseTo(1, 2); // the same 32 columns of tiles
+    expect(t(4097) / t(4096)).toBeCloseTo(33 / 32, 2); // one more, nearly empty
+  });
+
+  it('a decode-sized GEMM streams its weights at DRAM bandwidth and leaves most cells idle', () => {
+    const r = run([gemm(8, 8192, 8192)]);
+    const bytes = r.summary.ops[0]!.dramBytes;
+    expect(bytes).toBeGreaterThan(8192 * 8192 * 2);
+    const ideal = (bytes / npuDramBytesPerSecond(spec)) * 1e9;
+    expect(r.summary.simulatedTimeNs / ideal).toBeGreaterThan(1);
+    expect(r.summary.simulatedTimeNs / ideal).toBeLessThan(1.06);
+    // 8 of every 128 clocks stream a row: the rest shift weights in.
+    expect(r.summary.ops[0]!.config!.utilization).toBeCloseTo(8 / 128, 2);
+    // What-if: twice the bandwidth. Then shifting the weights in binds: 128 clocks a tile.
+    const fast = run([gemm(8, 8192, 8192)], { 'memory.bandwidthBytesPerSecond': 2.4e12 }).summary.simulatedTimeNs;
+    const shiftNs = ((64 * 64) / 8) * 128 * clockNs;
+    const bound = Math.max(shiftNs, (bytes / 2.4e12) * 1e9);
+    expect(shiftNs).toBeGreaterThan((bytes / 2.4e12) * 1e9);
+    expect(fast / bound).toBeGreaterThan(1);
+    expect(fast / bound).toBeLessThan(1.03);
+  });
+
+  it('without double-buffered weights each tile also waits for its shift-in', () => {
+    const base = run([gemm(512, 4096, 4096)]).summary.simulatedTimeNs;
+    const single = run([gemm(512, 4096, 4096)], { 'systolic.doubleBufferedWeights': false }).summary.simulatedTimeNs;
+    expect(single / base).toBeCloseTo((512 + 128) / 512, 1);
+  });
+
+  it('two GEMMs on two streams share the arrays: compute-bound, they take their sum', () => {
+    const one = run([gemm(2048, 4096, 4096)]).summary.simulatedTimeNs;
+    const two = run([gemm(2048, 4096, 4096, { name: 'a' }), gemm(2048, 4096, 4096, { name: 'b', stream: 1 })]).summary.simulatedTimeNs;
+    expect(two / one).toBeGreaterThan(1.9);
+    expect(two / one).toBeLessThan(2.05);
+  });
+});
+
+describe('attention and vector ops on the NPU', () => {
+  const spec = resolveNpu('tpu-v4');
+  const attn = (extra: Record<string, unknown>) => ({ type: 'attention', batch: 1, heads: 32, seqQ: 2048, headDim: 128, dtype: 'bf16', ...extra });
+
+  it('causal attention streams only the query rows that see each key tile: about half the matrix work', () => {
+    const full = run([attn({ causal: false })]).summary.ops[0]!;
+    const causal = run([attn({ causal: true })]).summary.ops[0]!;
+    expect(causal.flops / full.flops).toBeCloseTo(0.5, 2);
+    expect(causal.durationNs / full.durationNs).toBeGreaterThan(0.45);
+    expect(causal.durationNs / full.durationNs).toBeLessThan(0.6);
+  });
+
+  it('heads run in concurrent parts, so one part`s softmax overlaps another`s matmuls', () => {
+    const op = attn({ causal: false });
+    const piped = run([op]).summary.simulatedTimeNs;
+    const serial = run([{ ...op, batch: 1, heads: 4 }]).summary.simulatedTimeNs * 8; // one part's whole chain, 8 times
+    expect(piped).toBeLessThan(serial * 0.9);
+  });
+
+  it('decode attention streams the KV cache: bandwidth-bound, the group`s query rows share a K tile', () => {
+    const r = run([{ type: 'attention', batch: 16, heads: 32, kvHeads: 8, seqQ: 1, seqKv: 4096, headDim: 128, dtype: 'bf16' }]).summary.ops[0]!;
+    const kvBytes = 16 * 8 * 4096 * 128 * 2 * 2;
+    expect(r.dramBytes).toBeGreaterThan(kvBytes);
+    expect(r.durationNs).toBeGreaterThan((kvBytes / npuDramBytesPerSecond(spec)) * 1e9);
+    expect(r.durationNs).toBeLessThan((kvBytes / npuDramBytesPerSecond(spec)) * 1e9 * 1.15);
+  });
+
+  it('scores that do not fit on chip make a round trip through DRAM', () => {
+    const small = run([attn({ seqQ: 1024 })]).summary.ops[0]!;
+    const big = run([attn({ seqQ: 1024 })], { 'sram.bytes': 1e6 }).summary.ops[0]!;
+    expect(small.config!.scoresInDram).toBeUndefined();
+    expect(big.config!.scoresInDram).toBe(true);
+    expect(big.dramBytes - small.dramBytes).toBe(2 * 32 * 1024 * 1024 * 4);
+  });
+
+  it('an elementwise op takes the longer of its lane work and its DRAM bytes', () => {
+    const r = run([{ type: 'elementwise', kind: 'rmsnorm', rows: 2048, cols: 4096, dtype: 'bf16' }]).summary.ops[0]!;
+    const bytesNs = ((2 * 2048 * 4096 * 2) / npuDramBytesPerSecond(spec)) * 1e9;
+    const laneNs = ((2048 * 4096 * 4 + 2048) / (spec.vector.lanes * spec.vector.clockHz)) * 1e9;
+    expect(r.durationNs).toBeGreaterThan(Math.max(bytesNs, laneNs));
+    expect(r.durationNs).toBeLessThan(Math.max(bytesNs, laneNs) + spec.memory.latencyNs + 10);
+  });
+});
+
+describe('NPU runs: what users see', () => {
+  it('is deterministic: the same scenario gives byte-identical summary and trace', () => {
+    const ops = [gemm(1024, 4096, 4096), { type: 'attention', batch: 2, heads: 16, seqQ: 512, headDim: 128, dtype: 'bf16', causal: true }];
+    const a = run(ops, {}, 'cta');
+    const b = run(ops, {}, 'cta');
+    expect(JSON.stringify(a.summary)).toBe(JSON.stringify(b.summary));
+    expect(JSON.stringify(a.trace)).toBe(JSON.stringify(b.trace));
+    const tracks = new Set((a.trace.traceEvents as { ph: string; name: string; args?: { name?: string } }[]).filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => e.args?.name));
+    expect(tracks).toContain('array 0');
+    expect(tracks).toContain('vector unit');
+  });
+
+  it('names what it cannot run: ops, dtypes and GPU kernel choices', () => {
+    expect(() => run([{ type: 'allreduce', bytes: 1024, ranks: 8 }])).toThrow(/op "workload\.ops\.0" \(allreduce0\): op type "allreduce" is not supported on device tpu-v4 \(family npu/);
+    expect(() => run([{ type: 'gemm', m: 64, n: 64, k: 64 }])).toThrow(/no matrix rate for dtype fp16 \(supported: bf16\)/);
+    expect(() => run([gemm(64, 64, 64, { splitK: 2 })])).toThrow(/field "splitK" = 2: a GPU kernel choice/);
+  });
+
+  it('the CLI runs GEMMs and LLM steps on it, lists it, and GPU-only commands say so', () => {
+    const g = tilewave(['gemm', '--device', 'tpu-v4', '--m', '256', '--n', '1024', '--k', '1024', '--dtype', 'bf16', '--json']);
+    expect(g.status, g.stderr).toBe(0);
+    expect(JSON.parse(g.stdout).device).toMatchObject({ id: 'tpu-v4', family: 'npu' });
+    const llm = tilewave(['llm', '--model', 'llama2-7b', '--device', 'tpu-v4', '--dtype', 'bf16', '--phase', 'decode', '--batch', '8', '--seq', '512', '--layers', 'one', '--json']);
+    expect(llm.status, llm.stderr).toBe(0);
+    const d = tilewave(['devices']);
+    expect(d.stdout).toMatch(/systolic NPUs[\s\S]*tpu-v4/);
+    const v = tilewave(['validate', join(import.meta.dirname, '..', '..', 'data', 'measured', 'flash-attention2.csv'), '--device', 'tpu-v4']);
+    expect(v.status).toBe(2);
+    const rules = tilewave(['rules', '--model', 'llama2-7b', '--device', 'tpu-v4']);
+    expect(rules.status).toBe(2);
+    expect(rules.stderr).toMatch(/tpu-v4" is an NPU/);
+  });
+});
