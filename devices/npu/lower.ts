@@ -39,7 +39,30 @@ export interface VectorPhase {
   dramBytes: number;
 }
 
-export type NpuPhase = MatrixPhase | VectorPhase;
+/**
+ * A GEMV on the PIM channels: each sequence's K (or V) cache is read row by row in the channel
+ * that holds it (sequence i in channel i mod channels), every row multiplied with the query
+ * vectors of the heads that share it; `inBytes` go over the channel bus to the banks before (the
+ * queries, or the softmax's probabilities), `outBytes` come back after (scores, or outputs).
+ */
+export interface PimPhase {
+  kind: 'pim';
+  label: string;
+  sequences: number;
+  /** DRAM bytes of one sequence's cache the phase reads (all its KV heads). */
+  bytesPerSequence: number;
+  /** Query vectors each cached row is multiplied with (the grouped-query heads sharing a KV head). */
+  queriesPerRow: number;
+  elementBytes: number;
+  inBytesPerSequence: number;
+  outBytesPerSequence: number;
+  usefulMacs: number;
+}
+
+export type NpuPhase = MatrixPhase | VectorPhase | PimPhase;
+
+/** Attention with at most this many query rows per sequence runs on PIM where the device has it (decode). */
+export const PIM_MAX_SEQ_Q = 16;
 
 /**
  * An op as the NPU runs it: parts that run concurrently (each its phases in order; they contend
@@ -108,6 +131,7 @@ export const MAX_ATTENTION_PARTS = 8;
 function lowerAttention(spec: NpuSpec, op: Extract<WorkloadOp, { type: 'attention' }>): NpuWork {
   const dtype = matrixDtype(spec, op.dtype, 'attention');
   const s = attentionShape(op);
+  if (spec.pim !== undefined && s.seqQ <= PIM_MAX_SEQ_Q) return lowerPimAttention(spec, op);
   const b = DTYPE_BYTES[op.dtype];
   const { rows: R, cols: C } = spec.systolic;
   const group = s.heads / s.kvHeads;
@@ -149,6 +173,35 @@ function lowerAttention(spec: NpuSpec, op: Extract<WorkloadOp, { type: 'attentio
     flops: attentionFlops(s),
     dtype: op.dtype,
     config: { dataflow: spec.systolic.dataflow, array: `${R}x${C}`, folds, parts: partCount, ...(spillPerHead > 0 ? { scoresInDram: true } : {}) },
+  };
+}
+
+/**
+ * Decode attention in the DRAM (NeuPIMs): S = Q K^T as a GEMV over each sequence's K cache in its
+ * channel, the scores out to the vector unit for the softmax, the probabilities back in, then
+ * O = P V as a GEMV over the V cache. The KV cache never crosses the channel bus.
+ */
+function lowerPimAttention(spec: NpuSpec, op: Extract<WorkloadOp, { type: 'attention' }>): NpuWork {
+  const s = attentionShape(op);
+  const b = DTYPE_BYTES[op.dtype];
+  const group = s.heads / s.kvHeads;
+  const cache = s.kvHeads * s.seqKv * s.headDim * b;
+  const queries = s.heads * s.seqQ * s.headDim * b;
+  const scores = s.heads * attendedPairs(s) * b;
+  const macs = s.batch * s.heads * attendedPairs(s) * s.headDim;
+  const c = ELEMENTWISE_COSTS.softmax;
+  const pim = (label: string, inBytes: number, outBytes: number): PimPhase => ({
+    kind: 'pim', label, sequences: s.batch, bytesPerSequence: cache, queriesPerRow: group * s.seqQ, elementBytes: b, inBytesPerSequence: inBytes, outBytesPerSequence: outBytes, usefulMacs: macs,
+  });
+  return {
+    parts: [[
+      pim('qk', queries, scores),
+      { kind: 'vector', label: 'softmax', laneOps: s.batch * s.heads * attendedPairs(s) * (c.fp32OpsPerElement + c.specialOpsPerElement * spec.vector.specialOpClocks), dramBytes: 0 },
+      pim('pv', scores, queries),
+    ]],
+    flops: attentionFlops(s),
+    dtype: op.dtype,
+    config: { unit: 'pim', rowBuffers: spec.pim!.rowBuffers, channels: Math.min(spec.pim!.channels, s.batch) },
   };
 }
 

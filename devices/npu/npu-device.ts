@@ -5,7 +5,8 @@
  * DRAM is one fluid channel all of them share (max-min fair).
  */
 import { FluidChannel, Server, type SimEvent, type Simulation, type TraceRecorder, type Track } from '../../sim/index.ts';
-import type { FoldClass, MatrixPhase, NpuPhase, VectorPhase } from './lower.ts';
+import type { FoldClass, MatrixPhase, NpuPhase, PimPhase, VectorPhase } from './lower.ts';
+import { MemoryModeGate, type MemoryMode } from './memory-gate.ts';
 import { npuDramBytesPerSecond, type NpuSpec } from './spec.ts';
 
 /** Pipelined steps an array's share of a phase is simulated in (each a run of its tiles). */
@@ -48,6 +49,9 @@ export class NpuDevice {
   private readonly arrays: Server[];
   private readonly arrayTracks: Track[] | null;
   private readonly vectorTrack: Track | null;
+  /** With single row buffers: PIM and the NPU's DRAM traffic take turns (blocked PIM). */
+  private readonly gate: MemoryModeGate | null;
+  private readonly pimTracks: Track[] | null;
   readonly deviceName = 'npu0';
 
   constructor(
@@ -59,7 +63,7 @@ export class NpuDevice {
     this.dram = new FluidChannel(sim, {
       name: 'DRAM',
       bandwidthBytesPerSecond: npuDramBytesPerSecond(spec),
-      // Latency is paid once per run of loads (firstLoad): a prefetching unit keeps many requests
+      // Latency is paid once per run of loads (`transfer` withLatency): a prefetching unit keeps many requests
       // in flight, so later loads' latency hides behind the ones before.
       onThroughputChange: traced ? (bps, t) => trace.counter(this.deviceName, 'DRAM bandwidth (GB/s)', t, { 'GB/s': Math.round(bps / 1e6) / 1e3 }) : undefined,
     });
@@ -68,23 +72,75 @@ export class NpuDevice {
     this.arrays = Array.from({ length: spec.systolic.arrays }, (_, i) => new Server(sim, { name: `array ${i}`, capacity: 1 }));
     this.arrayTracks = traced ? this.arrays.map((_, i) => trace.track(this.deviceName, `array ${i}`, 'arrays')) : null;
     this.vectorTrack = traced ? trace.track(this.deviceName, 'vector unit', 'vector') : null;
-  }
-
-  /** A run's first load: its bytes, then the memory latency. */
-  private firstLoad(bytes: number): SimEvent<any> {
-    const sim = this.sim;
-    const self = this;
-    return sim.process(
-      (function* () {
-        if (bytes > 0) yield self.dram.transfer(bytes);
-        yield sim.timeout(self.spec.memory.latencyNs);
-      })(),
-    );
+    this.gate = spec.pim?.rowBuffers === 'single' ? new MemoryModeGate(sim) : null;
+    // One track per channel load class: the channels holding one more sequence, and the rest.
+    this.pimTracks = traced && spec.pim !== undefined ? [trace.track(this.deviceName, 'PIM channels (fuller)', 'pim'), trace.track(this.deviceName, 'PIM channels', 'pim')] : null;
   }
 
   /** Run one phase; the returned event triggers with what it did. */
   run(phase: NpuPhase, opName: string): SimEvent<PhaseResult> {
-    return phase.kind === 'matrix' ? this.runMatrix(phase, opName) : this.runVector(phase, opName);
+    if (phase.kind === 'matrix') return this.runMatrix(phase, opName);
+    if (phase.kind === 'pim') return this.runPim(phase, opName);
+    return this.runVector(phase, opName);
+  }
+
+  /**
+   * DRAM traffic in `mode`: with single row buffers it waits for the memory to be in that mode
+   * (PIM computing blocks the NPU's reads, and the other way round), else it streams at once.
+   */
+  private transfer(bytes: number, mode: MemoryMode = 'npu', withLatency = false): SimEvent<any> {
+    const sim = this.sim;
+    const self = this;
+    if (this.gate === null && !withLatency) return this.dram.transfer(bytes);
+    return sim.process(
+      (function* () {
+        if (self.gate !== null) yield self.gate.acquire(mode);
+        if (bytes > 0) yield self.dram.transfer(bytes);
+        if (self.gate !== null) self.gate.release();
+        if (withLatency) yield sim.timeout(self.spec.memory.latencyNs);
+      })(),
+    );
+  }
+
+  /**
+   * A GEMV in the DRAM: each channel with sequences reads their rows, all banks in lockstep (a row
+   * costs its activation, the multipliers' pass over it once per query vector, and its
+   * precharge), between its inputs coming in and its results going out over the channel bus.
+   * Channels with the same load are one process (their spans are one per load class).
+   */
+  private runPim(phase: PimPhase, opName: string): SimEvent<PhaseResult> {
+    const sim = this.sim;
+    const self = this;
+    const pim = this.spec.pim!;
+    const rowNs = pim.rowActivateNs + pim.rowPrechargeNs + (phase.queriesPerRow * (pim.rowBytes / phase.elementBytes / pim.multipliersPerBank) * 1e9) / pim.clockHz;
+    const rowsPerSequence = Math.ceil(phase.bytesPerSequence / pim.rowBytes);
+    // Sequence i lives in channel i mod channels: the first (sequences mod channels) channels hold one more.
+    const base = Math.floor(phase.sequences / pim.channels);
+    const extra = phase.sequences % pim.channels;
+    const loads = [{ channels: extra, sequences: base + 1 }, { channels: pim.channels - extra, sequences: base }].filter((l) => l.channels > 0 && l.sequences > 0);
+    const dramBytes = phase.sequences * (phase.inBytesPerSequence + phase.outBytesPerSequence);
+    return sim.process(
+      (function* () {
+        const startNs = sim.now;
+        const runs = loads.map((load, k) =>
+          sim.process(
+            (function* () {
+              if (phase.inBytesPerSequence > 0) yield self.transfer(load.channels * load.sequences * phase.inBytesPerSequence);
+              const computeStart = sim.now;
+              if (self.gate !== null) yield self.gate.acquire('pim');
+              const steps = Math.ceil((load.sequences * rowsPerSequence) / pim.banksPerChannel);
+              yield sim.timeout(steps * rowNs);
+              if (self.gate !== null) self.gate.release();
+              const track = self.pimTracks?.[k];
+              if (track !== undefined) self.trace.span(track, `${opName}.${phase.label}`, computeStart, sim.now - computeStart, { channels: load.channels, sequences: load.sequences, rows: load.sequences * rowsPerSequence, rowSteps: steps }, 'pim');
+              if (phase.outBytesPerSequence > 0) yield self.transfer(load.channels * load.sequences * phase.outBytesPerSequence);
+            })(),
+          ),
+        );
+        for (const r of runs) yield r;
+        return { startNs, endNs: sim.now, dramBytes, arrayCycles: 0 };
+      })(),
+    );
   }
 
   private runVector(phase: VectorPhase, opName: string): SimEvent<PhaseResult> {
@@ -94,7 +150,7 @@ export class NpuDevice {
       (function* () {
         const startNs = sim.now;
         const work: SimEvent<any>[] = [self.vectorRate.transfer(phase.laneOps)];
-        if (phase.dramBytes > 0) work.push(self.firstLoad(phase.dramBytes));
+        if (phase.dramBytes > 0) work.push(self.transfer(phase.dramBytes, 'npu', true));
         for (const w of work) yield w;
         if (self.vectorTrack !== null) self.trace.span(self.vectorTrack, `${opName}.${phase.label}`, startNs, sim.now - startNs, { laneOps: phase.laneOps, dramBytes: phase.dramBytes }, 'vector');
         return { startNs, endNs: sim.now, dramBytes: phase.dramBytes, arrayCycles: 0 };
@@ -150,10 +206,10 @@ export class NpuDevice {
               if (s > 0 && !started[s - 1]!.triggered) yield started[s - 1]!;
               const step = steps[s]!;
               const head = step.bytes / step.tiles;
-              const a = s === 0 ? self.firstLoad(head) : head > 0 ? self.dram.transfer(head) : sim.timeout(0);
+              const a = s === 0 ? self.transfer(head, 'npu', true) : head > 0 ? self.transfer(head) : sim.timeout(0);
               first[s]!.succeed(a);
               yield a;
-              const b = step.tiles > 1 && step.bytes > head ? self.dram.transfer(step.bytes - head) : sim.timeout(0);
+              const b = step.tiles > 1 && step.bytes > head ? self.transfer(step.bytes - head) : sim.timeout(0);
               rest[s]!.succeed(b);
               yield b;
             }

@@ -54,6 +54,31 @@ export const NpuSpecSchema = z.strictObject({
     bandwidthBytesPerSecond: positive('bytes/s'),
     latencyNs: z.number().nonnegative(),
   }),
+  /**
+   * Processing-in-memory in the DRAM (HBM-PIM, as NeuPIMs and Samsung's HBM-PIM): multipliers
+   * beside every bank compute on the open row, all banks of a channel in lockstep. Decode
+   * attention (a GEMV over each sequence's own KV cache) runs there instead of on the arrays.
+   */
+  pim: z
+    .strictObject({
+      channels: positiveInt('PIM channels (each sequence\'s KV cache lives in one)'),
+      banksPerChannel: positiveInt('banks per channel, working in lockstep'),
+      rowBytes: positiveInt('DRAM row (page) size, bytes'),
+      multipliersPerBank: positiveInt('multipliers beside each bank'),
+      clockHz: positive('PIM clock, Hz'),
+      /** Activating a row (tRCD) and precharging it (tRP), paid for every row a bank reads. */
+      rowActivateNs: z.number({ error: 'expected a number >= 0 (ns)' }).nonnegative({ error: 'expected a number >= 0 (ns)' }),
+      rowPrechargeNs: z.number({ error: 'expected a number >= 0 (ns)' }).nonnegative({ error: 'expected a number >= 0 (ns)' }),
+      /**
+       * "single": a bank's one row buffer serves either PIM or the NPU, so while PIM computes the
+       * NPU's reads (striped over every channel) wait: blocked. "dual" (NeuPIMs): a second row
+       * buffer lets both proceed at once.
+       */
+      rowBuffers: z.enum(['single', 'dual'], { error: 'expected "single" (PIM blocks the NPU\'s reads) or "dual" (both at once)' }).default('dual'),
+    })
+    // null (`--set pim=null`): the same NPU without PIM, attention on its arrays.
+    .nullish()
+    .transform((v) => v ?? undefined),
   efficiency: z.strictObject({
     /** Achievable fraction of datasheet DRAM bandwidth. */
     dramFraction: fraction('fraction of datasheet DRAM bandwidth'),

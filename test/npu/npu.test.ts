@@ -173,3 +173,79 @@ describe('NPU runs: what users see', () => {
     expect(rules.stderr).toMatch(/tpu-v4" is an NPU/);
   });
 });
+
+describe('PIM in the DRAM (the neupims preset)', () => {
+  const spec = resolveNpu('neupims');
+  const pim = spec.pim!;
+  const runOn = (ops: Record<string, unknown>[], overrides: Record<string, unknown> = {}) =>
+    runScenario(parseScenario({ name: 't', device: 'neupims', deviceOverrides: overrides, traceDetail: 'none', workload: { ops } }));
+  const decode = (batch: number, extra: Record<string, unknown> = {}) => ({ type: 'attention', batch, heads: 32, seqQ: 1, seqKv: 1024, headDim: 128, ...extra });
+  const rowNs = pim.rowActivateNs + pim.rowPrechargeNs + ((pim.rowBytes / 2 / pim.multipliersPerBank) * 1e9) / pim.clockHz;
+  // One sequence's K cache: 32 heads x 1024 keys x 128 x 2 B, in 1 KB rows over 32 banks.
+  const rowSteps = (sequencesPerChannel: number) => Math.ceil((sequencesPerChannel * (32 * 1024 * 128 * 2)) / pim.rowBytes / pim.banksPerChannel);
+
+  it('decode attention runs in the banks: K then V, row by row, all banks of a channel in lockstep', () => {
+    const r = runOn([decode(32)]).summary.ops[0]!;
+    expect(r.config).toMatchObject({ unit: 'pim', rowBuffers: 'dual', channels: 32 });
+    const banksNs = 2 * rowSteps(1) * rowNs;
+    expect(r.durationNs).toBeGreaterThan(banksNs);
+    expect(r.durationNs).toBeLessThan(banksNs * 1.6); // plus the scores out, the softmax, the probabilities in
+    // The KV cache never crosses the bus: only queries, scores, probabilities and outputs do.
+    expect(r.dramBytes).toBeLessThan(32 * (2 * 32 * 128 * 2 + 2 * 32 * 1024 * 2) + 1);
+  });
+
+  it('a sequence lives in one channel: 33 sequences on 32 channels take a second round', () => {
+    const t = (batch: number) => runOn([decode(batch)]).summary.ops[0]!.durationNs;
+    // The fuller channel reads a second sequence's K and V: one more round of row steps.
+    expect(t(33) - t(32)).toBeGreaterThan(0.8 * 2 * rowSteps(1) * rowNs); // less what the others' bus traffic hides
+    // 64 fill every channel twice: the same row steps as the fuller one at 33, with twice the
+    // sequences' softmax and bus traffic.
+    expect(t(64)).toBeGreaterThan(t(33));
+    expect(t(64) - t(33)).toBeLessThan(t(33) - t(32));
+  });
+
+  it('prefill attention stays on the arrays; without PIM decode attention streams the cache through them', () => {
+    expect(runOn([{ ...decode(1), seqQ: 512, seqKv: 512, causal: true }]).summary.ops[0]!.config!.unit).toBeUndefined();
+    const withPim = runOn([decode(32)]).summary.simulatedTimeNs;
+    const without = runOn([decode(32)], { pim: null }).summary;
+    expect(without.ops[0]!.config!.dataflow).toBe('weight-stationary');
+    expect(without.simulatedTimeNs / withPim).toBeGreaterThan(5);
+  });
+
+  it('single row buffers block the NPU while PIM computes; dual ones let both run (NeuPIMs)', () => {
+    const ops = [decode(32, { name: 'attn' }), { type: 'gemm', name: 'qkv', m: 32, n: 12288, k: 4096, stream: 1 }];
+    const dual = runOn(ops).summary.simulatedTimeNs;
+    const single = runOn(ops, { 'pim.rowBuffers': 'single' }).summary.simulatedTimeNs;
+    const alone = runOn([ops[0]!]).summary.simulatedTimeNs + runOn([ops[1]!]).summary.simulatedTimeNs;
+    expect(single / dual).toBeGreaterThan(1.15);
+    expect(single / alone).toBeGreaterThan(0.9);
+    expect(dual / alone).toBeLessThan(0.85);
+    expect(() => runOn(ops, { 'pim.rowBuffers': 'triple' })).toThrow(/pim\.rowBuffers.*expected "single"/);
+  });
+});
+
+describe('MemoryModeGate', () => {
+  it('lets holders of one mode share, makes the other mode wait, and serves modes first come first served', async () => {
+    const { Simulation } = await import('../../sim/index.ts');
+    const { MemoryModeGate } = await import('../../devices/npu/memory-gate.ts');
+    const sim = new Simulation();
+    const gate = new MemoryModeGate(sim);
+    const log: string[] = [];
+    const holder = (name: string, mode: 'npu' | 'pim', at: number, holdNs: number) =>
+      sim.process(
+        (function* () {
+          yield sim.timeout(at);
+          yield gate.acquire(mode);
+          log.push(`${name}+${sim.now}`);
+          yield sim.timeout(holdNs);
+          gate.release();
+        })(),
+      );
+    holder('a', 'npu', 0, 10);
+    holder('b', 'npu', 1, 10); // shares with a
+    holder('p', 'pim', 2, 5); // waits for a and b
+    holder('c', 'npu', 3, 1); // queued behind p, though npu holds the gate
+    sim.run();
+    expect(log).toEqual(['a+0', 'b+1', 'p+11', 'c+16']);
+  });
+});
