@@ -112,7 +112,8 @@ export class NpuDevice {
     const sim = this.sim;
     const self = this;
     const pim = this.spec.pim!;
-    const rowNs = pim.rowActivateNs + pim.rowPrechargeNs + (phase.queriesPerRow * (pim.rowBytes / phase.elementBytes / pim.multipliersPerBank) * 1e9) / pim.clockHz;
+    const columnNs = Math.max(1e9 / pim.clockHz, pim.columnAccessNs);
+    const rowNs = pim.rowActivateNs + pim.rowPrechargeNs + phase.queriesPerRow * (pim.rowBytes / phase.elementBytes / pim.multipliersPerBank) * columnNs;
     const rowsPerSequence = Math.ceil(phase.bytesPerSequence / pim.rowBytes);
     // Sequence i lives in channel i mod channels: the first (sequences mod channels) channels hold one more.
     const base = Math.floor(phase.sequences / pim.channels);

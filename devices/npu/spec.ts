@@ -66,6 +66,12 @@ export const NpuSpecSchema = z.strictObject({
       rowBytes: positiveInt('DRAM row (page) size, bytes'),
       multipliersPerBank: positiveInt('multipliers beside each bank'),
       clockHz: positive('PIM clock, Hz'),
+      /**
+       * Least time between two column reads of one bank (tCCD_L), ns: the multipliers take one
+       * column (multipliersPerBank elements) per read, so this or the clock, whichever is slower,
+       * paces them.
+       */
+      columnAccessNs: z.number({ error: 'expected a number >= 0 (ns)' }).nonnegative({ error: 'expected a number >= 0 (ns)' }).default(0),
       /** Activating a row (tRCD) and precharging it (tRP), paid for every row a bank reads. */
       rowActivateNs: z.number({ error: 'expected a number >= 0 (ns)' }).nonnegative({ error: 'expected a number >= 0 (ns)' }),
       rowPrechargeNs: z.number({ error: 'expected a number >= 0 (ns)' }).nonnegative({ error: 'expected a number >= 0 (ns)' }),

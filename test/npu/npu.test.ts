@@ -180,7 +180,7 @@ describe('PIM in the DRAM (the neupims preset)', () => {
   const runOn = (ops: Record<string, unknown>[], overrides: Record<string, unknown> = {}) =>
     runScenario(parseScenario({ name: 't', device: 'neupims', deviceOverrides: overrides, traceDetail: 'none', workload: { ops } }));
   const decode = (batch: number, extra: Record<string, unknown> = {}) => ({ type: 'attention', batch, heads: 32, seqQ: 1, seqKv: 1024, headDim: 128, ...extra });
-  const rowNs = pim.rowActivateNs + pim.rowPrechargeNs + ((pim.rowBytes / 2 / pim.multipliersPerBank) * 1e9) / pim.clockHz;
+  const rowNs = pim.rowActivateNs + pim.rowPrechargeNs + (pim.rowBytes / 2 / pim.multipliersPerBank) * Math.max(1e9 / pim.clockHz, pim.columnAccessNs);
   // One sequence's K cache: 32 heads x 1024 keys x 128 x 2 B, in 1 KB rows over 32 banks.
   const rowSteps = (sequencesPerChannel: number) => Math.ceil((sequencesPerChannel * (32 * 1024 * 128 * 2)) / pim.rowBytes / pim.banksPerChannel);
 
