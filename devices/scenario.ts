@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { Simulation, TraceRecorder, SUMMARY_SCHEMA, SUMMARY_SCHEMA_VERSION, InputError, parseWith, setPath, type ChromeTrace, type OpSummary, type RunSummary, type SimEvent } from '../sim/index.ts';
+import { Simulation, TraceRecorder, InputError, parseWith, setPath, type ChromeTrace, type OpSummary, type RunSummary, type SimEvent } from '../sim/index.ts';
 import { WorkloadSchema, opNames, type WorkloadOp } from '../workloads/index.ts';
 import { GpuDevice, type TraceDetail } from './gpu/gpu-device.ts';
 import type { Kernel, KernelResult } from './gpu/kernel.ts';
 import { lowerToKernels } from './gpu/lower.ts';
 import { runNpuScenario } from './npu/run.ts';
+import { OpOrder, round, runResult } from './run-result.ts';
 import { isNpuPreset, resolveDevice, resolveNpu, type AnyDeviceSpec, type DeviceSpec } from './presets.ts';
 
 export const ScenarioSchema = z.strictObject({
@@ -98,19 +99,9 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
 
   const gpu = new GpuDevice(sim, spec, trace, detail);
   const results: KernelResult[][] = ops.map(() => []);
-  const opDone = new Map<string, SimEvent<void>>();
-  const streamTail = new Map<number, SimEvent<void>>();
+  const order = new OpOrder();
   ops.forEach((op, i) => {
-    const waitFor: SimEvent<void>[] = [];
-    const tail = streamTail.get(op.stream);
-    if (tail !== undefined) waitFor.push(tail);
-    for (const dep of op.after) {
-      const ev = opDone.get(dep);
-      if (ev === undefined) {
-        throw new InputError(`scenario: field "workload.ops.${i}.after" = "${dep}": expected the name of an earlier op (known: ${[...opDone.keys()].join(', ') || 'none'})`);
-      }
-      waitFor.push(ev);
-    }
+    const waitFor = order.waitsOf(op, i);
     const opTrack = detail === 'none' ? null : trace.track('gpu0', op.track ?? `stream ${op.stream}`, 'ops');
     const done = sim.process(
       (function* () {
@@ -127,46 +118,12 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
         }
       })(),
     ) as SimEvent<void>;
-    opDone.set(names[i]!, done);
-    streamTail.set(op.stream, done);
+    order.started(op, names[i]!, done);
   });
   sim.run();
 
-  const endNs = sim.now;
   const opSummaries: OpSummary[] = ops.map((op, i) => summariseOp(op, names[i]!, kernels[i]!, results[i]!));
-  const flops = opSummaries.reduce((a, o) => a + o.flops, 0);
-  const dramBytes = opSummaries.reduce((a, o) => a + o.dramBytes, 0);
-  const wallTimeMs = performance.now() - wallStart;
-  const summary: RunSummary = {
-    schema: SUMMARY_SCHEMA,
-    schemaVersion: SUMMARY_SCHEMA_VERSION,
-    scenario: scenario.name,
-    seed,
-    device: deviceInfo(spec),
-    simulatedTimeNs: endNs,
-    eventCount: sim.eventCount,
-    totals: {
-      flops,
-      dramBytes,
-      achievedFlopsPerSecond: endNs > 0 ? (flops / endNs) * 1e9 : 0,
-      achievedDramBytesPerSecond: endNs > 0 ? (dramBytes / endNs) * 1e9 : 0,
-    },
-    ops: opSummaries,
-    units: trace.busyByTrack(endNs).map((u) => ({ ...u, utilization: round(u.utilization, 6) })),
-  };
-  // The Chrome trace is built on first use: a run whose trace nobody writes (validate, sweeps,
-  // --json) does not pay for converting every span.
-  let chromeTrace: ChromeTrace | undefined;
-  const info = { title: `${scenario.name} on ${spec.id}`, device: deviceInfo(spec), summary };
-  return {
-    summary,
-    get trace(): ChromeTrace {
-      return (chromeTrace ??= trace.toChromeTrace(info));
-    },
-    spec,
-    wallTimeMs,
-    eventsPerSecond: sim.eventCount / Math.max(wallTimeMs / 1e3, 1e-9),
-  };
+  return runResult({ scenarioName: scenario.name, seed, spec, device: deviceInfo(spec), sim, trace, ops: opSummaries, wallStart });
 }
 
 function lowerOrExplain(gpu: GpuDevice, op: WorkloadOp, name: string, index: number): Kernel[] {
@@ -205,10 +162,6 @@ function summariseOp(op: WorkloadOp, name: string, kernels: Kernel[], results: K
   return summary;
 }
 
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
 
 /**
  * The lowering's details, with what the kernels' output triggers measured merged in (key by key),

@@ -3,7 +3,8 @@
  * vector unit and DRAM (npu-device.ts) in stream order with their `after` dependencies, summarised
  * in the same summary format as a GPU run.
  */
-import { InputError, Simulation, SUMMARY_SCHEMA, SUMMARY_SCHEMA_VERSION, TraceRecorder, type ChromeTrace, type OpSummary, type RunSummary, type SimEvent } from '../../sim/index.ts';
+import { InputError, Simulation, TraceRecorder, type OpSummary, type RunSummary, type SimEvent } from '../../sim/index.ts';
+import { OpOrder, round, runResult } from '../run-result.ts';
 import { opNames } from '../../workloads/index.ts';
 import type { RunOptions, RunResult, Scenario } from '../scenario.ts';
 import { lowerForNpu, type NpuWork } from './lower.ts';
@@ -33,17 +34,9 @@ export function runNpuScenario(scenario: Scenario, spec: NpuSpec, options: RunOp
   const npu = new NpuDevice(sim, spec, trace, trace.enabled);
   const results: PhaseResult[][] = ops.map(() => []);
   const opStartNs: number[] = ops.map(() => 0);
-  const opDone = new Map<string, SimEvent<void>>();
-  const streamTail = new Map<number, SimEvent<void>>();
+  const order = new OpOrder();
   ops.forEach((op, i) => {
-    const waitFor: SimEvent<void>[] = [];
-    const tail = streamTail.get(op.stream);
-    if (tail !== undefined) waitFor.push(tail);
-    for (const dep of op.after) {
-      const ev = opDone.get(dep);
-      if (ev === undefined) throw new InputError(`scenario: field "workload.ops.${i}.after" = "${dep}": expected the name of an earlier op (known: ${[...opDone.keys()].join(', ') || 'none'})`);
-      waitFor.push(ev);
-    }
+    const waitFor = order.waitsOf(op, i);
     const opTrack = trace.enabled ? trace.track(npu.deviceName, op.track ?? `stream ${op.stream}`, 'ops') : null;
     const done = sim.process(
       (function* () {
@@ -61,44 +54,12 @@ export function runNpuScenario(scenario: Scenario, spec: NpuSpec, options: RunOp
         if (opTrack !== null) trace.span(opTrack, names[i]!, startNs, sim.now - startNs, { op: names[i]!, ...works[i]!.config, flops: works[i]!.flops }, op.type);
       })(),
     ) as SimEvent<void>;
-    opDone.set(names[i]!, done);
-    streamTail.set(op.stream, done);
+    order.started(op, names[i]!, done);
   });
   sim.run();
 
-  const endNs = sim.now;
   const opSummaries = ops.map((op, i) => summariseOp(spec, op.type, names[i]!, works[i]!, opStartNs[i]!, results[i]!));
-  const flops = opSummaries.reduce((a, o) => a + o.flops, 0);
-  const dramBytes = opSummaries.reduce((a, o) => a + o.dramBytes, 0);
-  const summary: RunSummary = {
-    schema: SUMMARY_SCHEMA,
-    schemaVersion: SUMMARY_SCHEMA_VERSION,
-    scenario: scenario.name,
-    seed,
-    device: npuDeviceInfo(spec),
-    simulatedTimeNs: endNs,
-    eventCount: sim.eventCount,
-    totals: {
-      flops,
-      dramBytes,
-      achievedFlopsPerSecond: endNs > 0 ? (flops / endNs) * 1e9 : 0,
-      achievedDramBytesPerSecond: endNs > 0 ? (dramBytes / endNs) * 1e9 : 0,
-    },
-    ops: opSummaries,
-    units: trace.busyByTrack(endNs).map((u) => ({ ...u, utilization: round(u.utilization, 6) })),
-  };
-  const wallTimeMs = performance.now() - wallStart;
-  let chromeTrace: ChromeTrace | undefined;
-  const info = { title: `${scenario.name} on ${spec.id}`, device: npuDeviceInfo(spec), summary };
-  return {
-    summary,
-    get trace(): ChromeTrace {
-      return (chromeTrace ??= trace.toChromeTrace(info));
-    },
-    spec,
-    wallTimeMs,
-    eventsPerSecond: sim.eventCount / Math.max(wallTimeMs / 1e3, 1e-9),
-  };
+  return runResult({ scenarioName: scenario.name, seed, spec, device: npuDeviceInfo(spec), sim, trace, ops: opSummaries, wallStart });
 }
 
 /**
@@ -130,7 +91,3 @@ function summariseOp(spec: NpuSpec, type: string, name: string, work: NpuWork, s
   };
 }
 
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
