@@ -59,7 +59,21 @@ export interface PimPhase {
   usefulMacs: number;
 }
 
-export type NpuPhase = MatrixPhase | VectorPhase | PimPhase;
+/**
+ * A ring collective over the link: `linkBytes` sent (and as many received) in `steps` ring steps,
+ * each paying the link's latency; the received chunks are written to DRAM and the sent ones read
+ * (`dramBytes`), and reductions add on the vector unit (`laneOps`).
+ */
+export interface LinkPhase {
+  kind: 'link';
+  label: string;
+  linkBytes: number;
+  steps: number;
+  dramBytes: number;
+  laneOps: number;
+}
+
+export type NpuPhase = MatrixPhase | VectorPhase | PimPhase | LinkPhase;
 
 /** Attention with at most this many query rows per sequence runs on PIM where the device has it (decode). */
 export const PIM_MAX_SEQ_Q = 16;
@@ -218,6 +232,28 @@ function lowerElementwise(spec: NpuSpec, op: Extract<WorkloadOp, { type: 'elemen
   };
 }
 
+/**
+ * A ring collective, the way NCCL-style rings run it: p - 1 reduce-scatter steps (send a 1/p
+ * chunk, add the one received), then p - 1 all-gather steps for an all-reduce; one device of the
+ * group is simulated.
+ */
+function lowerCollective(spec: NpuSpec, op: Extract<WorkloadOp, { type: 'allreduce' | 'allgather' | 'reducescatter' }>): NpuWork {
+  if (spec.interconnect === undefined) {
+    throw new Error(`${op.type} needs a device-to-device link, and device ${spec.id} has no "interconnect" in its spec (e.g. --set interconnect.bandwidthBytesPerSecond=3e11 --set interconnect.latencyNs=2000)`);
+  }
+  const p = op.ranks;
+  const chunk = op.bytes / p;
+  const steps = op.type === 'allreduce' ? 2 * (p - 1) : p - 1;
+  const adds = op.type === 'allgather' ? 0 : p - 1;
+  const elements = chunk / DTYPE_BYTES[op.dtype];
+  return {
+    parts: [[{ kind: 'link', label: op.type, linkBytes: steps * chunk, steps, dramBytes: 2 * steps * chunk, laneOps: adds * elements }]],
+    flops: 0,
+    dtype: op.dtype,
+    config: { kernel: `ring-${op.type}`, ranks: p },
+  };
+}
+
 /** Lower one op for the NPU, or say (naming both) that this device does not run that op type. */
 export function lowerForNpu(spec: NpuSpec, op: WorkloadOp): NpuWork {
   switch (op.type) {
@@ -230,7 +266,11 @@ export function lowerForNpu(spec: NpuSpec, op: WorkloadOp): NpuWork {
       return lowerAttention(spec, op);
     case 'elementwise':
       return lowerElementwise(spec, op);
+    case 'allreduce':
+    case 'allgather':
+    case 'reducescatter':
+      return lowerCollective(spec, op);
     default:
-      throw new Error(`op type "${op.type}" is not supported on device ${spec.id} (family npu: gemm, attention and elementwise ops run on it)`);
+      throw new Error(`op type "${op.type}" is not supported on device ${spec.id} (family npu: gemm, attention, elementwise and collective ops run on it)`);
   }
 }

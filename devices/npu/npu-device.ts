@@ -5,7 +5,7 @@
  * DRAM is one fluid channel all of them share (max-min fair).
  */
 import { FluidChannel, Server, type SimEvent, type Simulation, type TraceRecorder, type Track } from '../../sim/index.ts';
-import type { FoldClass, MatrixPhase, NpuPhase, PimPhase, VectorPhase } from './lower.ts';
+import type { FoldClass, LinkPhase, MatrixPhase, NpuPhase, PimPhase, VectorPhase } from './lower.ts';
 import { MemoryModeGate, type MemoryMode } from './memory-gate.ts';
 import { npuDramBytesPerSecond, type NpuSpec } from './spec.ts';
 
@@ -52,6 +52,8 @@ export class NpuDevice {
   /** With single row buffers: PIM and the NPU's DRAM traffic take turns (blocked PIM). */
   private readonly gate: MemoryModeGate | null;
   private readonly pimTracks: Track[] | null;
+  private readonly link: FluidChannel | null;
+  private readonly linkTrack: Track | null;
   readonly deviceName = 'npu0';
 
   constructor(
@@ -73,6 +75,8 @@ export class NpuDevice {
     this.arrayTracks = traced ? this.arrays.map((_, i) => trace.track(this.deviceName, `array ${i}`, 'arrays')) : null;
     this.vectorTrack = traced ? trace.track(this.deviceName, 'vector unit', 'vector') : null;
     this.gate = spec.pim?.rowBuffers === 'single' ? new MemoryModeGate(sim) : null;
+    this.link = spec.interconnect === undefined ? null : new FluidChannel(sim, { name: 'link', bandwidthBytesPerSecond: spec.interconnect.bandwidthBytesPerSecond });
+    this.linkTrack = traced && spec.interconnect !== undefined ? trace.track(this.deviceName, 'link', 'link') : null;
     // One track per channel load class: the channels holding one more sequence, and the rest.
     this.pimTracks = traced && spec.pim !== undefined ? [trace.track(this.deviceName, 'PIM channels (fuller)', 'pim'), trace.track(this.deviceName, 'PIM channels', 'pim')] : null;
   }
@@ -81,7 +85,33 @@ export class NpuDevice {
   run(phase: NpuPhase, opName: string): SimEvent<PhaseResult> {
     if (phase.kind === 'matrix') return this.runMatrix(phase, opName);
     if (phase.kind === 'pim') return this.runPim(phase, opName);
+    if (phase.kind === 'link') return this.runLink(phase, opName);
     return this.runVector(phase, opName);
+  }
+
+  /** A ring collective: its link bytes and step latencies, beside its DRAM traffic and adds. */
+  private runLink(phase: LinkPhase, opName: string): SimEvent<PhaseResult> {
+    const sim = this.sim;
+    const self = this;
+    const link = this.link!;
+    return sim.process(
+      (function* () {
+        const startNs = sim.now;
+        const work: SimEvent<any>[] = [
+          sim.process(
+            (function* () {
+              yield link.transfer(phase.linkBytes);
+              yield sim.timeout(phase.steps * self.spec.interconnect!.latencyNs);
+            })(),
+          ),
+        ];
+        if (phase.dramBytes > 0) work.push(self.transfer(phase.dramBytes));
+        if (phase.laneOps > 0) work.push(self.vectorRate.transfer(phase.laneOps));
+        for (const w of work) yield w;
+        if (self.linkTrack !== null) self.trace.span(self.linkTrack, `${opName}.${phase.label}`, startNs, sim.now - startNs, { linkBytes: phase.linkBytes, steps: phase.steps }, 'collective');
+        return { startNs, endNs: sim.now, dramBytes: phase.dramBytes, arrayCycles: 0 };
+      })(),
+    );
   }
 
   /**

@@ -85,6 +85,18 @@ export const NpuSpecSchema = z.strictObject({
     // null (`--set pim=null`): the same NPU without PIM, attention on its arrays.
     .nullish()
     .transform((v) => v ?? undefined),
+  /**
+   * The link to the other devices of a tensor-parallel group (one device is simulated; its peers
+   * are symmetric): ring collectives cross it. Without one, collectives are an error.
+   */
+  interconnect: z
+    .strictObject({
+      /** One-way bandwidth of the device's link into the ring, bytes/s. */
+      bandwidthBytesPerSecond: positive('one-way link bandwidth, bytes/s'),
+      /** Latency of one ring step, ns. */
+      latencyNs: z.number({ error: 'expected a number >= 0 (ns)' }).nonnegative({ error: 'expected a number >= 0 (ns)' }),
+    })
+    .optional(),
   efficiency: z.strictObject({
     /** Achievable fraction of datasheet DRAM bandwidth. */
     dramFraction: fraction('fraction of datasheet DRAM bandwidth'),

@@ -153,9 +153,19 @@ describe('NPU runs: what users see', () => {
   });
 
   it('names what it cannot run: ops, dtypes and GPU kernel choices', () => {
-    expect(() => run([{ type: 'allreduce', bytes: 1024, ranks: 8 }])).toThrow(/op "workload\.ops\.0" \(allreduce0\): op type "allreduce" is not supported on device tpu-v4 \(family npu/);
+    expect(() => run([{ type: 'grouped_gemm', groupM: [64, 64], n: 256, k: 256, dtype: 'bf16' }])).toThrow(/op "workload\.ops\.0" \(grouped_gemm0\): op type "grouped_gemm" is not supported on device tpu-v4 \(family npu/);
+    expect(() => run([{ type: 'allreduce', bytes: 1024, ranks: 8 }])).toThrow(/allreduce needs a device-to-device link, and device tpu-v4 has no "interconnect"/);
     expect(() => run([{ type: 'gemm', m: 64, n: 64, k: 64 }])).toThrow(/no matrix rate for dtype fp16 \(supported: bf16\)/);
     expect(() => run([gemm(64, 64, 64, { splitK: 2 })])).toThrow(/field "splitK" = 2: a GPU kernel choice/);
+  });
+
+  it('a ring all-reduce over a given link: 2 (p - 1) / p of the buffer and 2 (p - 1) step latencies', () => {
+    const link = { 'interconnect.bandwidthBytesPerSecond': 3e11, 'interconnect.latencyNs': 2000 };
+    const r = run([{ type: 'allreduce', bytes: 64 * 2 ** 20, ranks: 4, dtype: 'bf16' }], link).summary.ops[0]!;
+    const ideal = ((2 * 3) / 4) * ((64 * 2 ** 20) / 3e11) * 1e9 + 6 * 2000;
+    expect(r.config).toMatchObject({ kernel: 'ring-allreduce', ranks: 4 });
+    expect(r.durationNs).toBeGreaterThanOrEqual(ideal - 1);
+    expect(r.durationNs).toBeLessThan(ideal * 1.05);
   });
 
   it('the CLI runs GEMMs and LLM steps on it, lists it, and GPU-only commands say so', () => {
@@ -247,5 +257,21 @@ describe('MemoryModeGate', () => {
     holder('c', 'npu', 3, 1); // queued behind p, though npu holds the gate
     sim.run();
     expect(log).toEqual(['a+0', 'b+1', 'p+11', 'c+16']);
+  });
+});
+
+describe("NeuPIMs' comparison (scripts/neupims-table.ts)", () => {
+  it('GPT-3 6.7B on 4 devices, batch 512: NeuPIMs beats the GPU, the NPU alone and blocked NPU + PIM', async () => {
+    const { neuPimsStudy } = await import('../../scripts/neupims-table.ts');
+    const rows = neuPimsStudy({ model: 'gpt3-6.7b', batch: 512, seq: 256, tp: 4, link: { bandwidthBytesPerSecond: 3e11, latencyNs: 2000 }, gpu: 'a100-80gb' });
+    const t = Object.fromEntries(rows.map((r) => [r.system, r.stepNs]));
+    const neupims = t['NeuPIMs: dual row buffers, 2 sub-batches']!;
+    expect(rows.every((r) => r.fits)).toBe(true);
+    expect(t.GPU! / neupims).toBeGreaterThan(1.5);
+    expect(t['NPU only']! / neupims).toBeGreaterThan(1.5);
+    expect(t['NPU + PIM, blocked']! / neupims).toBeGreaterThan(1.05);
+    // Dual row buffers matter once PIM and the NPU run at once (sub-batches), not before.
+    expect(t['NPU + PIM, dual row buffers']).toBe(t['NPU + PIM, blocked']);
+    expect(t['NPU + PIM, blocked, 2 sub-batches']! / neupims).toBeGreaterThan(1.02);
   });
 });
