@@ -259,7 +259,8 @@ export function lowerForNpu(spec: NpuSpec, op: WorkloadOp): NpuWork {
   switch (op.type) {
     case 'gemm':
       if (op.reduceScatter !== undefined || op.allGather !== undefined) {
-        throw new Error(`a gemm with ${op.reduceScatter !== undefined ? 'reduceScatter' : 'allGather'} needs a device-to-device link, and device ${spec.id} (npu) has none`);
+        const field = op.reduceScatter !== undefined ? 'reduceScatter' : 'allGather';
+        throw new Error(`field "${field}": a GEMM's own collective is not modelled on device ${spec.id} (family npu); run it as an op of its own (expected no ${field}; llm: --overlap none)`);
       }
       return lowerGemm(spec, op);
     case 'attention':
