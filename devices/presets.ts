@@ -67,3 +67,8 @@ export function resolveDevice(id: string, overrides: Record<string, unknown> = {
   for (const [path, value] of Object.entries(overrides)) setPath(raw, path, value, true);
   return parseWith(GpuSpecSchema, raw, `device ${id}`);
 }
+
+/** A GPU or NPU preset's validated spec, for what any device family shares (sweeps, what-ifs). */
+export function resolveAnyDevice(id: string, overrides: Record<string, unknown> = {}): AnyDeviceSpec {
+  return isNpuPreset(id) ? resolveNpu(id, overrides) : resolveDevice(id, overrides);
+}

@@ -1,7 +1,7 @@
 import { deviceSets, type Scenario } from './scenario.ts';
 import type { RunSummary } from '../sim/index.ts';
 import { InputError, valueAt } from '../sim/validation.ts';
-import { resolveDevice } from './presets.ts';
+import { resolveAnyDevice } from './presets.ts';
 
 /** `start:stop:step` (inclusive stop) or a single value, as integers. */
 export function parseRange(flag: string, text: string): number[] {
@@ -89,13 +89,13 @@ export function parseVary(text: string, base: (path: string) => unknown): { path
  * before any point runs, naming the field and the value.
  */
 export function varyOverrides(device: string, overrides: Record<string, unknown>, varyText: string): { path: string; values: number[]; overrides: Record<string, unknown>[] } {
-  const { path, values } = parseVary(varyText, (p) => valueAt(resolveDevice(device, overrides), p.split('.')));
+  const { path, values } = parseVary(varyText, (p) => valueAt(resolveAnyDevice(device, overrides), p.split('.')));
   if (!(path in deviceSets([[path, 0]]))) throw new InputError(`--vary ${path}: a scenario field, not a device-spec field; --vary sweeps the device (e.g. memory.bandwidthBytesPerSecond); for GEMM dimensions use tilewave sweep --m/--n/--k ranges, for one value --set`);
   if (path in overrides) throw new InputError(`--vary ${path} is also given by --set; give it once`);
   const perPoint = values.map((value) => {
     const o = { ...overrides, [path]: value };
     try {
-      resolveDevice(device, o);
+      resolveAnyDevice(device, o);
     } catch (e) {
       if (e instanceof InputError) throw new InputError(`--vary ${path}=${value}: ${e.message}`);
       throw e;
@@ -119,7 +119,7 @@ export function gemmSweepPoints(args: GemmSweepArgs): { parameter: string; point
   if (devices.some((d) => d === '') || new Set(devices).size < devices.length) throw new InputError(`--device "${args.device}": expected a preset id, or several distinct ones separated by commas`);
   const overrides = args.deviceOverrides ?? {};
   // Unknown devices and bad --set values fail here, before any point runs.
-  for (const device of devices) resolveDevice(device, overrides);
+  for (const device of devices) resolveAnyDevice(device, overrides);
   // Multiples (`2x`) are of each device's own value, so each device resolves the field itself.
   const varied = devices.map((device) => (args.vary === undefined ? undefined : varyOverrides(device, overrides, args.vary)));
   const parameter = varied[0]?.path ?? ranged[0] ?? 'n';

@@ -107,8 +107,9 @@ function tilesOf(spec: NpuSpec, k: number, n: number): number {
 
 /**
  * C[m, n] = A[m, k] B[k, n]: B is stationary (a weight), A's m rows stream through every tile.
- * DRAM: B once; A once when it fits in half the SRAM (re-read for each column of tiles
- * otherwise); C once.
+ * DRAM: C once, and A and B blocked through half the SRAM the cheaper way round: a block of A's
+ * rows stays on chip while B streams past it (A once, B once per block), or a block of B's columns
+ * while A streams (B once, A once per block).
  */
 function lowerGemm(spec: NpuSpec, op: Extract<WorkloadOp, { type: 'gemm' }>): NpuWork {
   // GPU kernel choices have no meaning on fixed arrays: say so rather than ignore them.
@@ -120,13 +121,18 @@ function lowerGemm(spec: NpuSpec, op: Extract<WorkloadOp, { type: 'gemm' }>): Np
   const out = DTYPE_BYTES[op.outDtype ?? op.dtype];
   const tiles = tilesOf(spec, op.k, op.n);
   const aBytes = op.m * op.k * b;
-  const aReads = aBytes <= spec.sram.bytes / 2 ? 1 : Math.ceil(op.n / spec.systolic.cols);
-  const dramBytes = op.batch * (op.k * op.n * b + aReads * aBytes + op.m * op.n * out);
+  const bBytes = op.k * op.n * b;
+  // Rows (or columns) of a k-long operand that half the SRAM holds, at least one.
+  const perBlock = Math.max(1, Math.floor(spec.sram.bytes / 2 / (op.k * b)));
+  const bReads = Math.ceil(op.m / perBlock);
+  const aReadsIfB = Math.ceil(op.n / perBlock);
+  const [aReads, bTimes] = aBytes + bReads * bBytes <= bBytes + aReadsIfB * aBytes ? [1, bReads] : [aReadsIfB, 1];
+  const dramBytes = op.batch * (bTimes * bBytes + aReads * aBytes + op.m * op.n * out);
   return {
     parts: [[{ kind: 'matrix', label: 'gemm', dtype, folds: [{ count: tiles * op.batch, streamRows: op.m }], dramBytes, usefulMacs: op.batch * op.m * op.n * op.k }]],
     flops: gemmFlops(op),
     dtype: op.dtype,
-    config: { dataflow: spec.systolic.dataflow, array: `${spec.systolic.rows}x${spec.systolic.cols}`, folds: tiles * op.batch, foldRows: op.m, ...(aReads > 1 ? { aReads } : {}) },
+    config: { dataflow: spec.systolic.dataflow, array: `${spec.systolic.rows}x${spec.systolic.cols}`, folds: tiles * op.batch, foldRows: op.m, ...(aReads > 1 ? { aReads } : {}), ...(bTimes > 1 ? { bReads: bTimes } : {}) },
   };
 }
 

@@ -58,6 +58,16 @@ describe('weight-stationary arrays', () => {
     expect(r.summary.ops[0]!.config!.utilization).toBeGreaterThan(0.97);
   });
 
+  it('blocks A and B through half the SRAM the cheaper way round', () => {
+    const big = run([gemm(8192, 8192, 8192)]).summary.ops[0]!;
+    // 80 MiB holds 5,120 of A's 16 KiB rows: two blocks, so B is read twice.
+    expect(big.config).toMatchObject({ bReads: 2 });
+    expect(big.dramBytes).toBe(8192 * 8192 * 2 * 4);
+    const small = run([gemm(1024, 8192, 8192)]).summary.ops[0]!;
+    expect(small.config!.bReads).toBeUndefined();
+    expect(small.dramBytes).toBe((1024 * 8192 + 8192 * 8192 + 1024 * 8192) * 2);
+  });
+
   it('tile quantization: one more column of tiles where n passes a multiple of 128', () => {
     const t = (n: number) => run([gemm(2048, n, 4096)]).summary.simulatedTimeNs;
     expect(t(4096 - 64) / t(4096)).toBeCloseTo(1, 2); // the same 32 columns of tiles
@@ -172,6 +182,9 @@ describe('NPU runs: what users see', () => {
     const g = tilewave(['gemm', '--device', 'tpu-v4', '--m', '256', '--n', '1024', '--k', '1024', '--dtype', 'bf16', '--json']);
     expect(g.status, g.stderr).toBe(0);
     expect(JSON.parse(g.stdout).device).toMatchObject({ id: 'tpu-v4', family: 'npu' });
+    const sweep = tilewave(['sweep', '--device', 'tpu-v4', '--m', '1024', '--n', '1024:2048:1024', '--k', '1024', '--dtype', 'bf16', '--workers', '1']);
+    expect(sweep.status, sweep.stderr).toBe(0);
+    expect(sweep.stdout.trim().split('\n')).toHaveLength(3);
     const llm = tilewave(['llm', '--model', 'llama2-7b', '--device', 'tpu-v4', '--dtype', 'bf16', '--phase', 'decode', '--batch', '8', '--seq', '512', '--layers', 'one', '--json']);
     expect(llm.status, llm.stderr).toBe(0);
     const d = tilewave(['devices']);
