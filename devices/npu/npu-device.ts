@@ -51,7 +51,8 @@ export class NpuDevice {
   private readonly vectorTrack: Track | null;
   /** With single row buffers: PIM and the NPU's DRAM traffic take turns (blocked PIM). */
   private readonly gate: MemoryModeGate | null;
-  private readonly pimTracks: Track[] | null;
+  /** Track names, made on first use (an even batch never uses the first). */
+  private readonly pimTracks: string[] | null;
   private readonly link: FluidChannel | null;
   private readonly linkTrack: Track | null;
   readonly deviceName = 'npu0';
@@ -77,8 +78,9 @@ export class NpuDevice {
     this.gate = spec.pim?.rowBuffers === 'single' ? new MemoryModeGate(sim) : null;
     this.link = spec.interconnect === undefined ? null : new FluidChannel(sim, { name: 'link', bandwidthBytesPerSecond: spec.interconnect.bandwidthBytesPerSecond });
     this.linkTrack = traced && spec.interconnect !== undefined ? trace.track(this.deviceName, 'link', 'link') : null;
-    // One track per channel load class: the channels holding one more sequence, and the rest.
-    this.pimTracks = traced && spec.pim !== undefined ? [trace.track(this.deviceName, 'PIM channels (fuller)', 'pim'), trace.track(this.deviceName, 'PIM channels', 'pim')] : null;
+    // One track per channel load class: the channels holding one more sequence (when the batch
+    // does not divide over them), and the rest.
+    this.pimTracks = traced && spec.pim !== undefined ? ['PIM channels, one sequence more', 'PIM channels'] : null;
   }
 
   /** Run one phase; the returned event triggers with what it did. */
@@ -148,12 +150,12 @@ export class NpuDevice {
     // Sequence i lives in channel i mod channels: the first (sequences mod channels) channels hold one more.
     const base = Math.floor(phase.sequences / pim.channels);
     const extra = phase.sequences % pim.channels;
-    const loads = [{ channels: extra, sequences: base + 1 }, { channels: pim.channels - extra, sequences: base }].filter((l) => l.channels > 0 && l.sequences > 0);
+    const loads = [{ channels: extra, sequences: base + 1, track: 0 }, { channels: pim.channels - extra, sequences: base, track: 1 }].filter((l) => l.channels > 0 && l.sequences > 0);
     const dramBytes = phase.sequences * (phase.inBytesPerSequence + phase.outBytesPerSequence);
     return sim.process(
       (function* () {
         const startNs = sim.now;
-        const runs = loads.map((load, k) =>
+        const runs = loads.map((load) =>
           sim.process(
             (function* () {
               if (phase.inBytesPerSequence > 0) yield self.transfer(load.channels * load.sequences * phase.inBytesPerSequence);
@@ -162,8 +164,8 @@ export class NpuDevice {
               const steps = Math.ceil((load.sequences * rowsPerSequence) / pim.banksPerChannel);
               yield sim.timeout(steps * rowNs);
               if (self.gate !== null) self.gate.release();
-              const track = self.pimTracks?.[k];
-              if (track !== undefined) self.trace.span(track, `${opName}.${phase.label}`, computeStart, sim.now - computeStart, { channels: load.channels, sequences: load.sequences, rows: load.sequences * rowsPerSequence, rowSteps: steps }, 'pim');
+              const unit = self.pimTracks?.[load.track];
+              if (unit !== undefined) self.trace.span(self.trace.track(self.deviceName, unit, 'pim'), `${opName}.${phase.label}`, computeStart, sim.now - computeStart, { channels: load.channels, sequences: load.sequences, rows: load.sequences * rowsPerSequence, rowSteps: steps }, 'pim');
               if (phase.outBytesPerSequence > 0) yield self.transfer(load.channels * load.sequences * phase.outBytesPerSequence);
             })(),
           ),
