@@ -50,7 +50,7 @@ export function presetPath(id: string): string {
 export function loadPresetJson(id: string): Record<string, unknown> {
   const ids = presetIds();
   if (!ids.includes(id)) {
-    if (isNpuPreset(id)) throw new InputError(`device "${id}" is an NPU (family npu): this command runs on GPUs only (expected one of: ${ids.join(', ')}); \`tilewave run\` and \`tilewave gemm\` run NPUs`);
+    if (isNpuPreset(id)) throw new InputError(`device "${id}" is an NPU (family npu): this command runs on GPUs only (expected one of: ${ids.join(', ')}); \`tilewave run\`, \`gemm\`, \`llm\` and \`sweep\` take NPUs`);
     throw new InputError(`device "${id}" is not a known preset; expected one of: ${[...ids, ...npuPresetIds()].join(', ')}`);
   }
   return JSON.parse(readFileSync(presetPath(id), 'utf8')) as Record<string, unknown>;

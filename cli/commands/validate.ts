@@ -77,6 +77,8 @@ export async function validateFile(
     if (typeof keys === 'string') throw new UsageError(keys);
     groupKeys = keys;
   }
+  // Validation simulates GPU kernels: an NPU preset (or an unknown id) is refused by name.
+  if (opts.device !== undefined) resolveDevice(opts.device, overrides);
   // Bad overrides fail here, once per device, naming the field (not once per row, in a worker, or
   // as a skipped row when a row's forced kernel config is checked against the device).
   const devices = new Set(parsed.rows.map((r) => r.device).filter((d) => presetIds().includes(d) && (opts.device === undefined || d === opts.device)));

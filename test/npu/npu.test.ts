@@ -191,6 +191,7 @@ describe('NPU runs: what users see', () => {
     expect(d.stdout).toMatch(/systolic NPUs[\s\S]*tpu-v4/);
     const v = tilewave(['validate', join(import.meta.dirname, '..', '..', 'data', 'measured', 'flash-attention2.csv'), '--device', 'tpu-v4']);
     expect(v.status).toBe(2);
+    expect(v.stderr).toMatch(/"tpu-v4" is an NPU \(family npu\): this command runs on GPUs only/);
     const rules = tilewave(['rules', '--model', 'llama2-7b', '--device', 'tpu-v4']);
     expect(rules.status).toBe(2);
     expect(rules.stderr).toMatch(/tpu-v4" is an NPU/);
