@@ -88,6 +88,11 @@ export function simulateStep(model: ModelConfig, options: StepOptionsInput, run:
   return { result, step, stepTimeNs, layerTimeNs, breakdown };
 }
 
+/** What the report calls the simulated device: "GPU", or "NPU" for the systolic family. */
+function deviceWord(result: RunResult): string {
+  return result.spec.family === 'npu' ? 'NPU' : 'GPU';
+}
+
 /** Whether one GPU holds the step's weights and KV cache (activations and workspaces aside). */
 export function fits(step: TransformerStep, result: RunResult): boolean {
   return step.memory.weightBytes + step.memory.kvCacheBytes <= result.spec.memory.capacityBytes;
@@ -100,14 +105,14 @@ const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
 function memoryLine(s: StepResult): string {
   const { weightBytes, kvCacheBytes } = s.step.memory;
   const { dtypes } = s.step;
-  return `one GPU holds ${gb(weightBytes)} of weights (${dtypes.linear} projections) and ${gb(kvCacheBytes)} of KV cache (${dtypes.kv}) of its ${gb(s.result.spec.memory.capacityBytes)}${fits(s.step, s.result) ? '' : ': does not fit'}`;
+  return `one ${deviceWord(s.result)} holds ${gb(weightBytes)} of weights (${dtypes.linear} projections) and ${gb(kvCacheBytes)} of KV cache (${dtypes.kv}) of its ${gb(s.result.spec.memory.capacityBytes)}${fits(s.step, s.result) ? '' : ': does not fit'}`;
 }
 
 /** One line saying that the weights and KV cache outgrow the device (the step is simulated anyway), or null. */
 export function memoryWarning(s: StepResult): string | null {
   if (fits(s.step, s.result)) return null;
   const { weightBytes, kvCacheBytes } = s.step.memory;
-  return `warning: one GPU would hold ${gb(weightBytes)} of weights and ${gb(kvCacheBytes)} of KV cache; ${s.result.spec.id} has ${gb(s.result.spec.memory.capacityBytes)} (simulated as if it fit; a larger --tp or a smaller --batch would)`;
+  return `warning: one ${deviceWord(s.result)} would hold ${gb(weightBytes)} of weights and ${gb(kvCacheBytes)} of KV cache; ${s.result.spec.id} has ${gb(s.result.spec.memory.capacityBytes)} (simulated as if it fit; a larger --tp or a smaller --batch would)`;
 }
 
 /**
