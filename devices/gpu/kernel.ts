@@ -183,7 +183,9 @@ export interface KernelResult {
  */
 export function configLabel(config: Kernel['config']): string {
   // An NPU op: its array (weight-stationary) or the vector unit.
-  if (config.dataflow === 'weight-stationary') return `${String(config.array)} WS${typeof config.utilization === 'number' ? ` util=${Math.round(config.utilization * 100)}%` : ''}`;
+  if (config.dataflow === 'weight-stationary' || config.dataflow === 'output-stationary') {
+    return `${String(config.array)} ${config.dataflow === 'weight-stationary' ? 'WS' : 'OS'}${typeof config.utilization === 'number' ? ` util=${Math.round(config.utilization * 100)}%` : ''}`;
+  }
   if (config.unit === 'vector') return 'vector unit';
   // A kernel without a tile (a collective) is labelled by its algorithm.
   const parts = [String(config.tile ?? (typeof config.kernel === 'string' ? config.kernel : ''))];

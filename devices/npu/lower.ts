@@ -4,17 +4,20 @@
  * stream through) and vector phases (elementwise work on the vector unit). What the phases then
  * cost in time, array by array, is npu-device.ts.
  */
-import { attendedPairs, attentionFlops, attentionShape } from '../../workloads/attention.ts';
+import { attendedPairs, attentionFlops, attentionShape, keysVisible } from '../../workloads/attention.ts';
 import { ELEMENTWISE_COSTS, elementwiseBytes } from '../../workloads/elementwise.ts';
 import type { WorkloadOp } from '../../workloads/index.ts';
 import { DTYPE_BYTES, gemmFlops, type OpDtype } from '../../workloads/ops.ts';
 import type { NpuDtype, NpuSpec } from './spec.ts';
 
-/** Folds that stream the same number of rows: a class of identical weight tiles. */
+/** Folds that stream for the same number of clocks: a class of identical tiles. */
 export interface FoldClass {
-  /** Weight tiles of this class. */
+  /** Tiles of this class. */
   count: number;
-  /** Rows of the streaming operand each tile sees (A's rows of a GEMM, query rows of attention). */
+  /**
+   * Clocks of streaming each tile sees: weight-stationary, the rows of the streaming operand (A's
+   * rows of a GEMM, query rows of attention); output-stationary, the reduction length.
+   */
   streamRows: number;
 }
 
@@ -119,7 +122,11 @@ function lowerGemm(spec: NpuSpec, op: Extract<WorkloadOp, { type: 'gemm' }>): Np
   const dtype = matrixDtype(spec, op.dtype, 'gemm');
   const b = DTYPE_BYTES[op.dtype];
   const out = DTYPE_BYTES[op.outDtype ?? op.dtype];
-  const tiles = tilesOf(spec, op.k, op.n);
+  // Weight-stationary: k x n of B in tiles, A's m rows stream. Output-stationary: m x n of C in
+  // tiles, k steps stream.
+  const os = spec.systolic.dataflow === 'output-stationary';
+  const tiles = os ? Math.ceil(op.m / spec.systolic.rows) * Math.ceil(op.n / spec.systolic.cols) : tilesOf(spec, op.k, op.n);
+  const stream = os ? op.k : op.m;
   const aBytes = op.m * op.k * b;
   const bBytes = op.k * op.n * b;
   // Rows (or columns) of a k-long operand that half the SRAM holds, at least one.
@@ -129,10 +136,10 @@ function lowerGemm(spec: NpuSpec, op: Extract<WorkloadOp, { type: 'gemm' }>): Np
   const [aReads, bTimes] = aBytes + bReads * bBytes <= bBytes + aReadsIfB * aBytes ? [1, bReads] : [aReadsIfB, 1];
   const dramBytes = op.batch * (bTimes * bBytes + aReads * aBytes + op.m * op.n * out);
   return {
-    parts: [[{ kind: 'matrix', label: 'gemm', dtype, folds: [{ count: tiles * op.batch, streamRows: op.m }], dramBytes, usefulMacs: op.batch * op.m * op.n * op.k }]],
+    parts: [[{ kind: 'matrix', label: 'gemm', dtype, folds: [{ count: tiles * op.batch, streamRows: stream }], dramBytes, usefulMacs: op.batch * op.m * op.n * op.k }]],
     flops: gemmFlops(op),
     dtype: op.dtype,
-    config: { dataflow: spec.systolic.dataflow, array: `${spec.systolic.rows}x${spec.systolic.cols}`, folds: tiles * op.batch, foldRows: op.m, ...(aReads > 1 ? { aReads } : {}), ...(bTimes > 1 ? { bReads: bTimes } : {}) },
+    config: { dataflow: spec.systolic.dataflow, array: `${spec.systolic.rows}x${spec.systolic.cols}`, folds: tiles * op.batch, ...(os ? { foldK: op.k } : { foldRows: op.m }), ...(aReads > 1 ? { aReads } : {}), ...(bTimes > 1 ? { bReads: bTimes } : {}) },
   };
 }
 
@@ -173,8 +180,19 @@ function lowerAttention(spec: NpuSpec, op: Extract<WorkloadOp, { type: 'attentio
     const heads = Math.floor(pairsTotal / partCount) + (p < pairsTotal % partCount ? 1 : 0);
     const qk: FoldClass[] = [];
     const pv: FoldClass[] = [];
-    for (let j = 0; j * C < s.seqKv; j++) qk.push({ count: heads * Math.ceil(s.headDim / R), streamRows: rowsSeeing(j * C) });
-    for (let j = 0; j * R < s.seqKv; j++) pv.push({ count: heads * Math.ceil(s.headDim / C), streamRows: rowsSeeing(j * R) });
+    if (spec.systolic.dataflow === 'output-stationary') {
+      // S tiles: rows x keys, head dim deep; a key tile needs only the rows that see it (the
+      // tail of the group's rows). O tiles: rows x head dim, as deep as the keys their last row sees.
+      for (let j = 0; j * C < s.seqKv; j++) qk.push({ count: heads * Math.ceil(rowsSeeing(j * C) / R), streamRows: s.headDim });
+      const rows = s.seqQ * group;
+      for (let i = 0; i * R < rows; i++) {
+        const last = Math.min(rows, (i + 1) * R) - 1;
+        pv.push({ count: heads * Math.ceil(s.headDim / C), streamRows: keysVisible(s, Math.floor(last / group)) });
+      }
+    } else {
+      for (let j = 0; j * C < s.seqKv; j++) qk.push({ count: heads * Math.ceil(s.headDim / R), streamRows: rowsSeeing(j * C) });
+      for (let j = 0; j * R < s.seqKv; j++) pv.push({ count: heads * Math.ceil(s.headDim / C), streamRows: rowsSeeing(j * R) });
+    }
     const scores = heads * group * attended;
     const spill = heads * group * spillPerHead;
     const kv = heads * s.seqKv * s.headDim * b;

@@ -28,11 +28,15 @@ export const NpuSpecSchema = z.strictObject({
     clockHz: positive('array clock, Hz'),
     /**
      * Weight-stationary: a rows x cols tile of B sits in the cells while A's rows stream through,
-     * one per clock. Shifting a tile in takes `rows` clocks, hidden behind the previous tile's
-     * stream when the cells double-buffer their weights (TPUs do); the first tile's fill and the
-     * last one's drain (rows + cols - 2 clocks) are paid once per run of tiles.
+     * one per clock; shifting a tile in takes `rows` clocks. Output-stationary: each cell
+     * accumulates one element of a rows x cols tile of C while A's rows and B's columns stream
+     * through it along K, a step a clock; draining a tile takes `rows` clocks. Either way the
+     * shift is hidden behind the previous tile's stream when the cells double-buffer it (TPUs
+     * double-buffer their weights), and the first tile's fill and the last one's drain (rows +
+     * cols - 2 clocks) are paid once per run of tiles.
      */
-    dataflow: z.literal('weight-stationary', { error: 'expected "weight-stationary" (the only dataflow modelled)' }).default('weight-stationary'),
+    dataflow: z.enum(['weight-stationary', 'output-stationary'], { error: 'expected "weight-stationary" or "output-stationary"' }).default('weight-stationary'),
+    /** Whether the cells double-buffer their stationary operand (weights, or accumulators). */
     doubleBufferedWeights: z.boolean().default(true),
     /** Multiply-accumulates per cell per clock, by operand dtype; a dtype not listed is not supported. */
     macsPerCellPerClock: z.partialRecord(z.enum(NPU_DTYPES), positive('MACs per cell per clock')),

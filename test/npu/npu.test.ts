@@ -24,7 +24,7 @@ describe('systolic NPU: the tpu-v4 preset', () => {
 
   it('rejects a bad override by field', () => {
     expect(() => run([gemm(64, 64, 64)], { 'systolic.rows': 0 })).toThrow(/systolic\.rows.*expected an integer > 0/);
-    expect(() => run([gemm(64, 64, 64)], { 'systolic.dataflow': 'output-stationary' })).toThrow(/dataflow.*weight-stationary/);
+    expect(() => run([gemm(64, 64, 64)], { 'systolic.dataflow': 'row-stationary' })).toThrow(/dataflow.*expected "weight-stationary" or "output-stationary"/);
   });
 });
 
@@ -90,6 +90,21 @@ describe('weight-stationary arrays', () => {
     expect(shiftNs).toBeGreaterThan((bytes / 2.4e12) * 1e9);
     expect(fast / bound).toBeGreaterThan(1);
     expect(fast / bound).toBeLessThan(1.03);
+  });
+
+  it('output-stationary tiles cut m x n and stream k: they quantize m where weight-stationary ones quantize k', () => {
+    const os = { 'systolic.dataflow': 'output-stationary' };
+    const square = [run([gemm(4096, 4096, 4096)]).summary.simulatedTimeNs, run([gemm(4096, 4096, 4096)], os).summary.simulatedTimeNs];
+    expect(square[1]! / square[0]!).toBeCloseTo(1, 3);
+    const shortM = run([gemm(100, 4096, 4096)], os).summary.ops[0]!;
+    expect(shortM.config).toMatchObject({ dataflow: 'output-stationary', folds: 32, foldK: 4096 });
+    expect(shortM.config!.utilization).toBeCloseTo(100 / 128, 1);
+    const shortK = run([gemm(4096, 4096, 100)]).summary.ops[0]!;
+    expect(shortK.config).toMatchObject({ dataflow: 'weight-stationary', folds: 32, foldRows: 4096 });
+    // Causal attention skips masked work either way.
+    const attn = (causal: boolean) => run([{ type: 'attention', heads: 16, seqQ: 2048, headDim: 128, causal, dtype: 'bf16' }], os).summary.ops[0]!.durationNs;
+    expect(attn(true) / attn(false)).toBeGreaterThan(0.45);
+    expect(attn(true) / attn(false)).toBeLessThan(0.65);
   });
 
   it('without double-buffered weights each tile also waits for its shift-in', () => {
