@@ -10,6 +10,17 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReportHtml, writeReportHtml } from '../../viz/report.ts';
 import { largeTrace, multiDeviceTrace, sweepTrace, syntheticTrace, validationFixture, validationSizesFixture } from './fixtures.ts';
+import { parseScenario, runScenario } from '../../devices/scenario.ts';
+
+/** A real NPU run: a GEMM, then decode attention in the PIM banks beside a second GEMM. */
+function npuTrace() {
+  const ops = [
+    { type: 'gemm', name: 'qkv', m: 32, n: 12288, k: 4096 },
+    { type: 'attention', name: 'attn', batch: 32, heads: 32, seqQ: 1, seqKv: 1024, headDim: 128, after: ['qkv'] },
+    { type: 'gemm', name: 'mlp', m: 32, n: 16384, k: 4096, stream: 1, after: ['qkv'] },
+  ];
+  return runScenario(parseScenario({ name: 'npu-report', device: 'neupims', traceDetail: 'cta', workload: { ops } })).trace;
+}
 
 const CHROMIUM = '/usr/bin/chromium';
 const ART = resolve('test-artifacts/viz');
@@ -47,6 +58,7 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in Chromium', () => {
       writeReportHtml(file('multi.html'), { traces: [multiDeviceTrace()] }),
       writeReportHtml(file('validation.html'), { traces: [validationFixture()] }),
       writeReportHtml(file('validation-sizes.html'), { traces: [validationSizesFixture()] }),
+      writeReportHtml(file('npu.html'), { traces: [npuTrace()] }),
     ]);
     writeFileSync(file('malformed.html'), await buildReportHtml({ traces: [{ traceEvents: [{ ph: 'X', name: 'gemm', dur: 1 }] }] }));
     const good = readFileSync(file('single.html'), 'utf8');
@@ -295,6 +307,20 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in Chromium', () => {
     await page.mouse.move(canvas.x + canvas.width * 0.95, cb.y + cb.height / 2);
     await expect.poll(() => page.locator('#tw-tooltip').textContent()).toContain('tx: 400');
     await page.screenshot({ path: join(ART, 'multi-device.png') });
+  });
+
+  it('renders an NPU run: its arrays, vector unit and PIM channels', async () => {
+    await open('npu.html');
+    expect(pageErrors).toEqual([]);
+    const tracks = await api((a) => a.tracks());
+    const units = tracks.map((t) => t.unit);
+    for (const unit of ['array 0', 'array 7', 'vector unit', 'PIM channels', 'stream 0']) expect(units).toContain(unit);
+    const array = tracks.find((t) => t.unit === 'array 0')!;
+    expect(array.spans).toBeGreaterThan(0);
+    const pim = tracks.find((t) => t.unit === 'PIM channels')!;
+    const pos = await showSpan(pim.index, 0);
+    expect(isBackground(await pixel(pos.x, pos.y))).toBe(false);
+    await page.screenshot({ path: join(ART, 'npu.png') });
   });
 
   it('keeps a 200,000-span trace interactive with merged boxes', async () => {
