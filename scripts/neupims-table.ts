@@ -6,8 +6,8 @@
  * so it is an argument (default 300 GB/s one way, 2 µs a ring step). Prints a markdown table with
  * each system's speed relative to the blocked NPU + PIM and the published ratios beside them.
  *
- *   npx tsx scripts/neupims-table.ts [--model gpt3-6.7b] [--batch 512] [--seq 256] [--tp 4]
- *       [--gpu a100-80gb] [--link-gbps 300] [--link-latency-ns 2000]
+ *   npx tsx scripts/neupims-table.ts [--model gpt3-6.7b] [--batch 512] [--seq 256] [--seq-min S]
+ *       [--tp 4] [--gpu a100-80gb] [--link-gbps 300] [--link-latency-ns 2000] [--placement min-load]
  */
 import { pathToFileURL } from 'node:url';
 import { simulateStep } from '../cli/commands/llm.ts';
@@ -17,10 +17,14 @@ export interface NeuPimsSetup {
   model: string;
   batch: number;
   seq: number;
+  /** Each sequence's cache drawn from seqMin to seq (`llm --seq-min`), or all seq. */
+  seqMin?: number;
   tp: number;
   /** One-way link bandwidth (bytes/s) and ring-step latency (ns) of the NPU systems, for tp > 1. */
   link: { bandwidthBytesPerSecond: number; latencyNs: number };
   gpu: string;
+  /** KV caches to PIM channels (the preset's round-robin when unset). */
+  placement?: 'round-robin' | 'min-load';
 }
 
 export interface NeuPimsRow {
@@ -44,7 +48,7 @@ export function neuPimsStudy(s: NeuPimsSetup): NeuPimsRow[] {
   const model = loadModel(s.model);
   return SYSTEMS.map(([system, kind, sets, nanoBatches]) => {
     const link: [string, unknown][] = kind === 'gpu' || s.tp === 1 ? [] : [['interconnect.bandwidthBytesPerSecond', s.link.bandwidthBytesPerSecond], ['interconnect.latencyNs', s.link.latencyNs]];
-    const r = simulateStep(model, { phase: 'decode', batch: s.batch, seq: s.seq, tp: s.tp, nanoBatches, logits: 'last' }, { device: kind === 'gpu' ? s.gpu : 'neupims', traceDetail: 'none', sets: [...sets, ...link] });
+    const r = simulateStep(model, { phase: 'decode', batch: s.batch, seq: s.seq, ...(s.seqMin !== undefined ? { seqMin: s.seqMin } : {}), tp: s.tp, nanoBatches, logits: 'last' }, { device: kind === 'gpu' ? s.gpu : 'neupims', traceDetail: 'none', sets: [...sets, ...link, ...(kind === 'npu' && s.placement !== undefined && !sets.some(([path]) => path === 'pim') ? [['pim.placement', s.placement] as [string, unknown]] : [])] });
     return { system, stepNs: r.stepTimeNs, fits: r.step.memory.weightBytes + r.step.memory.kvCacheBytes <= r.result.spec.memory.capacityBytes };
   });
 }
@@ -73,11 +77,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     tp: num('--tp', 4),
     link: { bandwidthBytesPerSecond: num('--link-gbps', 300) * 1e9, latencyNs: num('--link-latency-ns', 2000) },
     gpu: arg('--gpu', 'a100-80gb'),
+    ...(args.includes('--seq-min') ? { seqMin: num('--seq-min', 1) } : {}),
+    ...(args.includes('--placement') ? { placement: arg('--placement', 'round-robin') as 'round-robin' | 'min-load' } : {}),
   };
   const rows = neuPimsStudy(setup);
   const neupims = rows[rows.length - 1]!.stepNs;
   const out = [
-    `${setup.model} decode, batch ${setup.batch}, ${setup.seq} cached tokens, tp ${setup.tp}${setup.tp > 1 ? ` (NPU link ${setup.link.bandwidthBytesPerSecond / 1e9} GB/s, ${setup.link.latencyNs} ns a step)` : ''}, one device's step:`,
+    `${setup.model} decode, batch ${setup.batch}, ${setup.seqMin !== undefined ? `${setup.seqMin} to ` : ''}${setup.seq} cached tokens${setup.placement !== undefined ? ` (${setup.placement} placement)` : ''}, tp ${setup.tp}${setup.tp > 1 ? ` (NPU link ${setup.link.bandwidthBytesPerSecond / 1e9} GB/s, ${setup.link.latencyNs} ns a step)` : ''}, one device's step:`,
     '',
     '| system | step | NeuPIMs speedup | published |',
     '|---|---|---|---|',

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { OpDtypeSchema, opCommon } from './ops.ts';
 
+/** Query lengths up to this use split-kv under impl "auto" (decode, speculative decode). */
+export const SPLIT_KV_MAX_SEQ_Q = 16;
+
 const count = (what: string) =>
   z.number({ error: `expected an integer >= 1 (${what})` }).int({ error: `expected an integer >= 1 (${what})` }).min(1, { error: `expected an integer >= 1 (${what})` }).max(2 ** 31, { error: `expected an integer <= 2^31 (${what})` });
 
@@ -31,10 +34,21 @@ export const AttentionOpSchema = z
     dtype: OpDtypeSchema.default('fp16'),
     /** Force the split count of split-kv (otherwise the occupancy heuristic picks it). */
     splits: z.number().int().min(1).max(1024).optional(),
+    /**
+     * Keys of each sequence, when they differ (a serving batch decoding requests of different
+     * lengths): one per sequence, in place of seqKv. Decode attention only (split-kv; seqQ <= 16).
+     */
+    seqKvs: z.array(count('key tokens of one sequence')).optional(),
   })
   .refine((op) => op.kvHeads === undefined || op.heads % op.kvHeads === 0, {
     error: 'expected kvHeads to divide heads (grouped-query attention)',
     path: ['kvHeads'],
+  })
+  .refine((op) => op.seqKvs === undefined || op.seqKvs.length === op.batch, { error: 'expected one key count per sequence (as many as batch)', path: ['seqKvs'] })
+  .refine((op) => op.seqKvs === undefined || op.seqKv === undefined, { error: 'expected seqKv or seqKvs, not both', path: ['seqKvs'] })
+  .refine((op) => op.seqKvs === undefined || (op.seqQ <= SPLIT_KV_MAX_SEQ_Q && (op.impl === 'auto' || op.impl === 'split-kv')), {
+    error: `expected per-sequence key counts only for decode attention (seqQ <= ${SPLIT_KV_MAX_SEQ_Q}, impl auto or split-kv)`,
+    path: ['seqKvs'],
   });
 export type AttentionOp = z.infer<typeof AttentionOpSchema>;
 
@@ -50,10 +64,10 @@ export interface AttentionShape {
   causal: boolean;
   /** Forced split count (split-kv only). */
   splits?: number;
+  /** Keys of each sequence when they differ (seqKv is then their largest). */
+  seqKvs?: number[];
 }
 
-/** Query lengths up to this use split-kv under impl "auto" (decode, speculative decode). */
-export const SPLIT_KV_MAX_SEQ_Q = 16;
 
 export function attentionShape(op: AttentionOp): AttentionShape {
   const impl = op.impl === 'auto' ? (op.seqQ <= SPLIT_KV_MAX_SEQ_Q ? 'split-kv' : 'flash2') : op.impl;
@@ -63,11 +77,22 @@ export function attentionShape(op: AttentionOp): AttentionShape {
     heads: op.heads,
     kvHeads: op.kvHeads ?? op.heads,
     seqQ: op.seqQ,
-    seqKv: op.seqKv ?? op.seqQ,
+    seqKv: op.seqKvs !== undefined ? Math.max(...op.seqKvs) : (op.seqKv ?? op.seqQ),
     headDim: op.headDim,
     causal: op.causal,
     ...(op.splits !== undefined ? { splits: op.splits } : {}),
+    ...(op.seqKvs !== undefined ? { seqKvs: op.seqKvs } : {}),
   };
+}
+
+/** Keys of sequence `b` (its own count, or the shared seqKv). */
+export function seqKvOf(s: Pick<AttentionShape, 'seqKv' | 'seqKvs'>, b: number): number {
+  return s.seqKvs?.[b] ?? s.seqKv;
+}
+
+/** Cached keys of the whole batch: the sum of every sequence's. */
+export function batchKeys(s: Pick<AttentionShape, 'batch' | 'seqKv' | 'seqKvs'>): number {
+  return s.seqKvs !== undefined ? s.seqKvs.reduce((a, k) => a + k, 0) : s.batch * s.seqKv;
 }
 
 /** Keys query row `i` attends to (causal: bottom-right aligned). */
@@ -88,6 +113,12 @@ export function attendedPairs(s: Pick<AttentionShape, 'seqQ' | 'seqKv' | 'causal
 }
 
 /** Useful attention FLOPs: QK^T and PV, 2·d each per unmasked pair (the convention of the FA2 paper). */
-export function attentionFlops(s: Pick<AttentionShape, 'batch' | 'heads' | 'seqQ' | 'seqKv' | 'headDim' | 'causal'>): number {
-  return 4 * s.batch * s.heads * attendedPairs(s) * s.headDim;
+export function attentionFlops(s: Pick<AttentionShape, 'batch' | 'heads' | 'seqQ' | 'seqKv' | 'headDim' | 'causal' | 'seqKvs'>): number {
+  return 4 * s.heads * batchPairs(s) * s.headDim;
+}
+
+/** Unmasked (query, key) pairs of one head over the whole batch (each sequence its own keys). */
+export function batchPairs(s: Pick<AttentionShape, 'batch' | 'seqQ' | 'seqKv' | 'causal' | 'seqKvs'>): number {
+  if (s.seqKvs === undefined) return s.batch * attendedPairs(s);
+  return s.seqKvs.reduce((a, seqKv) => a + attendedPairs({ seqQ: s.seqQ, seqKv, causal: s.causal }), 0);
 }

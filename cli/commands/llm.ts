@@ -39,7 +39,7 @@ export interface SimulateStepOptions {
 export function simulateStep(model: ModelConfig, options: StepOptionsInput, run: SimulateStepOptions): StepResult {
   const step = buildTransformerStep(model, options);
   const raw: Record<string, unknown> = {
-    name: `llm-${model.id}-${options.phase}-b${options.batch}-s${options.seq}${(options.tp ?? 1) > 1 ? `-tp${options.tp}${options.overlap === 'tile' ? '-t3' : ''}` : ''}${(options.nanoBatches ?? 1) > 1 ? `-nb${options.nanoBatches}` : ''}-${run.device}`,
+    name: `llm-${model.id}-${options.phase}-b${options.batch}-s${options.seq}${(options.tp ?? 1) > 1 ? `-tp${options.tp}${options.overlap === 'tile' ? '-t3' : ''}` : ''}${(options.nanoBatches ?? 1) > 1 ? `-nb${options.nanoBatches}` : ''}${options.seqMin !== undefined ? `-smin${options.seqMin}` : ''}-${run.device}`,
     device: run.device,
     seed: options.seed ?? 1,
     traceDetail: run.traceDetail ?? 'kernel',
@@ -74,6 +74,7 @@ export function simulateStep(model: ModelConfig, options: StepOptionsInput, run:
     tp: options.tp ?? 1,
     ...((options.tp ?? 1) > 1 && options.overlap === 'tile' ? { overlap: { mode: 'tile', reduction: options.reduction ?? 'sm' } } : {}),
     ...((options.nanoBatches ?? 1) > 1 ? { nanoBatches: options.nanoBatches } : {}),
+    ...(options.seqMin !== undefined ? { seqMin: options.seqMin } : {}),
     dtypes: step.dtypes,
     memory: { ...step.memory, capacityBytes: result.spec.memory.capacityBytes, fits: fits(step, result) },
     layers: model.layers,
@@ -183,6 +184,7 @@ export function registerLlm(program: Command): void {
     .option('--overlap <mode>', 'with --tp > 1: none (an all-reduce after each row-parallel GEMM) | tile (sequence parallelism: row-parallel GEMMs reduce-scatter as their tiles land, T3; column-parallel ones gather their input as they run)', 'none')
     .option('--reduction <where>', 'with --overlap tile: sm | near-memory (where received chunks are added)', 'sm')
     .option('--nano-batches <n>', 'split the batch into n parts, each on a stream of its own, so their compute-, memory- and link-bound ops overlap (NanoFlow)', positiveIntOption('--nano-batches'), 1)
+    .option('--seq-min <s>', 'decode: draw each sequence\'s KV cache length uniformly from s to --seq (seeded by --seed): requests of different lengths', positiveIntOption('--seq-min'))
     .option('--seed <n>', 'seed of the MoE routing draws', intOption('--seed', 0), 1)
     .option('--set <path=value>', 'override a device-spec field (repeatable)', collect, [])
     .option('--vary <path=values>', 'run the step once per value of a device-spec field, or of batch, seq, tp or nano-batches (list, start:stop:step, or multiples like 1x,2x) and write a CSV row per value')
@@ -192,7 +194,7 @@ export function registerLlm(program: Command): void {
     .action(async (opts) => {
       if (opts.phase !== 'prefill' && opts.phase !== 'decode') throw new UsageError(`--phase ${JSON.stringify(opts.phase)}: expected prefill or decode`);
       const model = loadModel(opts.model);
-      const step: StepOptionsInput = { phase: opts.phase, batch: opts.batch, seq: opts.seq, tp: opts.tp, dtype: opts.dtype, ...(opts.kvDtype !== undefined ? { kvDtype: opts.kvDtype } : {}), layers: opts.layers, logits: opts.logits, attention: opts.attention, overlap: opts.overlap, reduction: opts.reduction, nanoBatches: opts.nanoBatches, seed: opts.seed };
+      const step: StepOptionsInput = { phase: opts.phase, batch: opts.batch, seq: opts.seq, tp: opts.tp, dtype: opts.dtype, ...(opts.kvDtype !== undefined ? { kvDtype: opts.kvDtype } : {}), layers: opts.layers, logits: opts.logits, attention: opts.attention, overlap: opts.overlap, reduction: opts.reduction, nanoBatches: opts.nanoBatches, seed: opts.seed, ...(opts.seqMin !== undefined ? { seqMin: opts.seqMin } : {}) };
       if (opts.overlap === 'tile' && opts.tp === 1 && opts.vary === undefined) process.stderr.write('tilewave: note: --overlap tile changes nothing without tensor parallelism (--tp > 1)\n');
       checkVaryOutputs(opts);
       if (opts.vary !== undefined) {

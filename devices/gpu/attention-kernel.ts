@@ -1,4 +1,4 @@
-import { attentionFlops, keysVisible, type AttentionShape } from '../../workloads/attention.ts';
+import { attentionFlops, batchKeys, keysVisible, seqKvOf, type AttentionShape } from '../../workloads/attention.ts';
 import { gemmKernel, pipelineSteps } from './gemm-kernel.ts';
 import { planGemm } from './gemm-plan.ts';
 import { elementwiseKernel, ELEMENTWISE_RESOURCES } from './elementwise-kernel.ts';
@@ -380,9 +380,12 @@ export function splitKvKernels(spec: GpuSpec, s: AttentionShape, dtype: Dtype, n
       let rest = Math.floor(index / mBlocks);
       const split = rest % splits;
       rest = Math.floor(rest / splits);
+      // Splits cut the longest sequence's blocks (as flash-decoding sizes them by the batch's
+      // longest); a shorter sequence's later splits have fewer keys, or none.
+      const seqKv = seqKvOf(s, Math.floor(rest / s.kvHeads));
       const firstBlock = split * blocksPerSplit;
-      const blocks = Math.max(0, Math.min(kvBlocks, firstBlock + blocksPerSplit) - firstBlock);
-      const keys = Math.max(0, Math.min(s.seqKv, (firstBlock + blocks) * tile.blockN) - firstBlock * tile.blockN);
+      const blocks = Math.max(0, Math.min(Math.ceil(seqKv / tile.blockN), firstBlock + blocksPerSplit) - firstBlock);
+      const keys = Math.max(0, Math.min(seqKv, (firstBlock + blocks) * tile.blockN) - firstBlock * tile.blockN);
       const rows = Math.min(tile.blockM, rowsPerKvHead - m * tile.blockM);
       const key = rest * splits + split; // (batch, K/V head, split): one K/V range
       return new SplitKvCta(spec, r, tile, s.headDim, dtype, blocks, keys, rows, splits, key, mBlocks, `kv${split} bh${rest} m${m}`);
@@ -468,7 +471,7 @@ class SplitKvCta implements CtaWork {
  */
 export function splitKvDramBytes(s: AttentionShape, dtype: Dtype, splits: number): number {
   const e = BYTES_PER_ELEMENT[dtype];
-  const kv = 2 * s.batch * s.kvHeads * s.seqKv * s.headDim * e;
+  const kv = 2 * batchKeys(s) * s.kvHeads * s.headDim * e;
   const rows = s.batch * s.heads * s.seqQ;
   const partials = splits > 1 ? 2 * rows * splits * (s.headDim * 4 + 4) : 0;
   return kv + splits * rows * s.headDim * e + rows * s.headDim * e + partials;

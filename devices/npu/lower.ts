@@ -4,7 +4,7 @@
  * stream through) and vector phases (elementwise work on the vector unit). What the phases then
  * cost in time, array by array, is npu-device.ts.
  */
-import { attendedPairs, attentionFlops, attentionShape, keysVisible } from '../../workloads/attention.ts';
+import { attendedPairs, attentionFlops, attentionShape, batchPairs, keysVisible, seqKvOf } from '../../workloads/attention.ts';
 import { ELEMENTWISE_COSTS, elementwiseBytes } from '../../workloads/elementwise.ts';
 import type { WorkloadOp } from '../../workloads/index.ts';
 import { DTYPE_BYTES, gemmFlops, type OpDtype } from '../../workloads/ops.ts';
@@ -44,21 +44,27 @@ export interface VectorPhase {
 
 /**
  * A GEMV on the PIM channels: each sequence's K (or V) cache is read row by row in the channel
- * that holds it (sequence i in channel i mod channels), every row multiplied with the query
- * vectors of the heads that share it; `inBytes` go over the channel bus to the banks before (the
- * queries, or the softmax's probabilities), `outBytes` come back after (scores, or outputs).
+ * that holds it, every row multiplied with the query vectors of the heads that share it; its
+ * inputs go over the channel bus to the banks before, its results come back after.
  */
+/** One sequence's share of a PIM phase: its cache bytes read in the banks, its bus traffic. */
+export interface PimSequence {
+  /** DRAM bytes of the sequence's cache the phase reads (all its KV heads). */
+  bytes: number;
+  /** Bytes to the banks before (the queries, or the softmax's probabilities). */
+  inBytes: number;
+  /** Bytes back after (the scores, or the outputs). */
+  outBytes: number;
+}
+
 export interface PimPhase {
   kind: 'pim';
   label: string;
-  sequences: number;
-  /** DRAM bytes of one sequence's cache the phase reads (all its KV heads). */
-  bytesPerSequence: number;
+  /** The batch's sequences, each in one channel (the preset's `pim.placement` decides which). */
+  sequences: PimSequence[];
   /** Query vectors each cached row is multiplied with (the grouped-query heads sharing a KV head). */
   queriesPerRow: number;
   elementBytes: number;
-  inBytesPerSequence: number;
-  outBytesPerSequence: number;
   usefulMacs: number;
 }
 
@@ -164,53 +170,73 @@ function lowerAttention(spec: NpuSpec, op: Extract<WorkloadOp, { type: 'attentio
   const group = s.heads / s.kvHeads;
   const pairsTotal = s.batch * s.kvHeads;
   const partCount = Math.min(MAX_ATTENTION_PARTS, pairsTotal);
-  // Query rows (of the whole group) that see keys from index `first` on.
-  const rowsSeeing = (first: number): number => {
-    if (!s.causal) return s.seqQ * group;
-    const offset = s.seqKv - s.seqQ; // bottom-right aligned: row i sees keys <= i + offset
-    return Math.max(0, s.seqQ - Math.max(0, first - offset)) * group;
-  };
-  const attended = attendedPairs(s);
-  const spillPerHead = s.seqQ * s.seqKv * ACCUMULATOR_BYTES > spec.sram.bytes / 2 ? 2 * attended * ACCUMULATOR_BYTES : 0;
   const c = ELEMENTWISE_COSTS.softmax;
-  const parts: NpuPhase[][] = [];
-  let folds = 0;
-  for (let p = 0; p < partCount; p++) {
-    // (sequence, KV head) pairs of this part: an equal share, the first parts one more.
-    const heads = Math.floor(pairsTotal / partCount) + (p < pairsTotal % partCount ? 1 : 0);
+  // The tiles of one (sequence, KV head) pair with `seqKv` keys, by how long each streams.
+  const pairFolds = new Map<number, { qk: FoldClass[]; pv: FoldClass[]; attended: number; spills: boolean }>();
+  const foldsOf = (seqKv: number) => {
+    let f = pairFolds.get(seqKv);
+    if (f !== undefined) return f;
+    const shape = { seqQ: s.seqQ, seqKv, causal: s.causal };
+    // Query rows (of the whole group) that see keys from index `first` on (bottom-right aligned).
+    const rowsSeeing = (first: number): number => (s.causal ? Math.max(0, s.seqQ - Math.max(0, first - (seqKv - s.seqQ))) : s.seqQ) * group;
     const qk: FoldClass[] = [];
     const pv: FoldClass[] = [];
     if (spec.systolic.dataflow === 'output-stationary') {
       // S tiles: rows x keys, head dim deep; a key tile needs only the rows that see it (the
       // tail of the group's rows). O tiles: rows x head dim, as deep as the keys their last row sees.
-      for (let j = 0; j * C < s.seqKv; j++) qk.push({ count: heads * Math.ceil(rowsSeeing(j * C) / R), streamRows: s.headDim });
+      for (let j = 0; j * C < seqKv; j++) qk.push({ count: Math.ceil(rowsSeeing(j * C) / R), streamRows: s.headDim });
       const rows = s.seqQ * group;
       for (let i = 0; i * R < rows; i++) {
         const last = Math.min(rows, (i + 1) * R) - 1;
-        pv.push({ count: heads * Math.ceil(s.headDim / C), streamRows: keysVisible(s, Math.floor(last / group)) });
+        pv.push({ count: Math.ceil(s.headDim / C), streamRows: keysVisible(shape, Math.floor(last / group)) });
       }
     } else {
-      for (let j = 0; j * C < s.seqKv; j++) qk.push({ count: heads * Math.ceil(s.headDim / R), streamRows: rowsSeeing(j * C) });
-      for (let j = 0; j * R < s.seqKv; j++) pv.push({ count: heads * Math.ceil(s.headDim / C), streamRows: rowsSeeing(j * R) });
+      for (let j = 0; j * C < seqKv; j++) qk.push({ count: Math.ceil(s.headDim / R), streamRows: rowsSeeing(j * C) });
+      for (let j = 0; j * R < seqKv; j++) pv.push({ count: Math.ceil(s.headDim / C), streamRows: rowsSeeing(j * R) });
     }
-    const scores = heads * group * attended;
-    const spill = heads * group * spillPerHead;
-    const kv = heads * s.seqKv * s.headDim * b;
-    const q = heads * group * s.seqQ * s.headDim * b;
+    f = { qk, pv, attended: attendedPairs(shape), spills: s.seqQ * seqKv * ACCUMULATOR_BYTES > spec.sram.bytes / 2 };
+    pairFolds.set(seqKv, f);
+    return f;
+  };
+  const parts: NpuPhase[][] = [];
+  let folds = 0;
+  let spilled = false;
+  let first = 0;
+  for (let p = 0; p < partCount; p++) {
+    // (sequence, KV head) pairs of this part: an equal share, the first parts one more.
+    const pairs = Math.floor(pairsTotal / partCount) + (p < pairsTotal % partCount ? 1 : 0);
+    const qk = new Map<number, number>();
+    const pv = new Map<number, number>();
+    let keys = 0;
+    let scores = 0;
+    let spill = 0;
+    for (let i = first; i < first + pairs; i++) {
+      const seqKv = seqKvOf(s, Math.floor(i / s.kvHeads));
+      const f = foldsOf(seqKv);
+      for (const x of f.qk) qk.set(x.streamRows, (qk.get(x.streamRows) ?? 0) + x.count);
+      for (const x of f.pv) pv.set(x.streamRows, (pv.get(x.streamRows) ?? 0) + x.count);
+      keys += seqKv;
+      scores += group * f.attended;
+      if (f.spills) spill += 2 * group * f.attended * ACCUMULATOR_BYTES;
+    }
+    first += pairs;
+    spilled ||= spill > 0;
+    const classes = (m: Map<number, number>): FoldClass[] => [...m].filter(([rows, count]) => rows > 0 && count > 0).map(([streamRows, count]) => ({ count, streamRows }));
+    const kv = keys * s.headDim * b;
+    const q = pairs * group * s.seqQ * s.headDim * b;
     const macs = scores * s.headDim;
-    const nonEmpty = (f: FoldClass[]) => f.filter((x) => x.count > 0 && x.streamRows > 0);
-    folds += [...nonEmpty(qk), ...nonEmpty(pv)].reduce((a, f) => a + f.count, 0);
+    folds += [...classes(qk), ...classes(pv)].reduce((a, f) => a + f.count, 0);
     parts.push([
-      { kind: 'matrix', label: 'qk', dtype, folds: nonEmpty(qk), dramBytes: kv + q + spill / 2, usefulMacs: macs },
+      { kind: 'matrix', label: 'qk', dtype, folds: classes(qk), dramBytes: kv + q + spill / 2, usefulMacs: macs },
       { kind: 'vector', label: 'softmax', laneOps: scores * (c.fp32OpsPerElement + c.specialOpsPerElement * spec.vector.specialOpClocks), dramBytes: 0 },
-      { kind: 'matrix', label: 'pv', dtype, folds: nonEmpty(pv), dramBytes: kv + q + spill / 2, usefulMacs: macs },
+      { kind: 'matrix', label: 'pv', dtype, folds: classes(pv), dramBytes: kv + q + spill / 2, usefulMacs: macs },
     ]);
   }
   return {
     parts,
     flops: attentionFlops(s),
     dtype: op.dtype,
-    config: { dataflow: spec.systolic.dataflow, array: `${R}x${C}`, folds, parts: partCount, ...(spillPerHead > 0 ? { scoresInDram: true } : {}) },
+    config: { dataflow: spec.systolic.dataflow, array: `${R}x${C}`, folds, parts: partCount, ...(spilled ? { scoresInDram: true } : {}) },
   };
 }
 
@@ -223,23 +249,28 @@ function lowerPimAttention(spec: NpuSpec, op: Extract<WorkloadOp, { type: 'atten
   const s = attentionShape(op);
   const b = DTYPE_BYTES[op.dtype];
   const group = s.heads / s.kvHeads;
-  const cache = s.kvHeads * s.seqKv * s.headDim * b;
   const queries = s.heads * s.seqQ * s.headDim * b;
-  const scores = s.heads * attendedPairs(s) * b;
-  const macs = s.batch * s.heads * attendedPairs(s) * s.headDim;
   const c = ELEMENTWISE_COSTS.softmax;
-  const pim = (label: string, inBytes: number, outBytes: number): PimPhase => ({
-    kind: 'pim', label, sequences: s.batch, bytesPerSequence: cache, queriesPerRow: group * s.seqQ, elementBytes: b, inBytesPerSequence: inBytes, outBytesPerSequence: outBytes, usefulMacs: macs,
+  const pairs = batchPairs(s);
+  const macs = s.heads * pairs * s.headDim;
+  const sequences = (inIsScores: boolean): PimSequence[] =>
+    Array.from({ length: s.batch }, (_, i) => {
+      const seqKv = seqKvOf(s, i);
+      const scores = s.heads * attendedPairs({ seqQ: s.seqQ, seqKv, causal: s.causal }) * b;
+      return { bytes: s.kvHeads * seqKv * s.headDim * b, inBytes: inIsScores ? scores : queries, outBytes: inIsScores ? queries : scores };
+    });
+  const pim = (label: string, inIsScores: boolean): PimPhase => ({
+    kind: 'pim', label, sequences: sequences(inIsScores), queriesPerRow: group * s.seqQ, elementBytes: b, usefulMacs: macs,
   });
   return {
     parts: [[
-      pim('qk', queries, scores),
-      { kind: 'vector', label: 'softmax', laneOps: s.batch * s.heads * attendedPairs(s) * (c.fp32OpsPerElement + c.specialOpsPerElement * spec.vector.specialOpClocks), dramBytes: 0 },
-      pim('pv', scores, queries),
+      pim('qk', false),
+      { kind: 'vector', label: 'softmax', laneOps: s.heads * pairs * (c.fp32OpsPerElement + c.specialOpsPerElement * spec.vector.specialOpClocks), dramBytes: 0 },
+      pim('pv', true),
     ]],
     flops: attentionFlops(s),
     dtype: op.dtype,
-    config: { unit: 'pim', rowBuffers: spec.pim!.rowBuffers, channels: Math.min(spec.pim!.channels, s.batch) },
+    config: { unit: 'pim', rowBuffers: spec.pim!.rowBuffers, placement: spec.pim!.placement, channels: Math.min(spec.pim!.channels, s.batch) },
   };
 }
 

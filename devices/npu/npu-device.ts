@@ -5,7 +5,7 @@
  * DRAM is one fluid channel all of them share (max-min fair).
  */
 import { FluidChannel, Server, type SimEvent, type Simulation, type TraceRecorder, type Track } from '../../sim/index.ts';
-import type { FoldClass, LinkPhase, MatrixPhase, NpuPhase, PimPhase, VectorPhase } from './lower.ts';
+import type { FoldClass, LinkPhase, MatrixPhase, NpuPhase, PimPhase, PimSequence, VectorPhase } from './lower.ts';
 import { MemoryModeGate, type MemoryMode } from './memory-gate.ts';
 import { npuDramBytesPerSecond, type NpuSpec } from './spec.ts';
 
@@ -78,9 +78,8 @@ export class NpuDevice {
     this.gate = spec.pim?.rowBuffers === 'single' ? new MemoryModeGate(sim) : null;
     this.link = spec.interconnect === undefined ? null : new FluidChannel(sim, { name: 'link', bandwidthBytesPerSecond: spec.interconnect.bandwidthBytesPerSecond });
     this.linkTrack = traced && spec.interconnect !== undefined ? trace.track(this.deviceName, 'link', 'link') : null;
-    // One track per channel load class: the channels holding one more sequence (when the batch
-    // does not divide over them), and the rest.
-    this.pimTracks = traced && spec.pim !== undefined ? ['PIM channels, one sequence more', 'PIM channels'] : null;
+    // The busiest channels (when channels differ) on a track of their own, the rest on another.
+    this.pimTracks = traced && spec.pim !== undefined ? ['PIM channels, busiest', 'PIM channels'] : null;
   }
 
   /** Run one phase; the returned event triggers with what it did. */
@@ -135,10 +134,10 @@ export class NpuDevice {
   }
 
   /**
-   * A GEMV in the DRAM: each channel with sequences reads their rows, all banks in lockstep (a row
-   * costs its activation, the multipliers' pass over it once per query vector, and its
-   * precharge), between its inputs coming in and its results going out over the channel bus.
-   * Channels with the same load are one process (their spans are one per load class).
+   * A GEMV in the DRAM: each channel reads its sequences' rows, all banks in lockstep (a row costs
+   * its activation, the multipliers' pass over it once per query vector, and its precharge),
+   * between its inputs coming in and its results going out over the channel bus. Channels with
+   * the same work are one process (their spans are one per kind of channel).
    */
   private runPim(phase: PimPhase, opName: string): SimEvent<PhaseResult> {
     const sim = this.sim;
@@ -146,27 +145,33 @@ export class NpuDevice {
     const pim = this.spec.pim!;
     const columnNs = Math.max(1e9 / pim.clockHz, pim.columnAccessNs);
     const rowNs = pim.rowActivateNs + pim.rowPrechargeNs + phase.queriesPerRow * (pim.rowBytes / phase.elementBytes / pim.multipliersPerBank) * columnNs;
-    const rowsPerSequence = Math.ceil(phase.bytesPerSequence / pim.rowBytes);
-    // Sequence i lives in channel i mod channels: the first (sequences mod channels) channels hold one more.
-    const base = Math.floor(phase.sequences / pim.channels);
-    const extra = phase.sequences % pim.channels;
-    const loads = [{ channels: extra, sequences: base + 1, track: 0 }, { channels: pim.channels - extra, sequences: base, track: 1 }].filter((l) => l.channels > 0 && l.sequences > 0);
-    const dramBytes = phase.sequences * (phase.inBytesPerSequence + phase.outBytesPerSequence);
+    const channels = placeSequences(pim, phase.sequences);
+    const dramBytes = phase.sequences.reduce((a, q) => a + q.inBytes + q.outBytes, 0);
+    // The busiest channels get the first track: one sequence more than the rest, or more rows.
+    const busiest = Math.max(...channels.map((c) => c.rows));
+    const classes = new Map<string, { channels: number; rows: number; inBytes: number; outBytes: number; sequences: number }>();
+    for (const c of channels) {
+      if (c.sequences === 0) continue;
+      const key = `${c.rows}/${c.inBytes}/${c.outBytes}`;
+      const cls = classes.get(key) ?? { channels: 0, rows: c.rows, inBytes: c.inBytes, outBytes: c.outBytes, sequences: c.sequences };
+      cls.channels++;
+      classes.set(key, cls);
+    }
     return sim.process(
       (function* () {
         const startNs = sim.now;
-        const runs = loads.map((load) =>
+        const runs = [...classes.values()].map((load) =>
           sim.process(
             (function* () {
-              if (phase.inBytesPerSequence > 0) yield self.transfer(load.channels * load.sequences * phase.inBytesPerSequence);
+              if (load.inBytes > 0) yield self.transfer(load.channels * load.inBytes);
               const computeStart = sim.now;
               if (self.gate !== null) yield self.gate.acquire('pim');
-              const steps = Math.ceil((load.sequences * rowsPerSequence) / pim.banksPerChannel);
+              const steps = Math.ceil(load.rows / pim.banksPerChannel);
               yield sim.timeout(steps * rowNs);
               if (self.gate !== null) self.gate.release();
-              const unit = self.pimTracks?.[load.track];
-              if (unit !== undefined) self.trace.span(self.trace.track(self.deviceName, unit, 'pim'), `${opName}.${phase.label}`, computeStart, sim.now - computeStart, { channels: load.channels, sequences: load.sequences, rows: load.sequences * rowsPerSequence, rowSteps: steps }, 'pim');
-              if (phase.outBytesPerSequence > 0) yield self.transfer(load.channels * load.sequences * phase.outBytesPerSequence);
+              const unit = self.pimTracks?.[load.rows === busiest && classes.size > 1 ? 0 : 1];
+              if (unit !== undefined) self.trace.span(self.trace.track(self.deviceName, unit, 'pim'), `${opName}.${phase.label}`, computeStart, sim.now - computeStart, { channels: load.channels, sequences: load.sequences, rows: load.rows, rowSteps: steps }, 'pim');
+              if (load.outBytes > 0) yield self.transfer(load.channels * load.outBytes);
             })(),
           ),
         );
@@ -190,6 +195,7 @@ export class NpuDevice {
       })(),
     );
   }
+
 
   private runMatrix(phase: MatrixPhase, opName: string): SimEvent<PhaseResult> {
     const sim = this.sim;
@@ -348,4 +354,34 @@ export function geometricSizes(total: number, steps: number): number[] {
     used += size;
   }
   return sizes;
+}
+
+/** What one PIM channel holds: its sequences' cached rows and their bus traffic. */
+export interface ChannelLoad {
+  sequences: number;
+  rows: number;
+  inBytes: number;
+  outBytes: number;
+}
+
+/**
+ * Sequences to channels by the preset's placement: round-robin (sequence i in channel i mod
+ * channels), or min-load (each in turn to the channel with the fewest cached rows so far, the
+ * lowest-numbered on a tie: NeuPIMs' greedy balancing).
+ */
+export function placeSequences(pim: NonNullable<NpuSpec['pim']>, sequences: PimSequence[]): ChannelLoad[] {
+  const out: ChannelLoad[] = Array.from({ length: pim.channels }, () => ({ sequences: 0, rows: 0, inBytes: 0, outBytes: 0 }));
+  sequences.forEach((q, i) => {
+    let c = i % pim.channels;
+    if (pim.placement === 'min-load') {
+      c = 0;
+      for (let j = 1; j < out.length; j++) if (out[j]!.rows < out[c]!.rows) c = j;
+    }
+    const ch = out[c]!;
+    ch.sequences++;
+    ch.rows += Math.ceil(q.bytes / pim.rowBytes);
+    ch.inBytes += q.inBytes;
+    ch.outBytes += q.outBytes;
+  });
+  return out;
 }

@@ -85,6 +85,11 @@ export const NpuSpecSchema = z.strictObject({
        * buffer lets both proceed at once.
        */
       rowBuffers: z.enum(['single', 'dual'], { error: 'expected "single" (PIM blocks the NPU\'s reads) or "dual" (both at once)' }).default('dual'),
+      /**
+       * Which channel holds each sequence's KV cache: "round-robin" (sequence i in channel i mod
+       * channels) or "min-load" (each, in turn, in the channel holding the fewest cached rows so far).
+       */
+      placement: z.enum(['round-robin', 'min-load'], { error: 'expected "round-robin" or "min-load" (KV caches to channels)' }).default('round-robin'),
     })
     // null (`--set pim=null`): the same NPU without PIM, attention on its arrays.
     .nullish()

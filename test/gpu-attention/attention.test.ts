@@ -188,3 +188,34 @@ describe('decode attention with split-KV', () => {
     expect((8 * n) / 132 / Math.ceil((8 * n) / 132)).toBeGreaterThan(0.7);
   });
 });
+
+describe('decode attention over sequences of different lengths (seqKvs)', () => {
+  const base = { batch: 4, heads: 32, kvHeads: 8, seqQ: 1, headDim: 128 };
+
+  it('equal lengths give the same kernel as one shared seqKv', () => {
+    const shared = run(attention({ ...base, seqKv: 2048 }));
+    const listed = run(attention({ ...base, seqKvs: [2048, 2048, 2048, 2048] }));
+    expect(listed.timeNs).toBe(shared.timeNs);
+    expect(listed.dram).toBe(shared.dram);
+  });
+
+  it('each sequence streams its own cache: bytes and FLOPs are the sums, splits sized by the longest', () => {
+    const lengths = [64, 4096, 512, 2048];
+    const op = attention({ ...base, seqKvs: lengths });
+    const s = attentionShape(op);
+    expect(s.seqKv).toBe(4096);
+    expect(attentionFlops(s)).toBe(4 * 32 * 128 * lengths.reduce((a, l) => a + l, 0));
+    const r = run(op);
+    const splits = Number(r.configs[0]!.splits);
+    expect(r.dram).toBeCloseTo(splitKvDramBytes(s, 'fp16', splits), 0);
+    // Shorter than all at the longest, longer than all at the mean.
+    expect(r.timeNs).toBeLessThan(run(attention({ ...base, seqKv: 4096 })).timeNs);
+    expect(r.timeNs).toBeGreaterThan(run(attention({ ...base, seqKv: 1024 })).timeNs * 0.9);
+  });
+
+  it('names what does not fit: one length per sequence, not with seqKv, decode only', () => {
+    expect(() => attention({ ...base, seqKvs: [1, 2] })).toThrow(/expected one key count per sequence/);
+    expect(() => attention({ ...base, seqKv: 8, seqKvs: [1, 2, 3, 4] })).toThrow(/expected seqKv or seqKvs, not both/);
+    expect(() => attention({ ...base, seqQ: 512, seqKvs: [512, 512, 512, 512] })).toThrow(/only for decode attention/);
+  });
+});

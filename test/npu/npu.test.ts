@@ -304,3 +304,26 @@ describe("NeuPIMs' comparison (scripts/neupims-table.ts)", () => {
     expect(t['NPU + PIM, blocked, 2 sub-batches']! / neupims).toBeGreaterThan(1.02);
   });
 });
+
+describe('PIM placement of sequences with different caches', () => {
+  it('round-robin deals sequences to channels in turn; min-load sends each to the emptiest channel', async () => {
+    const { placeSequences } = await import('../../devices/npu/npu-device.ts');
+    const pim = { ...resolveNpu('neupims').pim!, channels: 2, rowBytes: 1 };
+    const seqs = [8, 1, 1, 1].map((bytes) => ({ bytes, inBytes: 1, outBytes: 1 }));
+    expect(placeSequences(pim, seqs).map((c) => c.rows)).toEqual([9, 2]);
+    expect(placeSequences({ ...pim, placement: 'min-load' }, seqs).map((c) => c.rows)).toEqual([8, 3]);
+    expect(placeSequences({ ...pim, placement: 'min-load' }, seqs).map((c) => c.sequences)).toEqual([1, 3]);
+  });
+
+  it('decode attention in the banks takes as long as its busiest channel', () => {
+    const runOn = (seqKvs: number[], overrides: Record<string, unknown> = {}) =>
+      runScenario(parseScenario({ name: 't', device: 'neupims', deviceOverrides: overrides, traceDetail: 'none', workload: { ops: [{ type: 'attention', batch: seqKvs.length, heads: 32, seqQ: 1, seqKvs, headDim: 128 }] } })).summary.ops[0]!;
+    const lengths = Array.from({ length: 64 }, (_, i) => (i % 32 === 0 ? 4096 : 256));
+    // Round-robin puts both long caches in channel 0; min-load spreads them.
+    const rr = runOn(lengths);
+    const ml = runOn(lengths, { 'pim.placement': 'min-load' });
+    expect(ml.config).toMatchObject({ placement: 'min-load' });
+    expect(rr.durationNs / ml.durationNs).toBeGreaterThan(1.3);
+    expect(() => runOn(lengths, { 'pim.placement': 'random' })).toThrow(/pim\.placement.*expected "round-robin" or "min-load"/);
+  });
+});

@@ -273,3 +273,31 @@ describe('memory footprint of a step on one GPU', () => {
     expect(w / 2 / 1e9).toBeCloseTo(46.7, 1);
   });
 });
+
+describe('decode with requests of different lengths (--seq-min)', () => {
+  const m = loadModel('llama2-7b');
+  const step = (extra: Record<string, unknown> = {}) => buildTransformerStep(m, { phase: 'decode', batch: 16, seq: 2048, seqMin: 128, layers: 'one', ...extra });
+
+  it('draws each sequence`s cache from seqMin to seq, seeded, and counts what they hold', () => {
+    const a = step();
+    const attn = a.ops.find((o) => o.name === 'L0.attn') as { seqKvs: number[] };
+    expect(attn.seqKvs).toHaveLength(16);
+    for (const l of attn.seqKvs) expect(l >= 128 && l <= 2048).toBe(true);
+    expect(new Set(attn.seqKvs).size).toBeGreaterThan(8);
+    expect((step().ops.find((o) => o.name === 'L0.attn') as { seqKvs: number[] }).seqKvs).toEqual(attn.seqKvs);
+    expect((step({ seed: 2 }).ops.find((o) => o.name === 'L0.attn') as { seqKvs: number[] }).seqKvs).not.toEqual(attn.seqKvs);
+    const tokens = attn.seqKvs.reduce((x, l) => x + l + 1, 0);
+    expect(a.memory.kvCacheBytes).toBe(2 * 32 * 32 * 128 * tokens * 2);
+  });
+
+  it('nano-batches split the same draws between their parts', () => {
+    const whole = (buildTransformerStep(m, { phase: 'decode', batch: 16, seq: 2048, seqMin: 128 }).ops.find((o) => o.name === 'L0.attn') as { seqKvs: number[] }).seqKvs;
+    const parts = buildTransformerStep(m, { phase: 'decode', batch: 16, seq: 2048, seqMin: 128, nanoBatches: 2 }).ops.filter((o) => o.name?.startsWith('L0.attn/')) as unknown as { seqKvs: number[] }[];
+    expect(parts.flatMap((p) => p.seqKvs)).toEqual(whole);
+  });
+
+  it('refuses a prefill or a minimum above --seq, by flag', () => {
+    expect(() => buildTransformerStep(m, { phase: 'prefill', batch: 2, seq: 512, seqMin: 128 })).toThrow(/--seq-min 128: expected --phase decode/);
+    expect(() => buildTransformerStep(m, { phase: 'decode', batch: 2, seq: 512, seqMin: 1024 })).toThrow(/--seq-min 1024: expected at most --seq \(512\)/);
+  });
+});

@@ -48,6 +48,11 @@ export const StepOptionsSchema = z.strictObject({
    * attention and its collectives. 1: the batch as one.
    */
   nanoBatches: z.number({ error: 'expected an integer >= 1' }).int({ error: 'expected an integer >= 1' }).min(1, { error: 'expected an integer >= 1' }).default(1),
+  /**
+   * Decode: each sequence's cached tokens drawn uniformly from seqMin to seq (seeded), a serving
+   * batch of requests of different lengths, instead of seq for all.
+   */
+  seqMin: z.number({ error: 'expected an integer >= 1' }).int({ error: 'expected an integer >= 1' }).min(1, { error: 'expected an integer >= 1' }).optional(),
 });
 export type StepOptions = z.infer<typeof StepOptionsSchema>;
 export type StepOptionsInput = z.input<typeof StepOptionsSchema>;
@@ -102,24 +107,38 @@ function divide(what: string, value: number, tp: number): number {
  */
 export function buildTransformerStep(m: ModelConfig, input: StepOptionsInput): TransformerStep {
   const o = parseWith(StepOptionsSchema, input, 'step');
+  const lengths = kvLengths(o);
   const n = o.nanoBatches;
-  if (n === 1) return buildStep(m, o);
+  if (n === 1) return buildStep(m, o, lengths);
   if (o.batch % n !== 0) throw new InputError(`--nano-batches ${n}: expected a divisor of --batch (${o.batch})`);
   if (o.layers === 'one') {
     throw new InputError(`--nano-batches ${n}: expected --layers all (the nano-batches' layers overlap, so one layer's span does not stand for a layer of the step)`);
   }
   // What one GPU holds and the step's FLOPs are the whole batch's; the ops are the parts', each
   // part on its own stream and tracks, its MoE routing drawn from a seed of its own.
-  const whole = buildStep(m, { ...o, nanoBatches: 1 });
-  const parts = Array.from({ length: n }, (_, j) => buildStep(m, { ...o, batch: o.batch / n, seed: o.seed + j, nanoBatches: 1 }));
+  const whole = buildStep(m, { ...o, nanoBatches: 1 }, lengths);
+  const size = o.batch / n;
+  const parts = Array.from({ length: n }, (_, j) => buildStep(m, { ...o, batch: size, seed: o.seed + j, nanoBatches: 1 }, lengths?.slice(j * size, (j + 1) * size)));
   const ops = parts.flatMap((part, j) =>
     part.ops.map((op) => ({ ...op, name: `${op.name}/n${j}`, track: `${op.track} /n${j}`, stream: j })),
   );
   return { ...whole, ops, routing: parts.flatMap((part) => part.routing) };
 }
 
-/** One step of the whole batch as one (nanoBatches 1). */
-function buildStep(m: ModelConfig, o: StepOptions): TransformerStep {
+/**
+ * Each sequence's cached tokens (decode with seqMin): uniform integers from seqMin to seq, drawn
+ * from the step's seed on a stream of their own; undefined when every sequence has seq.
+ */
+function kvLengths(o: StepOptions): number[] | undefined {
+  if (o.seqMin === undefined) return undefined;
+  if (o.phase !== 'decode') throw new InputError(`--seq-min ${o.seqMin}: expected --phase decode (a batch of cached lengths)`);
+  if (o.seqMin > o.seq) throw new InputError(`--seq-min ${o.seqMin}: expected at most --seq (${o.seq}), the longest cache`);
+  const rng = new Rng(o.seed).fork('kv-lengths');
+  return Array.from({ length: o.batch }, () => rng.int(o.seqMin!, o.seq));
+}
+
+/** One step of the whole batch as one (nanoBatches 1); `lengths`: each sequence's cached tokens. */
+function buildStep(m: ModelConfig, o: StepOptions, lengths?: number[]): TransformerStep {
   const tp = o.tp;
   const d = headDimOf(m);
   const heads = divide('heads', m.heads, tp);
@@ -185,7 +204,7 @@ function buildStep(m: ModelConfig, o: StepOptions): TransformerStep {
     if (m.rotary) ew(`${p}rope`, track, 'rotary', tokens, (heads + kvHeads) * d);
     ops.push({
       type: 'attention', name: `${p}attn`, track, stream: 0, after: [], impl, batch: o.batch, heads, kvHeads,
-      seqQ, seqKv: o.seq, headDim: d, causal: true, dtype: kvDtype,
+      seqQ, ...(lengths !== undefined ? { seqKvs: lengths } : { seqKv: o.seq }), headDim: d, causal: true, dtype: kvDtype,
     });
     rowParallel(`${p}o_proj`, `${p}attn_allreduce`, track, tokens, h, heads * d);
     ew(`${p}attn_add`, track, 'add', shard(tokens), h);
@@ -223,12 +242,13 @@ function buildStep(m: ModelConfig, o: StepOptions): TransformerStep {
   const experts = m.moe?.experts ?? 1;
   const projections = h * (heads + 2 * kvHeads) * d + heads * d * h + experts * (m.gatedMlp ? 3 : 2) * h * ffn;
   const router = m.moe === undefined ? 0 : h * m.moe.experts;
-  const kvTokens = o.phase === 'decode' ? o.seq + 1 : o.seq;
+  // Cached tokens of the whole batch after this step (decode appends one per sequence).
+  const kvTokens = lengths !== undefined ? lengths.reduce((a, l) => a + l + 1, 0) : o.batch * (o.phase === 'decode' ? o.seq + 1 : o.seq);
   const memory = {
     weightBytes: m.layers * (projections * DTYPE_BYTES[o.dtype] + router * elementBytes) + 2 * vocab * h * elementBytes,
-    kvCacheBytes: 2 * m.layers * kvHeads * d * o.batch * kvTokens * DTYPE_BYTES[kvDtype],
+    kvCacheBytes: 2 * m.layers * kvHeads * d * kvTokens * DTYPE_BYTES[kvDtype],
   };
-  const attnPerLayer = attentionFlops({ batch: o.batch, heads, seqQ, seqKv: o.seq, headDim: d, causal: true });
+  const attnPerLayer = attentionFlops({ batch: o.batch, heads, seqQ, seqKv: o.seq, headDim: d, causal: true, ...(lengths !== undefined ? { seqKvs: lengths } : {}) });
   return {
     ops,
     layersSimulated,
