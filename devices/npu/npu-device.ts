@@ -51,8 +51,9 @@ export class NpuDevice {
   private readonly vectorTrack: Track | null;
   /** With single row buffers: PIM and the NPU's DRAM traffic take turns (blocked PIM). */
   private readonly gate: MemoryModeGate | null;
-  /** Track names, made on first use (an even batch never uses the first). */
-  private readonly pimTracks: string[] | null;
+  /** Made on the first PIM span (a run without decode attention has none). */
+  private pimTrack: Track | null = null;
+  private readonly traced: boolean;
   private readonly link: FluidChannel | null;
   private readonly linkTrack: Track | null;
   readonly deviceName = 'npu0';
@@ -78,8 +79,7 @@ export class NpuDevice {
     this.gate = spec.pim?.rowBuffers === 'single' ? new MemoryModeGate(sim) : null;
     this.link = spec.interconnect === undefined ? null : new FluidChannel(sim, { name: 'link', bandwidthBytesPerSecond: spec.interconnect.bandwidthBytesPerSecond });
     this.linkTrack = traced && spec.interconnect !== undefined ? trace.track(this.deviceName, 'link', 'link') : null;
-    // The busiest channels (when channels differ) on a track of their own, the rest on another.
-    this.pimTracks = traced && spec.pim !== undefined ? ['PIM channels, busiest', 'PIM channels'] : null;
+    this.traced = traced;
   }
 
   /** Run one phase; the returned event triggers with what it did. */
@@ -137,7 +137,7 @@ export class NpuDevice {
    * A GEMV in the DRAM: each channel reads its sequences' rows, all banks in lockstep (a row costs
    * its activation, the multipliers' pass over it once per query vector, and its precharge),
    * between its inputs coming in and its results going out over the channel bus. Channels with
-   * the same work are one process (their spans are one per kind of channel).
+   * the same work are one process.
    */
   private runPim(phase: PimPhase, opName: string): SimEvent<PhaseResult> {
     const sim = this.sim;
@@ -147,7 +147,6 @@ export class NpuDevice {
     const rowNs = pim.rowActivateNs + pim.rowPrechargeNs + phase.queriesPerRow * (pim.rowBytes / phase.elementBytes / pim.multipliersPerBank) * columnNs;
     const channels = placeSequences(pim, phase.sequences);
     const dramBytes = phase.sequences.reduce((a, q) => a + q.inBytes + q.outBytes, 0);
-    // The busiest channels get the first track: one sequence more than the rest, or more rows.
     const busiest = Math.max(...channels.map((c) => c.rows));
     const classes = new Map<string, { channels: number; rows: number; inBytes: number; outBytes: number; sequences: number }>();
     for (const c of channels) {
@@ -160,6 +159,10 @@ export class NpuDevice {
     return sim.process(
       (function* () {
         const startNs = sim.now;
+        // The banks' work, first start to last end over the channels (one span: the channels
+        // start and end at different times, and a track's spans must nest).
+        let banksStart = Infinity;
+        let banksEnd = 0;
         const runs = [...classes.values()].map((load) =>
           sim.process(
             (function* () {
@@ -169,13 +172,20 @@ export class NpuDevice {
               const steps = Math.ceil(load.rows / pim.banksPerChannel);
               yield sim.timeout(steps * rowNs);
               if (self.gate !== null) self.gate.release();
-              const unit = self.pimTracks?.[load.rows === busiest && classes.size > 1 ? 0 : 1];
-              if (unit !== undefined) self.trace.span(self.trace.track(self.deviceName, unit, 'pim'), `${opName}.${phase.label}`, computeStart, sim.now - computeStart, { channels: load.channels, sequences: load.sequences, rows: load.rows, rowSteps: steps }, 'pim');
+              banksStart = Math.min(banksStart, computeStart);
+              banksEnd = Math.max(banksEnd, sim.now);
               if (load.outBytes > 0) yield self.transfer(load.channels * load.outBytes);
             })(),
           ),
         );
         for (const r of runs) yield r;
+        if (self.traced && banksEnd >= banksStart) {
+          self.pimTrack ??= self.trace.track(self.deviceName, 'PIM channels', 'pim');
+          const used = channels.filter((c) => c.sequences > 0);
+          self.trace.span(self.pimTrack, `${opName}.${phase.label}`, banksStart, banksEnd - banksStart, {
+            channels: used.length, sequences: phase.sequences.length, busiestRows: busiest, meanRows: Math.round(used.reduce((a, c) => a + c.rows, 0) / used.length), rowNs,
+          }, 'pim');
+        }
         return { startNs, endNs: sim.now, dramBytes, arrayCycles: 0 };
       })(),
     );
