@@ -9,6 +9,10 @@ import type { FoldClass, LinkPhase, MatrixPhase, NpuPhase, PimPhase, PimSequence
 import { MemoryModeGate, type MemoryMode } from './memory-gate.ts';
 import { npuDramBytesPerSecond, type NpuSpec } from './spec.ts';
 
+/** An event whose value is not read (SimEvent is invariant in its value type: transfers, timeouts, processes). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyEvent = SimEvent<any>;
+
 /** Pipelined steps an array's share of a phase is simulated in (each a run of its tiles). */
 export const MAX_STEPS_PER_ARRAY = 16;
 
@@ -98,7 +102,7 @@ export class NpuDevice {
     return sim.process(
       (function* () {
         const startNs = sim.now;
-        const work: SimEvent<any>[] = [
+        const work: AnyEvent[] = [
           sim.process(
             (function* () {
               yield link.transfer(phase.linkBytes);
@@ -119,7 +123,7 @@ export class NpuDevice {
    * DRAM traffic in `mode`: with single row buffers it waits for the memory to be in that mode
    * (PIM computing blocks the NPU's reads, and the other way round), else it streams at once.
    */
-  private transfer(bytes: number, mode: MemoryMode = 'npu', withLatency = false): SimEvent<any> {
+  private transfer(bytes: number, mode: MemoryMode = 'npu', withLatency = false): AnyEvent {
     const sim = this.sim;
     const self = this;
     if (this.gate === null && !withLatency) return this.dram.transfer(bytes);
@@ -197,7 +201,7 @@ export class NpuDevice {
     return sim.process(
       (function* () {
         const startNs = sim.now;
-        const work: SimEvent<any>[] = [self.vectorRate.transfer(phase.laneOps)];
+        const work: AnyEvent[] = [self.vectorRate.transfer(phase.laneOps)];
         if (phase.dramBytes > 0) work.push(self.transfer(phase.dramBytes, 'npu', true));
         for (const w of work) yield w;
         if (self.vectorTrack !== null) self.trace.span(self.vectorTrack, `${opName}.${phase.label}`, startNs, sim.now - startNs, { laneOps: phase.laneOps, dramBytes: phase.dramBytes }, 'vector');
@@ -242,8 +246,8 @@ export class NpuDevice {
         // starts a step once its first tile has arrived and finishes no earlier than one tile
         // after its last byte: tiles stream through the weight FIFO one by one, so a step is a
         // pipe, not a block (the exact fluid pipeline for tiles arriving at an even rate).
-        const first = steps.map(() => sim.event<SimEvent<any>>());
-        const rest = steps.map(() => sim.event<SimEvent<any>>());
+        const first = steps.map(() => sim.event<AnyEvent>());
+        const rest = steps.map(() => sim.event<AnyEvent>());
         const started = steps.map(() => sim.event<void>());
         sim.process(
           (function* () {
@@ -267,14 +271,14 @@ export class NpuDevice {
         let clocks = fillDrainClocks(self.spec);
         for (let s = 0; s < steps.length; s++) {
           const step = steps[s]!;
-          const head = first[s]!.triggered ? first[s]!.value : ((yield first[s]!) as SimEvent<any>);
+          const head = first[s]!.triggered ? first[s]!.value : ((yield first[s]!) as AnyEvent);
           if (!head.triggered) yield head;
           started[s]!.succeed();
           const startNs = sim.now;
           // The first step also fills the array (and the drain of the last is folded in with it).
           const stepClocks = step.clocks + (s === 0 ? fillDrainClocks(self.spec) : 0);
           yield sim.timeout(stepClocks * clockNs);
-          const tail = rest[s]!.triggered ? rest[s]!.value : ((yield rest[s]!) as SimEvent<any>);
+          const tail = rest[s]!.triggered ? rest[s]!.value : ((yield rest[s]!) as AnyEvent);
           if (!tail.triggered) {
             yield tail;
             yield sim.timeout((step.clocks / step.tiles) * clockNs);
