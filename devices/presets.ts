@@ -12,11 +12,18 @@ export type AnyDeviceSpec = GpuSpec | NpuSpec;
 const PRESET_DIR = join(dirname(fileURLToPath(import.meta.url)), 'presets');
 const NPU_PRESET_DIR = join(dirname(fileURLToPath(import.meta.url)), 'npu', 'presets');
 
+/** Preset ids of a folder, read once per process (runScenario asks for every validated row). */
+const idsByDir = new Map<string, string[]>();
 function jsonIds(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => f.slice(0, -'.json'.length))
-    .sort();
+  let ids = idsByDir.get(dir);
+  if (ids === undefined) {
+    ids = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.slice(0, -'.json'.length))
+      .sort();
+    idsByDir.set(dir, ids);
+  }
+  return [...ids];
 }
 
 /** NPU preset ids, sorted (devices/npu/presets). */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { isNpuPreset, npuPresetIds, presetIds, resolveDevice, resolveNpu } from '../../devices/presets.ts';
+import { npuPresetIds, presetIds, resolveAnyDevice, resolveDevice, resolveNpu } from '../../devices/presets.ts';
 import { npuPeakFlops } from '../../devices/npu/spec.ts';
 import { formatSi, table } from '../format.ts';
 import { toJson } from '../io.ts';
@@ -12,7 +12,7 @@ export function registerDevices(program: Command): void {
     .option('--json', 'print all presets as JSON')
     .action((opts) => {
       if (opts.show) {
-        process.stdout.write(toJson(isNpuPreset(opts.show) ? resolveNpu(opts.show) : resolveDevice(opts.show)));
+        process.stdout.write(toJson(resolveAnyDevice(opts.show)));
         return;
       }
       const specs = presetIds().map((id) => resolveDevice(id));

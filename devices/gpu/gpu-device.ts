@@ -273,16 +273,16 @@ export class GpuDevice {
     }
   }
 
-  /**
-   * CTAs on the most crowded SM among a cohort's members, its own included (Kernel.splitsSm).
-   * Asked every step: recounted only when some CTA has been placed or retired since.
-   */
   /** What one SM pulls from L2 per second for `kernel`'s CTAs (Kernel.smPullBytesPerClock). */
   private pullBytesPerSecond(kernel: Kernel): number {
     const perClock = kernel.smPullBytesPerClock;
     return perClock === undefined ? this.smPullBytesPerSecond : Math.min(this.smPullBytesPerSecond, perClock * this.spec.sm.clockHz);
   }
 
+  /**
+   * CTAs on the most crowded SM among a cohort's members, its own included (Kernel.splitsSm).
+   * Asked every step: recounted only when some CTA has been placed or retired since.
+   */
   private residentsOf(cohort: Cohort): number {
     if (cohort.active.kernel.splitsSm !== true) return 1;
     if (cohort.residentsEpoch !== this.placementEpoch) {
@@ -348,6 +348,7 @@ export class GpuDevice {
     // `intensity` of it, so a light kernel reaches full speed within the limit.
     const intensity = poolShareOf(active.kernel, this.spec.efficiency.powerFraction);
     const computeCap = { capBytesPerSecond: SM_WORK_UNITS_PER_SECOND * intensity, weight: w };
+    const smPull = this.pullBytesPerSecond(active.kernel);
     for (let step = 0; step < work.steps; step++) {
       const gate = loaded[step === 0 ? 0 : step - 1]!;
       if (!gate.triggered) yield gate;
@@ -363,7 +364,7 @@ export class GpuDevice {
       // SM run at a full SM each whenever other SMs idle, as in a partial last wave.
       const residents = this.residentsOf(cohort);
       computeCap.capBytesPerSecond = (SM_WORK_UNITS_PER_SECOND * intensity) / residents;
-      cohort.pull.capBytesPerSecond = this.pullBytesPerSecond(active.kernel) / residents;
+      cohort.pull.capBytesPerSecond = smPull / residents;
       const workNs = work.stepWorkNs(step);
       const computeStartNs = this.sim.now;
       if (workNs > 0) yield this.compute.transfer(workNs * w * intensity, computeCap);

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseScenario, runScenario } from '../../devices/scenario.ts';
 import { resolveDevice } from '../../devices/presets.ts';
 import { LOAD_STORE_LANES_PER_CLOCK, pullBytesPerClock, rowAccessBytes, tmaLoads } from '../../devices/gpu/operand-access.ts';
+import { estimateGemmNs, TILE_CANDIDATES, tileName } from '../../devices/gpu/gemm-plan.ts';
+import { GemmOpSchema } from '../../workloads/index.ts';
 
 function gemm(device: string, op: Record<string, unknown>, overrides: Record<string, unknown> = {}) {
   const r = runScenario(parseScenario({ name: 't', device, deviceOverrides: overrides, traceDetail: 'none', workload: { ops: [{ type: 'gemm', ...op }] } }));
@@ -103,8 +105,11 @@ describe('operand row alignment', () => {
     expect(() => gemm('h100-80gb', { m: 64, n: 64, k: 64, mma: 'wgmma' })).toThrow(/field "workload\.ops\.0\.mma" = "wgmma": expected "sync"/);
   });
 
-  it('the heuristic weighs the slower loads (a pull-bound small tile loses to a bigger one)', () => {
-    const odd = gemm('a100-80gb', { m: 4096, n: 4096, k: 4095 });
-    expect(odd.config.tile).not.toBe('64x64x64');
+  it('the heuristic weighs the slower loads: a small tile estimate grows with 2-byte rows, a big one does not', () => {
+    const a100 = resolveDevice('a100-80gb');
+    const op = (k: number) => GemmOpSchema.parse({ type: 'gemm', m: 4096, n: 4096, k });
+    const estimate = (k: number, tile: string) => estimateGemmNs(a100, op(k), TILE_CANDIDATES.find((t) => tileName(t) === tile)!, 1, 1);
+    expect(estimate(4095, '64x64x64') / estimate(4096, '64x64x64')).toBeGreaterThan(1.2);
+    expect(estimate(4095, '128x256x64') / estimate(4096, '128x256x64')).toBeLessThan(1.02);
   });
 });
