@@ -53,6 +53,35 @@ const WIDE_DTYPE_CANDIDATES: readonly TileConfig[] = [...TILE_CANDIDATES, ...TIL
   (t, i, all) => all.findIndex((u) => tileName(u) === tileName(t) && u.stages === t.stages && u.warps === t.warps) === i,
 );
 
+/** The most m rows a fitted tile covers (wgmma's largest N) and its step (sm.mFittedTiles). */
+const FITTED_TILE_MAX_M = 256;
+const FITTED_TILE_STEP_M = 8;
+const FITTED_TILE_N = [64, 128, 192, 256] as const;
+
+/**
+ * Tiles whose m side is fitted to `m` (sm.mFittedTiles): m split into 1 to 4 row tiles, each
+ * rounded up to a step of 8, at most 256 rows; n sides of 64 to 256. Deep pipelines as far as the
+ * stages fit: cooperative (8 warps, persistent) from 128 columns, one warpgroup below.
+ */
+export function fittedTiles(spec: GpuSpec, m: number, dtype: Dtype): TileConfig[] {
+  const bytes = BYTES_PER_ELEMENT[dtype];
+  const tileK = 128 / bytes;
+  const out: TileConfig[] = [];
+  const seen = new Set<number>();
+  for (let rows = 1; rows <= 4; rows++) {
+    const tileM = Math.ceil(Math.ceil(m / rows) / FITTED_TILE_STEP_M) * FITTED_TILE_STEP_M;
+    if (tileM > FITTED_TILE_MAX_M || seen.has(tileM)) continue;
+    seen.add(tileM);
+    for (const tileN of FITTED_TILE_N) {
+      const stageBytes = (tileM + tileN) * tileK * bytes;
+      const stages = Math.min(8, Math.floor(spec.sm.maxSharedMemoryBytesPerBlock / stageBytes));
+      if (stages < 2) continue;
+      out.push({ tileM, tileN, tileK, stages, warps: tileN >= 128 ? 8 : 4 });
+    }
+  }
+  return out;
+}
+
 export const SPLIT_K_CANDIDATES: readonly number[] = [1, 2, 3, 4, 6, 8, 12, 16];
 
 /** Rows of the CTA grid walked together (grouped raster order) so a wave shares panels in L2. */
@@ -283,7 +312,8 @@ function tailSplitCandidates(spec: GpuSpec, op: GemmOp, tile: TileConfig, occupa
  */
 export function gemmPlans(spec: GpuSpec, op: GemmOp, occupancyOf: (r: CtaResources) => number): GemmPlan[] {
   const dtype = op.dtype as Dtype;
-  const tiles = op.tile === undefined ? tileCandidates(dtype) : [parseTile(op.tile, dtype, op.stages)];
+  const fitted = op.tile === undefined && spec.sm.mFittedTiles ? fittedTiles(spec, op.m, dtype) : [];
+  const tiles = op.tile === undefined ? [...tileCandidates(dtype), ...fitted] : [parseTile(op.tile, dtype, op.stages)];
   const splits = op.splitK === undefined ? SPLIT_K_CANDIDATES : [op.splitK];
   const plans: GemmPlan[] = [];
   for (const tile of tiles) {
@@ -292,7 +322,7 @@ export function gemmPlans(spec: GpuSpec, op: GemmOp, occupancyOf: (r: CtaResourc
     // Kernel libraries keep their small-M kernels (64-row tiles) for small M, as in decode; a
     // larger M gets 128- and 256-row tiles even when that pads rows (hence the measured steps in
     // time every 128 rows).
-    if (tile.tileM < 128 && op.m > tile.tileM && op.tile === undefined && !spec.sm.smallMTilesAtAnyM) continue;
+    if (tile.tileM < 128 && op.m > tile.tileM && op.tile === undefined && !spec.sm.smallMTilesAtAnyM && !fitted.includes(tile)) continue;
     const kIters = Math.ceil(op.k / tile.tileK);
     for (const splitK of splits) {
       // The heuristic gives each split at least two K iterations (else splitting only adds

@@ -11,17 +11,11 @@ import type { GpuSpec } from './spec.ts';
 export const MAX_ACCESS_BYTES = 16;
 
 /**
- * Threads' memory accesses an SM issues per clock: 4 partitions of 8 load/store units (the SM
- * diagrams of the NVIDIA A100 and H100 architecture whitepapers).
+ * Access widths the library builds kernels for, bytes, widest first: 16 (`align8` for fp16), 4
+ * (`align2`), and one element (`align1`). cuBLAS on an H200 ran `align2` kernels for rows of 4 and
+ * of 8 bytes alike (data/measured/gemm-alignment-h200.csv): there is no 8-byte build to pick.
  */
-export const LOAD_STORE_LANES_PER_CLOCK = 32;
-
-/**
- * Smallest access cp.async copies global memory to shared memory with (PTX ISA: cp-size 4, 8 or
- * 16 bytes). Narrower elements are loaded into registers and stored to shared memory: every
- * element then passes the load/store units twice.
- */
-export const MIN_ASYNC_COPY_BYTES = 4;
+export const LIBRARY_ACCESS_BYTES = [16, 4] as const;
 
 /** The largest power of two dividing `bytes` (a positive integer), at most MAX_ACCESS_BYTES. */
 function alignmentOf(bytes: number): number {
@@ -31,13 +25,22 @@ function alignmentOf(bytes: number): number {
 }
 
 /**
- * Widest aligned access for the rows of A [m, k], B and C [m, n], bytes: their pitches are k and n
- * elements (B's is k for a weight stored [n, k], n for [k, n]; either way one of the two), and a
- * library kernel is built for one alignment of all its operands. m never sets a row pitch.
+ * Access width of the library kernel for A [m, k], B and C [m, n], bytes: the widest of
+ * LIBRARY_ACCESS_BYTES (else one element, 2 bytes at least) that divides both row pitches, k and n elements (B's is k
+ * for a weight stored [n, k], n for [k, n]; either way one of the two). m never sets a row pitch.
  */
 export function rowAccessBytes(op: { k: number; n: number }, elementBytes: number): number {
-  return Math.min(alignmentOf(op.k * elementBytes), alignmentOf(op.n * elementBytes));
+  const aligned = Math.min(alignmentOf(op.k * elementBytes), alignmentOf(op.n * elementBytes));
+  const narrowest = Math.max(elementBytes, NARROWEST_ACCESS_BYTES);
+  return LIBRARY_ACCESS_BYTES.find((w) => w <= aligned && w >= narrowest) ?? narrowest;
 }
+
+/**
+ * The narrowest access charged, bytes. cuBLASLt takes FP8 operands only with 16-byte-aligned rows,
+ * so frameworks pad them first; that copy is not modelled, and an fp8 row of odd pitch is charged
+ * as the 2-byte kernel of fp16 (the narrowest measured).
+ */
+const NARROWEST_ACCESS_BYTES = 2;
 
 /** What decides a GEMM's kernel generation: its rows' alignment, and a forced `mma: "sync"`. */
 export interface KernelPathInput {
@@ -63,11 +66,11 @@ export function tmaLoads(spec: GpuSpec, g: KernelPathInput): boolean {
 }
 
 /**
- * Operand bytes one SM can pull from L2 per clock for a GEMM of this alignment: the L2 port
- * (`sm.l2ToSmBytesPerClock`), or less when narrow accesses bind the load/store units (32 accesses
- * a clock; an access below cp.async's 4 bytes takes a load and a shared-memory store).
+ * Operand bytes one SM can pull from L2 per clock for a GEMM of this access width: the L2 port
+ * (`sm.l2ToSmBytesPerClock`), or less when narrow accesses bind (`sm.narrowAccessesPerClock` of
+ * them a clock, whatever their width: one element or four bytes cost one access each).
  */
 export function pullBytesPerClock(spec: GpuSpec, accessBytes: number): number {
-  const passes = accessBytes < MIN_ASYNC_COPY_BYTES ? 2 : 1;
-  return Math.min(spec.sm.l2ToSmBytesPerClock, (LOAD_STORE_LANES_PER_CLOCK * accessBytes) / passes);
+  if (accessBytes >= MAX_ACCESS_BYTES) return spec.sm.l2ToSmBytesPerClock;
+  return Math.min(spec.sm.l2ToSmBytesPerClock, spec.sm.narrowAccessesPerClock * accessBytes);
 }

@@ -36,6 +36,12 @@ export const GpuSpecSchema = z.strictObject({
     /** What one SM can pull from L2 per clock. */
     l2ToSmBytesPerClock: positive('L2-to-SM bytes per clock per SM'),
     /**
+     * Operand accesses narrower than 16 bytes one SM completes per clock, global to shared memory
+     * (misaligned rows: docs/what-if.md). The load/store units take 32 a clock (architecture
+     * whitepapers); what the library's narrow-access kernels sustain is lower and calibrated.
+     */
+    narrowAccessesPerClock: positive('narrow operand accesses per clock per SM').default(32),
+    /**
      * Hopper and later: GEMM libraries launch one CTA per slot that loops over output tiles, its
      * asynchronous (TMA) loads fetching the next tile while the current one computes and writes.
      * These are the cooperative kernels, two consumer warpgroups per tile (the 8-warp tiles);
@@ -64,6 +70,12 @@ export const GpuSpecSchema = z.strictObject({
      * model's picks run 6-8% fast on Ampere mid-m (docs/calibration.md).
      */
     smallMTilesAtAnyM: z.boolean().default(false),
+    /**
+     * The GEMM heuristic also weighs tiles whose m side is fitted to m, in steps of 8 up to 256
+     * (m split into 1 to 4 row tiles), as cuBLAS 13's Hopper kernels are (`nvjet_..._128x104_...`:
+     * 104 rows of m; data/measured/gemm-h200.csv). Off: the fixed 64/128/256-row tiles only.
+     */
+    mFittedTiles: z.boolean().default(false),
   }),
   tensor: z.strictObject({
     /** Dense peak FLOP/s per dtype, whole chip (fp32 = SIMT CUDA-core rate). */
@@ -129,6 +141,13 @@ export const GpuSpecSchema = z.strictObject({
     dramFraction: fraction('fraction of datasheet DRAM bandwidth'),
     /** Fixed cost of one kernel as timed: launch plus timing overhead, ns. */
     kernelOverheadNs: z.number().nonnegative().finite(),
+    /**
+     * Fixed cost of one kernel replayed back to back from a CUDA graph, ns: no host launch or
+     * event in it, only what a kernel costs beyond its modelled work (start, the first loads'
+     * wait, the last stores, the gap to the next). Graph-timed measurements use it in place of
+     * kernelOverheadNs (devices/validation/predict.ts, column `timing`).
+     */
+    graphKernelOverheadNs: z.number().nonnegative().finite().default(0),
     /**
      * Achievable fraction of shared-memory bandwidth for tensor-core operand reads (ldmatrix, bank
      * conflicts, issue slots): what makes small warp tiles slower than large ones.

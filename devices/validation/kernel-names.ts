@@ -27,7 +27,7 @@ export interface NamedGemmConfig {
  * `cutlass3x_sm90_*`; nvjet kernels name Blackwell's `nvjet_sm100_*` (plain `nvjet_` is Hopper's).
  */
 export function archOfKernelName(name: string): number | undefined {
-  const sm = /(?:^|_)sm_?(\d{2,3})(?=[a-z]?_)/.exec(name) ?? /^cutlass_(\d{2,3})_/.exec(name);
+  const sm = /(?:^|_)sm_?(\d{2,3})(?=[a-z]?_)/.exec(name) ?? /(?:^|[<\s])cutlass_(\d{2,3})_/.exec(name);
   if (sm !== null) return Number(sm[1]);
   if (/^ampere_/.test(name)) return 80;
   if (/^(?:volta|turing)_/.test(name)) return name.startsWith('volta') ? 70 : 75;
@@ -51,6 +51,9 @@ const PATTERNS: Pattern[] = [
   { re: /_(\d+)x(\d+)x(\d+)_\d+x\d+x\d+_/, fields: (m) => [+m[1]!, +m[2]!, +m[3]!, 0] },
   // CUTLASS 2 (cutlass_80_tensorop_f16_s16816gemm_relu_f16_256x128_32x3_tn_align8): tile, then K x stages
   { re: /_(\d+)x(\d+)_(\d+)x(\d+)_(?:[tn]{2})(?:_|$)/, fields: (m) => [+m[1]!, +m[2]!, +m[3]!, +m[4]!] },
+  // CUTLASS 2 without K x stages (cutlass_75_tensorop_f16_s1688gemm_f16_256x128_tn_align1, as
+  // cuBLAS names it inside `void cutlass::Kernel2<...>`): CUTLASS's default K depth of 32
+  { re: /_s\d+gemm_\w*?_(\d+)x(\d+)_(?:[tn]{2})_align\d/, fields: (m) => [+m[1]!, +m[2]!, 32, 0] },
   // cuBLAS Ampere/Volta/Turing (ampere_fp16_s16816gemm_fp16_128x64_ldg8_f2f_stages_64x4_tn)
   { re: /gemm\w*?_(\d+)x(\d+)_\w*?stages_(\d+)x(\d+)/, fields: (m) => [+m[1]!, +m[2]!, +m[3]!, +m[4]!] },
 ];

@@ -94,9 +94,25 @@ function specFor(device: string, overrides: Record<string, unknown>): GpuSpec {
   return spec;
 }
 
+/**
+ * How a row's time was taken (optional column `timing`): `events` (the default), each call between
+ * its own pair of CUDA events, so the time includes the launch and timing overhead
+ * (efficiency.kernelOverheadNs); `graph`, back-to-back calls replayed from a CUDA graph and divided
+ * by their count, so a launch overlaps the previous kernel: each kernel then costs
+ * efficiency.graphKernelOverheadNs in place of kernelOverheadNs.
+ */
+export const TIMINGS = ['events', 'graph'] as const;
+export type Timing = (typeof TIMINGS)[number];
+
+function timingOf(row: MeasuredRow): Timing {
+  const v = row.extra.timing;
+  return v === undefined || v === '' ? 'events' : (v as Timing);
+}
+
 /** Why a row cannot be simulated, or null when it can. */
 export function skipReason(row: MeasuredRow, overrides: Record<string, unknown> = {}): string | null {
   if (!presetIds().includes(row.device)) return `unknown device "${row.device}"`;
+  if (!(TIMINGS as readonly string[]).includes(timingOf(row))) return `column "timing" = ${JSON.stringify(row.extra.timing)}: expected ${TIMINGS.join(' or ')}`;
   if (!(row.op in ROW_OPS)) return `unsupported op "${row.op}" (supported: ${Object.keys(ROW_OPS).join(', ')})`;
   try {
     const op = ROW_OPS[row.op]!(row);
@@ -141,7 +157,9 @@ export interface KernelChoice {
  */
 export function predictRow(row: MeasuredRow, efficiency: Efficiency = {}, overrides: Record<string, unknown> = {}, withChoice = false): Prediction {
   const base = specFor(row.device, overrides);
-  const spec: GpuSpec = Object.keys(efficiency).length === 0 ? base : { ...base, efficiency: { ...base.efficiency, ...efficiency } };
+  // A graph-timed row has no launch in its time: its kernels cost the graph's fixed overhead.
+  const timed: Efficiency = timingOf(row) === 'graph' ? { ...efficiency, kernelOverheadNs: efficiency.graphKernelOverheadNs ?? base.efficiency.graphKernelOverheadNs } : efficiency;
+  const spec: GpuSpec = Object.keys(timed).length === 0 ? base : { ...base, efficiency: { ...base.efficiency, ...timed } };
   const op = ROW_OPS[row.op]!(row);
   const { timeNs, configs } = simulateOpAlone(spec, op);
   const prediction: Prediction = {

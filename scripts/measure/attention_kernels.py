@@ -78,7 +78,7 @@ def measure(args, todo):
             q = k = v = mask = call = None
             torch.cuda.empty_cache()
             continue
-        names, _ = kernels_of_one_call(torch, call)
+        names, _, _ = kernels_of_one_call(torch, call)
         us, clock, power = time_calls(torch, call, args.reps, sampler=sampler)
         out.write([dev, "attention", args.impl, args.dtype, seq, seq, hd, batch, heads, heads, seq, seq, hd,
                    str(causal).lower(), f"{us:.2f}", source, "; ".join(names), clock, power])

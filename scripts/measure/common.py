@@ -63,8 +63,8 @@ def device_id(torch, override):
 
 
 def kernels_from_trace(trace):
-    """From a profiler's Chrome trace: the kernels' names in launch order, and the grid "x,y,z" of
-    the first kernel that is not a reduction (a GEMM's main kernel)."""
+    """From a profiler's Chrome trace: the kernels' names in launch order, the grid "x,y,z" of the
+    first kernel that is not a reduction (a GEMM's main kernel), and the kernels' summed duration (µs)."""
     events = trace.get("traceEvents", []) if isinstance(trace, dict) else trace
     kernels = sorted((e for e in events if e.get("cat") == "kernel"), key=lambda e: e.get("ts", 0))
     names = [e.get("name", "") for e in kernels]
@@ -74,11 +74,12 @@ def kernels_from_trace(trace):
         if g and "reduce" not in e.get("name", "").lower():
             grid = ",".join(str(x) for x in g)
             break
-    return names, grid
+    return names, grid, sum(float(e.get("dur", 0)) for e in kernels)
 
 
 def kernels_of_one_call(torch, fn):
-    """Names of the kernels one call launches, in launch order, and the main kernel's grid."""
+    """Names of the kernels one call launches, in launch order, the main kernel's grid, and their
+    summed duration in µs (one call's GPU time as the profiler saw it)."""
     from torch.profiler import ProfilerActivity, profile
 
     torch.cuda.synchronize()  # earlier calls' kernels must not land in this profile
@@ -93,6 +94,36 @@ def kernels_of_one_call(torch, fn):
             return kernels_from_trace(json.load(f))
     finally:
         os.unlink(path)
+
+
+def time_graph(torch, call, reps, per_call_us, target_us=2000.0):
+    """Per-call GPU time (µs) without launch overhead: enough calls to last about `target_us` are
+    (from the estimate `per_call_us`, 50 at most) are captured in one CUDA graph, and the median of `reps` replays, each between CUDA events, is
+    divided by their count. Where the host launches slower than the GPU runs (small kernels, a
+    sandboxed driver), per-call events time the host; the graph times the GPU. Returns (µs, calls)."""
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):  # capture needs the library's workspaces made outside it
+        for _ in range(3):
+            call()
+    torch.cuda.current_stream().wait_stream(side)
+    torch.cuda.synchronize()
+    calls = max(1, min(50, round(target_us / max(per_call_us, 1.0))))
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        for _ in range(calls):
+            call()
+    graph.replay()
+    starts = [torch.cuda.Event(enable_timing=True) for _ in range(reps)]
+    ends = [torch.cuda.Event(enable_timing=True) for _ in range(reps)]
+    for i in range(reps):
+        starts[i].record()
+        graph.replay()
+        ends[i].record()
+    torch.cuda.synchronize()
+    us = statistics.median(s.elapsed_time(e) * 1000.0 for s, e in zip(starts, ends)) / calls
+    del graph
+    return us, calls
 
 
 class GpuSampler:

@@ -4,7 +4,10 @@
 Writes the measured-data CSV that `tilewave validate` reads (the format of
 shared/data/measured/gemm-vidur.csv) plus `kernel`, the names of the kernels one call launched
 ('; '-separated, in launch order), `grid`, the main kernel's grid "x,y,z", and `sm_clock_mhz` and
-`power_w`, read through NVML while the timed calls ran. validate reads the tile (and a split-K
+`power_w`, read through NVML while the timed calls ran; `event_us` (each call between its own CUDA
+events, launch included), `kernel_us` (one call's kernels as the profiler timed them) and, with
+--graph, `graph_calls` (calls per CUDA graph; measured_us is then the graph's per-call time and
+`timing` is `graph`, else `events`: validate adds the launch overhead to event-timed rows only). validate reads the tile (and a split-K
 count) from the names, so such rows validate kernel time apart from kernel choice
 (devices/validation/kernel-names.ts). With --shapes, each row's source ends with the source of the
 shape it re-measures (`validate --by layer` then groups the new rows by layer too).
@@ -28,9 +31,10 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import GpuSampler, Rows, device_id, import_torch, kernels_from_trace, kernels_of_one_call, parse_values, time_calls  # noqa: E402
+from common import GpuSampler, Rows, device_id, import_torch, kernels_from_trace, kernels_of_one_call, parse_values, time_calls, time_graph  # noqa: E402
 
-COLUMNS = ["device", "op", "dtype", "m", "n", "k", "measured_us", "source", "kernel", "grid", "sm_clock_mhz", "power_w"]
+COLUMNS = ["device", "op", "dtype", "m", "n", "k", "measured_us", "timing", "source", "kernel", "grid", "sm_clock_mhz", "power_w",
+           "event_us", "kernel_us", "graph_calls"]
 
 
 def load_shapes(args):
@@ -107,10 +111,12 @@ def self_test():
         {"cat": "kernel", "name": "void splitKreduce_kernel<32, 16, int, float, __half>(cublasSplitKParams<float>)", "ts": 30, "args": {"grid": [64, 1, 1]}},
         {"cat": "kernel", "name": "ampere_fp16_s16816gemm_fp16_128x64_ldg8_f2f_stages_64x4_tn", "ts": 10, "args": {"grid": [22, 3, 2]}},
     ]}
-    names, grid = kernels_from_trace(trace)
+    names, grid, _ = kernels_from_trace(trace)
     assert names[0].startswith("ampere_") and names[1].startswith("void splitKreduce"), names
     assert grid == "22,3,2", grid
-    assert kernels_from_trace([]) == ([], "")
+    trace["traceEvents"][1]["dur"], trace["traceEvents"][2]["dur"] = 2.5, 40
+    assert kernels_from_trace(trace)[2] == 42.5
+    assert kernels_from_trace([]) == ([], "", 0)
     print("self-test passed")
 
 
@@ -120,9 +126,10 @@ def measure(args, shapes):
 
     dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}[args.dtype]
     dev = device_id(torch, args.device_id)
+    timing = "CUDA graph of back-to-back calls, per call" if args.graph else "CUDA events"
     source = (
         f"measured: torch {torch.__version__} on {torch.cuda.get_device_name()}, F.linear, "
-        f"CUDA events, median of {args.reps}{', L2 flushed' if args.flush_l2 else ''}, {args.data} data"
+        f"{timing}, median of {args.reps}{', L2 flushed' if args.flush_l2 else ''}, {args.data} data"
     )
     flush = torch.empty(256 * 2**20, dtype=torch.uint8, device="cuda") if args.flush_l2 else None
     sampler = GpuSampler()
@@ -138,10 +145,18 @@ def measure(args, shapes):
         call = lambda: F.linear(x, wt)  # noqa: E731
         for _ in range(args.warmup):
             call()
-        names, grid = kernels_of_one_call(torch, call)
-        us, clock, power = time_calls(torch, call, args.reps, before=flush.zero_ if flush is not None else None, sampler=sampler)
+        names, grid, kernel_us = kernels_of_one_call(torch, call)
+        event_us, clock, power = time_calls(torch, call, args.reps, before=flush.zero_ if flush is not None else None, sampler=sampler)
+        us, calls, timing = event_us, "", "events"
+        if args.graph:
+            try:
+                us, calls = time_graph(torch, call, args.reps, kernel_us or event_us)
+                timing = "graph"
+            except RuntimeError as e:  # this row keeps its event time; graph_calls stays empty
+                print(f"m={m} n={n} k={k}: CUDA graph failed ({e}); event time kept", file=sys.stderr)
         row_source = f"{source}; shape of {shape_source}" if shape_source else source
-        out.write([dev, "gemm", args.dtype, m, n, k, f"{us:.2f}", row_source, "; ".join(names), grid, clock, power])
+        out.write([dev, "gemm", args.dtype, m, n, k, f"{us:.2f}", timing, row_source, "; ".join(names), grid, clock, power,
+                   f"{event_us:.2f}", f"{kernel_us:.2f}", calls])
         del x, wt
     out.close(dev)
 
@@ -160,6 +175,8 @@ def main():
     p.add_argument("--reps", type=int, default=30)
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--flush-l2", action="store_true", help="overwrite 256 MB before each call")
+    p.add_argument("--graph", action="store_true",
+                   help="measured_us from a CUDA graph of back-to-back calls (GPU time, no launch overhead)")
     p.add_argument("--device-id", help="tilewave preset id (default: from the GPU's name)")
     p.add_argument("--max-seconds", type=float, default=0, help="stop measuring after this long, keeping the rows so far")
     p.add_argument("--out", default="gemm-measured.csv")

@@ -21,6 +21,10 @@ describe('GEMM configs from profiler kernel names', () => {
     ['cutlass_80_tensorop_f16_s16816gemm_relu_f16_256x128_32x3_tn_align8', '128x256x32', 3, 80],
     ['nvjet_hsh_256x128_64x4_2x1_v_bz_coopA_TNN', '128x256x64', 4, 90],
     ['cutlass3x_sm90_tensorop_gemm_f16_f16_f32_f16_f16_128x256x64_2x1x1_0_tnn_align8_warpspecialized_cooperative_epi_tma', '256x128x64', undefined, 90],
+    // cuBLAS 13 on an H200 for misaligned rows, wrapped as it names them; no K x stages: CUTLASS's K of 32
+    ['void cutlass::Kernel2<cutlass_80_tensorop_f16_s16816gemm_f16_256x128_64x3_tn_align2>(cutlass_80_tensorop_f16_s16816gemm_f16_256x128_64x3_tn_align2::Params)', '128x256x64', 3, 80],
+    ['void cutlass::Kernel2<cutlass_75_tensorop_f16_s1688gemm_f16_256x128_tn_align1>(cutlass_75_tensorop_f16_s1688gemm_f16_256x128_tn_align1::Params)', '128x256x32', undefined, 75],
+    ['nvjet_sm90_hsh_128x104_64x8_1x2_h_bz_coopB_TNT', '104x128x64', 8, 90],
   ])('%s -> %s', (name, tile, stages, arch) => {
     expect(gemmConfigFromKernelName(name)).toEqual(stages === undefined ? { tile, arch } : { tile, stages, arch });
   });
@@ -162,6 +166,13 @@ describe('scripts/measure (the measurement harnesses)', () => {
     const g = spawnSync('python3', [script, '--m', '128,4096', '--n', '8192', '--k', '8192', '--out', gemmOut], { encoding: 'utf8', env });
     expect(g.status, g.stderr).toBe(0);
     expect(g.stderr).toMatch(/2 shapes on h200/);
+    // --graph: the stand-in's graphs replay 10 µs a call; the per-call event time and the
+    // profiler's kernel time stay beside it, and the rows say how they were timed.
+    const graphOut = join(dir, 'gemm-graph.csv');
+    const gg = spawnSync('python3', [script, '--graph', '--m', '128', '--n', '8192', '--k', '8192', '--out', graphOut], { encoding: 'utf8', env });
+    expect(gg.status, gg.stderr).toBe(0);
+    const graphRows = parse(readFileSync(graphOut, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(graphRows.map((r) => [r.measured_us, r.timing, r.event_us, r.kernel_us, r.graph_calls])).toEqual([['10.00', 'graph', '12.50', '11.00', '50']]);
     const attention = join(import.meta.dirname, '..', '..', 'scripts', 'measure', 'attention_kernels.py');
     const attnOut = join(dir, 'attention.csv');
     const a = spawnSync('python3', [attention, '--impl', 'standard', '--seq', '512,1024', '--head-dim', '64', '--causal', 'false', '--out', attnOut], { encoding: 'utf8', env });
@@ -172,6 +183,7 @@ describe('scripts/measure (the measurement harnesses)', () => {
     expect(JSON.parse(v.stdout).devices.h200.count).toBe(2);
     const rows = parse(readFileSync(rowsOut, 'utf8'), { columns: true }) as { config: string; measured_us: string }[];
     expect(rows.map((r) => [r.config, r.measured_us])).toEqual([['256x128x64', '12.5'], ['256x128x64', '12.5']]);
+    expect(readFileSync(gemmOut, 'utf8').split('\n')[1]).toMatch(/,events,/);
     // NVML (a stand-in too) read while the kernels ran: SM clock and board power per row.
     const measured = parse(readFileSync(gemmOut, 'utf8'), { columns: true }) as { sm_clock_mhz: string; power_w: string }[];
     expect(measured.map((r) => [r.sm_clock_mhz, r.power_w])).toEqual([['1755', '612'], ['1755', '612']]);
