@@ -7,7 +7,8 @@ The setup of the FlashAttention-2/3 papers by default: batch x sequence = 16k to
 scaled_dot_product_attention restricted to its FlashAttention-2 backend; `--impl standard` the
 unfused softmax(Q K^T / sqrt(d)) V of PyTorch ops (what the simulator's "standard" impl models).
 Each call is timed alone with CUDA events (median of --reps after --warmup); the kernel names of
-one call are recorded in a `kernel` column.
+one call are recorded in a `kernel` column and their durations, as the profiler timed them, in
+`kernel_us` (both '; '-separated, launch order): where the time of a multi-kernel call goes.
 
   python3 scripts/measure/attention_kernels.py --out data/measured/attention-h200.csv --max-seconds 240
   python3 scripts/measure/attention_kernels.py --seq 512,2048 --head-dim 128 --dry-run
@@ -22,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import GpuSampler, Rows, device_id, import_torch, kernels_of_one_call, parse_values, time_calls  # noqa: E402
 
 COLUMNS = ["device", "op", "impl", "dtype", "m", "n", "k", "batch", "heads", "kv_heads", "seq_q", "seq_kv",
-           "head_dim", "causal", "measured_us", "source", "kernel", "sm_clock_mhz", "power_w"]
+           "head_dim", "causal", "measured_us", "source", "kernel", "kernel_us", "sm_clock_mhz", "power_w"]
 
 
 def setups(args):
@@ -46,10 +47,12 @@ def measure(args, todo):
     dev = device_id(torch, args.device_id)
 
     def standard(q, k, v, mask):
-        # The unfused ops: scores, masked (the mask is made once per setup, outside the timing), softmax, PV.
-        s = (q @ k.transpose(-1, -2)) * q.shape[-1] ** -0.5
+        # The unfused ops of the FlashAttention papers' PyTorch baseline: the scale applied to K
+        # (no pass over the scores), an additive causal mask (made once per setup, outside the
+        # timing), softmax, PV.
+        s = q @ (k * q.shape[-1] ** -0.5).transpose(-1, -2)
         if mask is not None:
-            s = s.masked_fill(mask, float("-inf"))
+            s = s + mask
         return torch.softmax(s, dim=-1) @ v
 
     def flash(q, k, v, causal):
@@ -69,7 +72,7 @@ def measure(args, todo):
             if args.impl == "flash2":
                 call = lambda: flash(q, k, v, causal)  # noqa: E731
             else:
-                mask = torch.ones(seq, seq, dtype=torch.bool, device="cuda").triu(1) if causal else None
+                mask = torch.full((seq, seq), float("-inf"), dtype=dtype, device="cuda").triu(1) if causal else None
                 call = lambda: standard(q, k, v, mask)  # noqa: E731
             for _ in range(args.warmup):
                 call()
@@ -78,10 +81,10 @@ def measure(args, todo):
             q = k = v = mask = call = None
             torch.cuda.empty_cache()
             continue
-        names, _, _ = kernels_of_one_call(torch, call)
+        names, _, durations = kernels_of_one_call(torch, call)
         us, clock, power = time_calls(torch, call, args.reps, sampler=sampler)
         out.write([dev, "attention", args.impl, args.dtype, seq, seq, hd, batch, heads, heads, seq, seq, hd,
-                   str(causal).lower(), f"{us:.2f}", source, "; ".join(names), clock, power])
+                   str(causal).lower(), f"{us:.2f}", source, "; ".join(names), "; ".join(f"{d:.2f}" for d in durations), clock, power])
         del q, k, v
     out.close(dev)
 

@@ -64,7 +64,7 @@ def device_id(torch, override):
 
 def kernels_from_trace(trace):
     """From a profiler's Chrome trace: the kernels' names in launch order, the grid "x,y,z" of the
-    first kernel that is not a reduction (a GEMM's main kernel), and the kernels' summed duration (µs)."""
+    first kernel that is not a reduction (a GEMM's main kernel), and each kernel's duration (µs)."""
     events = trace.get("traceEvents", []) if isinstance(trace, dict) else trace
     kernels = sorted((e for e in events if e.get("cat") == "kernel"), key=lambda e: e.get("ts", 0))
     names = [e.get("name", "") for e in kernels]
@@ -74,12 +74,12 @@ def kernels_from_trace(trace):
         if g and "reduce" not in e.get("name", "").lower():
             grid = ",".join(str(x) for x in g)
             break
-    return names, grid, sum(float(e.get("dur", 0)) for e in kernels)
+    return names, grid, [float(e.get("dur", 0)) for e in kernels]
 
 
 def kernels_of_one_call(torch, fn):
-    """Names of the kernels one call launches, in launch order, the main kernel's grid, and their
-    summed duration in µs (one call's GPU time as the profiler saw it)."""
+    """Names of the kernels one call launches, in launch order, the main kernel's grid, and each
+    one's duration in µs (one call's GPU time as the profiler saw it)."""
     from torch.profiler import ProfilerActivity, profile
 
     torch.cuda.synchronize()  # earlier calls' kernels must not land in this profile

@@ -115,8 +115,8 @@ def self_test():
     assert names[0].startswith("ampere_") and names[1].startswith("void splitKreduce"), names
     assert grid == "22,3,2", grid
     trace["traceEvents"][1]["dur"], trace["traceEvents"][2]["dur"] = 2.5, 40
-    assert kernels_from_trace(trace)[2] == 42.5
-    assert kernels_from_trace([]) == ([], "", 0)
+    assert kernels_from_trace(trace)[2] == [40, 2.5]  # launch order
+    assert kernels_from_trace([]) == ([], "", [])
     print("self-test passed")
 
 
@@ -145,7 +145,8 @@ def measure(args, shapes):
         call = lambda: F.linear(x, wt)  # noqa: E731
         for _ in range(args.warmup):
             call()
-        names, grid, kernel_us = kernels_of_one_call(torch, call)
+        names, grid, durations = kernels_of_one_call(torch, call)
+        kernel_us = sum(durations)
         event_us, clock, power = time_calls(torch, call, args.reps, before=flush.zero_ if flush is not None else None, sampler=sampler)
         us, calls, timing = event_us, "", "events"
         if args.graph:

@@ -187,6 +187,9 @@ describe('scripts/measure (the measurement harnesses)', () => {
     // NVML (a stand-in too) read while the kernels ran: SM clock and board power per row.
     const measured = parse(readFileSync(gemmOut, 'utf8'), { columns: true }) as { sm_clock_mhz: string; power_w: string }[];
     expect(measured.map((r) => [r.sm_clock_mhz, r.power_w])).toEqual([['1755', '612'], ['1755', '612']]);
+    // Each kernel's profiled duration beside its name, in launch order.
+    const attnRows = parse(readFileSync(attnOut, 'utf8'), { columns: true }) as { kernel: string; kernel_us: string }[];
+    expect(attnRows.map((r) => [r.kernel.split('; ').length, r.kernel_us])).toEqual([[1, '11.00'], [1, '11.00']]);
     const va = tilewave(['validate', attnOut, '--json', '--quiet', '--workers', '1']);
     expect(va.status, va.stderr).toBe(0);
     expect(JSON.parse(va.stdout).devices.h200.count).toBe(2);
