@@ -35,11 +35,12 @@ describe('the timing column', () => {
     extra: timing === undefined ? {} : { timing },
   });
 
-  it('a graph-timed row is simulated without the per-kernel launch overhead; events is the default', () => {
-    const overheadUs = resolveDevice('h200').efficiency.kernelOverheadNs / 1000;
+  it("a graph-timed row costs the graph's fixed kernel cost instead of the launch overhead; events is the default", () => {
+    const e = resolveDevice('h200').efficiency;
+    expect(e.graphKernelOverheadNs).toBeLessThan(e.kernelOverheadNs);
     const events = predictRow(row()).predictedUs;
     expect(predictRow(row('events')).predictedUs).toBe(events);
-    expect(events - predictRow(row('graph')).predictedUs).toBeCloseTo(overheadUs, 6);
+    expect(events - predictRow(row('graph')).predictedUs).toBeCloseTo((e.kernelOverheadNs - e.graphKernelOverheadNs) / 1000, 6);
   });
 
   it('an unknown timing is named with what is expected', () => {
@@ -51,7 +52,7 @@ describe('the timing column', () => {
 describe('graph-timed rows and their fixed kernel cost', () => {
   it('efficiency.graphKernelOverheadNs stands in for kernelOverheadNs on graph rows only', () => {
     const row = (timing: string): MeasuredRow => ({ line: 2, device: 'h200', op: 'gemm', dtype: 'fp16', m: 64, n: 4096, k: 4096, measuredUs: 10, source: 't', extra: { timing } });
-    const base = predictRow(row('graph')).predictedUs;
+    const base = predictRow(row('graph'), { graphKernelOverheadNs: 0 }).predictedUs;
     expect(predictRow(row('graph'), { graphKernelOverheadNs: 1500 }).predictedUs - base).toBeCloseTo(1.5, 6);
     expect(predictRow(row('events'), { graphKernelOverheadNs: 1500 }).predictedUs).toBe(predictRow(row('events')).predictedUs);
   });
