@@ -18,6 +18,12 @@ export const ScenarioSchema = z.strictObject({
   deviceOverrides: z.record(z.string(), z.unknown()).default({}),
   /** cta: a span per thread block; kernel: kernel spans and counters only; auto: cta unless huge. */
   traceDetail: z.enum(['auto', 'cta', 'kernel', 'none']).default('auto'),
+  /**
+   * How the host launches the kernels (GPU devices): `stream`, one by one, each costing
+   * efficiency.kernelOverheadNs (launch, as per-call timings include it); `graph`, replayed from a
+   * CUDA graph, as serving engines run decode steps, each costing efficiency.graphKernelOverheadNs.
+   */
+  launch: z.enum(['stream', 'graph']).default('stream'),
   workload: WorkloadSchema,
 });
 export type Scenario = z.infer<typeof ScenarioSchema>;
@@ -80,7 +86,7 @@ export function deviceInfo(spec: DeviceSpec): RunSummary['device'] {
 export function runScenario(scenario: Scenario, options: RunOptions = {}): RunResult {
   if (isNpuPreset(scenario.device)) return runNpuScenario(scenario, resolveNpu(scenario.device, scenario.deviceOverrides), options);
   const wallStart = performance.now();
-  const spec = resolveDevice(scenario.device, scenario.deviceOverrides);
+  const spec = launchedSpec(resolveDevice(scenario.device, scenario.deviceOverrides), scenario.launch);
   const seed = options.seed ?? scenario.seed;
   const sim = new Simulation();
   const trace = new TraceRecorder();
@@ -124,6 +130,16 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
 
   const opSummaries: OpSummary[] = ops.map((op, i) => summariseOp(op, names[i]!, kernels[i]!, results[i]!));
   return runResult({ scenarioName: scenario.name, seed, spec, device: deviceInfo(spec), sim, trace, ops: opSummaries, wallStart });
+}
+
+/** The spec as the scenario's launch mode sees it: graph replays cost the graph's fixed cost per kernel. */
+function launchedSpec(spec: DeviceSpec, launch: Scenario['launch']): DeviceSpec {
+  if (launch === 'stream') return spec;
+  const graphNs = spec.efficiency.graphKernelOverheadNs;
+  if (graphNs === undefined) {
+    throw new InputError(`field "launch" = "graph": device ${spec.id} has no efficiency.graphKernelOverheadNs (no graph-timed measurement of the part); expected "stream", or set one (--set efficiency.graphKernelOverheadNs=NS)`);
+  }
+  return { ...spec, efficiency: { ...spec.efficiency, kernelOverheadNs: graphNs } };
 }
 
 function lowerOrExplain(gpu: GpuDevice, op: WorkloadOp, name: string, index: number): Kernel[] {

@@ -139,6 +139,7 @@ export function gemmSweepPoints(args: GemmSweepArgs): { parameter: string; point
           device,
           deviceOverrides: vary === undefined ? overrides : vary.overrides[i]!,
           traceDetail: 'none',
+          launch: 'stream',
           workload: { ops: [{ type: 'gemm', name: 'gemm', stream: 0, after: [], m: shape.m, n: shape.n, k: shape.k, batch: shape.batch, dtype: args.dtype as 'fp16' }] },
         },
       });

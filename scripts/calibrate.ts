@@ -141,7 +141,7 @@ for (const device of devices) {
   const sample = calibration.filter((_, i) => i % stride === 0);
   const spec = resolveDevice(device);
   const e = spec.efficiency;
-  const start: Params = PARAMS.map((d) => e[d.name]);
+  const start: Params = PARAMS.map((d) => e[d.name] ?? 0);
   const heldHere = new Set(held);
   // A fixed cost no row's timing includes cannot be fitted: hold it.
   const graphTimed = (r: MeasuredRow) => r.extra.timing === 'graph';
@@ -187,8 +187,10 @@ for (const device of devices) {
   if (!dryRun) {
     const path = presetPath(device);
     const json = JSON.parse(readFileSync(path, 'utf8'));
+    // A parameter the preset lacks and the fit held (no row timed that way) stays absent.
+    const written = PARAMS.map((d, i) => [d.name, i] as const).filter(([name, i]) => !(heldHere.has(i) && e[name] === undefined));
     json.efficiency = {
-      ...Object.fromEntries(PARAMS.map((d, i) => [d.name, Number(best[i]!.toFixed(d.digits))])),
+      ...Object.fromEntries(written.map(([name, i]) => [name, Number(best[i]!.toFixed(PARAMS[i]!.digits))])),
       fittedTo: `${dataFile.split('/').pop()} ${device} rows, ${shapes.length - Math.floor(shapes.length / 3)} of ${shapes.length} (n,k) shapes (scripts/calibrate.ts${dramFromStreaming ? ' --dram-from-streaming' : ''}${holdNames.length > 0 ? ` --hold ${holdNames.join(',')}` : ''})`,
     };
     writeFileSync(path, `${JSON.stringify(json, null, 2)}\n`);

@@ -46,7 +46,8 @@ export function simulateStep(model: ModelConfig, options: StepOptionsInput, run:
     workload: { ops: step.ops },
   };
   applySets(raw, run.sets ?? []);
-  const result = runScenario(parseScenario(raw, 'llm'));
+  const scenario = parseScenario(raw, 'llm');
+  const result = runScenario(scenario);
   const ops = result.summary.ops;
   const layer0 = ops.filter((o) => opLayer(o.name) === 0);
   const layerTimeNs = layer0.length === 0 ? 0 : layer0[layer0.length - 1]!.startNs + layer0[layer0.length - 1]!.durationNs - layer0[0]!.startNs;
@@ -75,6 +76,7 @@ export function simulateStep(model: ModelConfig, options: StepOptionsInput, run:
     ...((options.tp ?? 1) > 1 && options.overlap === 'tile' ? { overlap: { mode: 'tile', reduction: options.reduction ?? 'sm' } } : {}),
     ...((options.nanoBatches ?? 1) > 1 ? { nanoBatches: options.nanoBatches } : {}),
     ...(options.seqMin !== undefined ? { seqMin: options.seqMin } : {}),
+    ...(scenario.launch !== 'stream' ? { launch: scenario.launch } : {}),
     dtypes: step.dtypes,
     memory: { ...step.memory, capacityBytes: result.spec.memory.capacityBytes, fits: fits(step, result) },
     layers: model.layers,
@@ -186,6 +188,7 @@ export function registerLlm(program: Command): void {
     .option('--nano-batches <n>', 'split the batch into n parts, each on a stream of its own, so their compute-, memory- and link-bound ops overlap (NanoFlow)', positiveIntOption('--nano-batches'), 1)
     .option('--seq-min <s>', 'decode: draw each sequence\'s KV cache length uniformly from s to --seq (seeded by --seed): requests of different lengths', positiveIntOption('--seq-min'))
     .option('--seed <n>', 'seed of the MoE routing draws', intOption('--seed', 0), 1)
+    .option('--launch <how>', 'stream: kernels launched one by one (each costs efficiency.kernelOverheadNs) | graph: replayed from a CUDA graph, as serving engines run decode steps (each costs efficiency.graphKernelOverheadNs)', 'stream')
     .option('--set <path=value>', 'override a device-spec field (repeatable)', collect, [])
     .option('--vary <path=values>', 'run the step once per value of a device-spec field, or of batch, seq, tp or nano-batches (list, start:stop:step, or multiples like 1x,2x) and write a CSV row per value')
     .option('--out <file>', 'with --vary: the CSV file (default: stdout)')
@@ -193,13 +196,16 @@ export function registerLlm(program: Command): void {
   addOutputOptions(command, 'kernel')
     .action(async (opts) => {
       if (opts.phase !== 'prefill' && opts.phase !== 'decode') throw new UsageError(`--phase ${JSON.stringify(opts.phase)}: expected prefill or decode`);
+      if (opts.launch !== 'stream' && opts.launch !== 'graph') throw new UsageError(`--launch ${JSON.stringify(opts.launch)}: expected stream or graph`);
+      // The launch mode is a scenario field: it travels with the --set pairs.
+      const sets: [string, unknown][] = [...parseSets(opts.set), ...(opts.launch === 'graph' ? [['launch', 'graph'] as [string, unknown]] : [])];
       const model = loadModel(opts.model);
       const step: StepOptionsInput = { phase: opts.phase, batch: opts.batch, seq: opts.seq, tp: opts.tp, dtype: opts.dtype, ...(opts.kvDtype !== undefined ? { kvDtype: opts.kvDtype } : {}), layers: opts.layers, logits: opts.logits, attention: opts.attention, overlap: opts.overlap, reduction: opts.reduction, nanoBatches: opts.nanoBatches, seed: opts.seed, ...(opts.seqMin !== undefined ? { seqMin: opts.seqMin } : {}) };
       if (opts.overlap === 'tile' && opts.tp === 1 && opts.vary === undefined) process.stderr.write('tilewave: note: --overlap tile changes nothing without tensor parallelism (--tp > 1)\n');
       checkVaryOutputs(opts);
       if (opts.vary !== undefined) {
         const { llmVary } = await import('./llm-vary.ts');
-        const { csv, rows } = llmVary(model, step, { device: opts.device, sets: parseSets(opts.set), vary: opts.vary, out: opts.out, quiet: opts.quiet });
+        const { csv, rows } = llmVary(model, step, { device: opts.device, sets, vary: opts.vary, out: opts.out, quiet: opts.quiet });
         if (opts.out === undefined) process.stdout.write(csv);
         if (opts.html) {
           const { writeReportHtml } = await import('../../viz/report.ts');
@@ -211,7 +217,7 @@ export function registerLlm(program: Command): void {
         if (opts.out !== undefined) process.stderr.write(`wrote ${rows.length} rows to ${opts.out}${opts.html ? ` and ${opts.html}` : ''}\n`);
         return;
       }
-      const s = simulateStep(model, step, { device: opts.device, sets: parseSets(opts.set), traceDetail: opts.traceDetail });
+      const s = simulateStep(model, step, { device: opts.device, sets, traceDetail: opts.traceDetail });
       const warning = memoryWarning(s);
       if (warning !== null) process.stderr.write(`tilewave: ${warning}\n`);
       await emitRun(s.result, { ...opts, json: opts.json });

@@ -145,9 +145,10 @@ export const GpuSpecSchema = z.strictObject({
      * Fixed cost of one kernel replayed back to back from a CUDA graph, ns: no host launch or
      * event in it, only what a kernel costs beyond its modelled work (start, the first loads'
      * wait, the last stores, the gap to the next). Graph-timed measurements use it in place of
-     * kernelOverheadNs (devices/validation/predict.ts, column `timing`).
+     * kernelOverheadNs (devices/validation/predict.ts, column `timing`), and so do scenarios run
+     * with `launch: "graph"`. Absent where no graph-timed kernel of the part was measured.
      */
-    graphKernelOverheadNs: z.number().nonnegative().finite().default(0),
+    graphKernelOverheadNs: z.number({ error: 'expected a number >= 0 (ns)' }).nonnegative({ error: 'expected a number >= 0 (ns)' }).finite().optional(),
     /**
      * Achievable fraction of shared-memory bandwidth for tensor-core operand reads (ldmatrix, bank
      * conflicts, issue slots): what makes small warp tiles slower than large ones.

@@ -16,6 +16,7 @@ export function npuDeviceInfo(spec: NpuSpec): RunSummary['device'] {
 }
 
 export function runNpuScenario(scenario: Scenario, spec: NpuSpec, options: RunOptions = {}): RunResult {
+  if (scenario.launch !== 'stream') throw new InputError(`field "launch" = "${scenario.launch}": CUDA graphs are a GPU launch mode and ${spec.id} is an NPU; expected "stream"`);
   const wallStart = performance.now();
   const seed = options.seed ?? scenario.seed;
   const detail = options.traceDetail ?? scenario.traceDetail;

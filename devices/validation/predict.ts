@@ -113,6 +113,9 @@ function timingOf(row: MeasuredRow): Timing {
 export function skipReason(row: MeasuredRow, overrides: Record<string, unknown> = {}): string | null {
   if (!presetIds().includes(row.device)) return `unknown device "${row.device}"`;
   if (!(TIMINGS as readonly string[]).includes(timingOf(row))) return `column "timing" = ${JSON.stringify(row.extra.timing)}: expected ${TIMINGS.join(' or ')}`;
+  if (timingOf(row) === 'graph' && specFor(row.device, overrides).efficiency.graphKernelOverheadNs === undefined) {
+    return `column "timing" = "graph": device ${row.device} has no efficiency.graphKernelOverheadNs (the fixed cost of a graph-replayed kernel); expected events, or --set efficiency.graphKernelOverheadNs=NS`;
+  }
   if (!(row.op in ROW_OPS)) return `unsupported op "${row.op}" (supported: ${Object.keys(ROW_OPS).join(', ')})`;
   try {
     const op = ROW_OPS[row.op]!(row);
@@ -158,7 +161,7 @@ export interface KernelChoice {
 export function predictRow(row: MeasuredRow, efficiency: Efficiency = {}, overrides: Record<string, unknown> = {}, withChoice = false): Prediction {
   const base = specFor(row.device, overrides);
   // A graph-timed row has no launch in its time: its kernels cost the graph's fixed overhead.
-  const timed: Efficiency = timingOf(row) === 'graph' ? { ...efficiency, kernelOverheadNs: efficiency.graphKernelOverheadNs ?? base.efficiency.graphKernelOverheadNs } : efficiency;
+  const timed: Efficiency = timingOf(row) === 'graph' ? { ...efficiency, kernelOverheadNs: efficiency.graphKernelOverheadNs ?? base.efficiency.graphKernelOverheadNs ?? 0 } : efficiency;
   const spec: GpuSpec = Object.keys(timed).length === 0 ? base : { ...base, efficiency: { ...base.efficiency, ...timed } };
   const op = ROW_OPS[row.op]!(row);
   const { timeNs, configs } = simulateOpAlone(spec, op);

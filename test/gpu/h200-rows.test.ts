@@ -40,7 +40,7 @@ describe('the timing column', () => {
     expect(e.graphKernelOverheadNs).toBeLessThan(e.kernelOverheadNs);
     const events = predictRow(row()).predictedUs;
     expect(predictRow(row('events')).predictedUs).toBe(events);
-    expect(events - predictRow(row('graph')).predictedUs).toBeCloseTo((e.kernelOverheadNs - e.graphKernelOverheadNs) / 1000, 6);
+    expect(events - predictRow(row('graph')).predictedUs).toBeCloseTo((e.kernelOverheadNs - e.graphKernelOverheadNs!) / 1000, 6);
   });
 
   it('an unknown timing is named with what is expected', () => {
