@@ -26,8 +26,9 @@ function alignmentOf(bytes: number): number {
 
 /**
  * Access width of the library kernel for A [m, k], B and C [m, n], bytes: the widest of
- * LIBRARY_ACCESS_BYTES (else one element, 2 bytes at least) that divides both row pitches, k and n elements (B's is k
- * for a weight stored [n, k], n for [k, n]; either way one of the two). m never sets a row pitch.
+ * LIBRARY_ACCESS_BYTES (else one element, 2 bytes at least) that divides both row pitches, k and
+ * n elements (B's is k for a weight stored [n, k], n for [k, n]; either way one of the two). m
+ * never sets a row pitch.
  */
 export function rowAccessBytes(op: { k: number; n: number }, elementBytes: number): number {
   const aligned = Math.min(alignmentOf(op.k * elementBytes), alignmentOf(op.n * elementBytes));
