@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One device session's measurements, as one call: GEMMs of LLM layer shapes (the weight shapes of
-# gemm-vidur.csv, so rows compare one to one), a row-alignment sweep, then attention, within BUDGET_S seconds, into $OUT
+# gemm-vidur.csv, so rows compare one to one), a row-alignment sweep, then attention (prefill and
+# decode), within BUDGET_S seconds, into $OUT
 # (or out/measure). Each harness stops at its share of the budget and keeps what it measured; one that
 # fails is logged and the others still run (the exit status is then 1).
 #   bash scripts/measure/run-all.sh                 # on the GPU machine
@@ -27,12 +28,14 @@ step python3 scripts/measure/device_properties.py > "$out/gpu-properties.json"
 small=$((budget / 20 > 5 ? budget / 20 : 5))
 # GEMMs are timed as CUDA graphs of back-to-back calls (--graph): under a sandboxed driver the host
 # launches slower than small kernels run, and per-call events would time the host.
-step python3 scripts/measure/gemm_kernels.py --graph --reps 10 --m "$m" --nk "$nk" --every "$every" --out "$out/gemm.csv" --max-seconds $((budget * 3 / 4 - 2 * small))
+step python3 scripts/measure/gemm_kernels.py --graph --reps 10 --m "$m" --nk "$nk" --every "$every" --out "$out/gemm.csv" --max-seconds $((budget * 3 / 4 - 3 * small))
 # Row alignment (docs/what-if.md, "Misaligned rows"): k = 8185..8200 (2- to 16-byte rows) and
 # GPT-2's vocabulary against its padded size, each beside its aligned neighbours.
 step python3 scripts/measure/gemm_kernels.py --graph --reps 10 --m 4096 --n 8192 --k 8185:8200:1 --out "$out/gemm-alignment.csv" --max-seconds "$small"
 step python3 scripts/measure/gemm_kernels.py --graph --reps 10 --m 2048 --nk 50257x2560=lm_head,50304x2560=lm_head --out "$out/gemm-vocab.csv" --max-seconds "$small"
 step python3 scripts/measure/attention_kernels.py --out "$out/attention.csv" --max-seconds $((budget / 8))
+# Decode attention (one token per sequence against its KV cache), graph-timed.
+step python3 scripts/measure/decode_attention.py --out "$out/decode-attention.csv" --max-seconds "$small"
 # The unfused softmax(QK^T)V of PyTorch ops, the simulator's "standard" attention.
 step python3 scripts/measure/attention_kernels.py --impl standard --out "$out/attention-standard.csv" --max-seconds $((budget / 8))
 ls -l "$out"

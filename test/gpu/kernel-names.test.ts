@@ -204,6 +204,14 @@ describe('scripts/measure (the measurement harnesses)', () => {
     expect(byLayer.status, byLayer.stderr).toBe(0);
     expect(Object.keys(JSON.parse(byLayer.stdout).groups.devices.h200).sort()).toEqual(['layer=attn_post_proj', 'layer=attn_pre_proj', 'layer=mlp_down_proj', 'layer=mlp_up_proj']);
     expect(readFileSync(join(dir, 'all', 'attention.csv'), 'utf8').trim().split('\n')).toHaveLength(25);
+    // Decode attention: 5 batches x 6 cache lengths, graph-timed, simulated as split-KV rows.
+    const decodeOut = join(dir, 'all', 'decode-attention.csv');
+    const decode = parse(readFileSync(decodeOut, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(decode).toHaveLength(30);
+    expect(decode[0]).toMatchObject({ impl: 'split-kv', seq_q: '1', heads: '32', kv_heads: '4', timing: 'graph', kernel_us: '11.00' });
+    const vd = tilewave(['validate', decodeOut, '--json', '--quiet', '--workers', '1']);
+    expect(vd.status, vd.stderr).toBe(0);
+    expect(JSON.parse(vd.stdout).devices.h200.count).toBe(30);
     // The row-alignment sweep: k = 8185..8200, and GPT-2's vocabulary beside its padded size.
     const aligned = parse(readFileSync(join(dir, 'all', 'gemm-alignment.csv'), 'utf8'), { columns: true }) as { k: string }[];
     expect(aligned.map((r) => Number(r.k))).toEqual(Array.from({ length: 16 }, (_, i) => 8185 + i));
