@@ -4,7 +4,7 @@ import type { ChromeTraceObject } from '../../viz/validate-trace.ts';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { parseMeasuredCsv, type ErrorStats, type MeasuredRow, type SkippedRow } from '../../devices/validation/measured.ts';
-import { skipReason, type Prediction } from '../../devices/validation/predict.ts';
+import { skipReason, withoutKernelColumns, type Prediction } from '../../devices/validation/predict.ts';
 import { groupKeysHelp, parseGroupKeys, residualGroups } from '../../devices/validation/groups.ts';
 import { CANDIDATE_CSV_COLUMNS, CHOICE_CSV_COLUMNS, ROW_CSV_COLUMNS, buildReport, candidateRecords, checkLimits, predictionRecords, type ChoiceStats, type ValidationReport } from '../../devices/validation/report.ts';
 import { UsageError } from '../errors.ts';
@@ -30,6 +30,7 @@ export function registerValidate(program: Command): void {
     .option('--html <file>', 'also write a report: error per device and size class, predicted vs measured, error vs m')
     .option('--every <n>', 'simulate only every n-th usable row (a quick, deterministic sample)', intOption('--every', 1), 1)
     .option('--by <keys>', `also report the error per device grouped by these comma-separated keys: ${groupKeysHelp()}, or any other column of the file`)
+    .option('--heuristic', "simulate the heuristic's kernel choice even where a row names the kernel it ran (kernel, grid, tile, stages, split_k, tail_split columns): the choice's share of the error")
     .option('--candidates', 'also simulate every GEMM kernel config the heuristic weighs: how much of the error is the kernel choice (slow: use --every or --device)')
     .option('--candidates-csv <file>', 'with --candidates: also write every simulated config of every GEMM row as CSV (estimate, simulated time, error, the pick)')
     .option('--max-median <pct>', 'exit 1 when any device\'s median |error| is above this percentage (a CI gate)', percentOption('--max-median'))
@@ -60,7 +61,7 @@ export function registerValidate(program: Command): void {
 
 export async function validateFile(
   file: string,
-  opts: { device?: string; worst?: number; workers?: number; quiet?: boolean; set?: string[]; every?: number; candidates?: boolean; by?: string },
+  opts: { device?: string; worst?: number; workers?: number; quiet?: boolean; set?: string[]; every?: number; candidates?: boolean; by?: string; heuristic?: boolean },
 ): Promise<{ report: ValidationReport; records: ReturnType<typeof predictionRecords>; rows: MeasuredRow[]; predictions: Prediction[] }> {
   const overrides = Object.fromEntries(parseSets(opts.set ?? []));
   let text: string;
@@ -69,7 +70,8 @@ export async function validateFile(
   } catch (error) {
     throw new UsageError(`measured data "${file}": ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message}`);
   }
-  const parsed = parseMeasuredCsv(text, file);
+  const read = parseMeasuredCsv(text, file);
+  const parsed = opts.heuristic ? { ...read, rows: read.rows.map(withoutKernelColumns) } : read;
   let groupKeys: string[] | undefined;
   if (opts.by !== undefined) {
     const columns = [...new Set(parsed.rows.flatMap((r) => Object.keys(r.extra)))];

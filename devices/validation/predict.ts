@@ -25,6 +25,16 @@ export const ROW_OPS: Record<string, (row: MeasuredRow) => WorkloadOp> = {
 
 /** The CSV column that fills each GEMM op field of a kernel config (for error messages). */
 const KERNEL_COLUMN: Record<string, string> = { tile: 'tile', stages: 'stages', splitK: 'split_k', tailSplit: 'tail_split' };
+/** Columns that name the kernel a row ran (a profiler's names, or explicit config columns). */
+export const KERNEL_NAMING_COLUMNS = ['kernel', 'grid', ...Object.values(KERNEL_COLUMN)] as const;
+
+/** The row as if it named no kernel: the heuristic chooses (validate --heuristic). */
+export function withoutKernelColumns(row: MeasuredRow): MeasuredRow {
+  const extra = { ...row.extra };
+  for (const column of KERNEL_NAMING_COLUMNS) delete extra[column];
+  return { ...row, extra };
+}
+
 /** The CSV column of every GEMM op field a row may set beyond its shape and dtype. */
 const FIELD_COLUMN: Record<string, string> = { ...KERNEL_COLUMN, outDtype: 'out_dtype' };
 

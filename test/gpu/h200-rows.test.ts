@@ -1,7 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { parseMeasuredCsv, type MeasuredRow } from '../../devices/validation/measured.ts';
-import { predictRow, skipReason } from '../../devices/validation/predict.ts';
+import { predictRow, skipReason, withoutKernelColumns } from '../../devices/validation/predict.ts';
 import { resolveDevice } from '../../devices/presets.ts';
 
 const read = (file: string) => parseMeasuredCsv(readFileSync(`data/measured/${file}`, 'utf8'), file);
@@ -55,5 +59,21 @@ describe('graph-timed rows and their fixed kernel cost', () => {
     const base = predictRow(row('graph'), { graphKernelOverheadNs: 0 }).predictedUs;
     expect(predictRow(row('graph'), { graphKernelOverheadNs: 1500 }).predictedUs - base).toBeCloseTo(1.5, 6);
     expect(predictRow(row('events'), { graphKernelOverheadNs: 1500 }).predictedUs).toBe(predictRow(row('events')).predictedUs);
+  });
+});
+
+describe('validate --heuristic', () => {
+  it("simulates the heuristic's pick where rows name their kernels: the same as the rows without those columns", () => {
+    const { rows } = read('gemm-h200.csv');
+    const sample = rows.filter((_, i) => i % 400 === 0);
+    const named = sample.map((r) => predictRow(r).config);
+    const picked = sample.map((r) => predictRow(withoutKernelColumns(r)).config);
+    expect(picked.some((c, i) => c !== named[i])).toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'tw-heuristic-'));
+    const out = join(dir, 'rows.csv');
+    const r = spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'tilewave.mjs'), 'validate', 'data/measured/gemm-h200.csv', '--every', '400', '--heuristic', '--quiet', '--workers', '1', '--rows', out], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const written = parse(readFileSync(out, 'utf8'), { columns: true }) as { config: string }[];
+    expect(written.map((w) => w.config)).toEqual(picked);
   });
 });
