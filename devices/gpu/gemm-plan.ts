@@ -53,13 +53,18 @@ const WIDE_DTYPE_CANDIDATES: readonly TileConfig[] = [...TILE_CANDIDATES, ...TIL
   (t, i, all) => all.findIndex((u) => tileName(u) === tileName(t) && u.stages === t.stages && u.warps === t.warps) === i,
 );
 
-/** The most m rows a fitted tile covers (wgmma's largest N) and its step (sm.mFittedTiles). */
+/**
+ * Fitted tiles (sm.mFittedTiles): at most 256 rows of m (wgmma's largest N) in steps of 8, m split
+ * into 1 to 8 row tiles, and the n sides cuBLAS 13's Hopper kernels were seen to use
+ * (data/measured/gemm-h200.csv).
+ */
 const FITTED_TILE_MAX_M = 256;
 const FITTED_TILE_STEP_M = 8;
-const FITTED_TILE_N = [64, 128, 192, 256] as const;
+const FITTED_TILE_MAX_ROWS = 8;
+const FITTED_TILE_N = [64, 96, 128, 160, 192, 256] as const;
 
 /**
- * Tiles whose m side is fitted to `m` (sm.mFittedTiles): m split into 1 to 4 row tiles, each
+ * Tiles whose m side is fitted to `m` (sm.mFittedTiles): m split into 1 to 8 row tiles, each
  * rounded up to a step of 8, at most 256 rows; n sides of 64 to 256. Deep pipelines as far as the
  * stages fit: cooperative (8 warps, persistent) from 128 columns, one warpgroup below.
  */
@@ -68,7 +73,7 @@ export function fittedTiles(spec: GpuSpec, m: number, dtype: Dtype): TileConfig[
   const tileK = 128 / bytes;
   const out: TileConfig[] = [];
   const seen = new Set<number>();
-  for (let rows = 1; rows <= 4; rows++) {
+  for (let rows = 1; rows <= FITTED_TILE_MAX_ROWS; rows++) {
     const tileM = Math.ceil(Math.ceil(m / rows) / FITTED_TILE_STEP_M) * FITTED_TILE_STEP_M;
     if (tileM > FITTED_TILE_MAX_M || seen.has(tileM)) continue;
     seen.add(tileM);

@@ -72,8 +72,10 @@ export const GpuSpecSchema = z.strictObject({
     smallMTilesAtAnyM: z.boolean().default(false),
     /**
      * The GEMM heuristic also weighs tiles whose m side is fitted to m, in steps of 8 up to 256
-     * (m split into 1 to 4 row tiles), as cuBLAS 13's Hopper kernels are (`nvjet_..._128x104_...`:
-     * 104 rows of m; data/measured/gemm-h200.csv). Off: the fixed 64/128/256-row tiles only.
+     * (m split into 1 to 8 row tiles), as cuBLAS 13's Hopper kernels are (`nvjet_..._128x104_...`:
+     * 104 rows of m; data/measured/gemm-h200.csv). A property of the library a preset was measured
+     * with: on for h200 (cuBLAS 13), off for h100-80gb (the older cuBLAS of its rows). Off: the
+     * fixed 64/128/256-row tiles only.
      */
     mFittedTiles: z.boolean().default(false),
   }),

@@ -130,16 +130,18 @@ describe('operand row alignment', () => {
 });
 
 describe('m-fitted tiles (sm.mFittedTiles, as cuBLAS 13 on Hopper)', () => {
-  it('weighs tiles whose m side fits m in steps of 8; off, only the fixed tiles', () => {
+  it('weighs tiles whose m side fits m in steps of 8 (on for the h200 preset); off, only the fixed tiles', () => {
     const h200 = resolveDevice('h200');
     const rows = fittedTiles(h200, 104, 'fp16').map((t) => t.tileM);
-    expect([...new Set(rows)]).toEqual([104, 56, 40, 32]);
+    expect([...new Set(rows)]).toEqual([104, 56, 40, 32, 24, 16]);
     for (const t of fittedTiles(h200, 4096, 'fp16')) expect(t.tileM).toBeLessThanOrEqual(256);
     expect(fittedTiles(h200, 4096, 'fp16')).toEqual([]);
     // The heuristic weighs them only with the flag.
     const op = GemmOpSchema.parse({ type: 'gemm', m: 104, n: 8192, k: 2048 });
     const weighed = (spec: typeof h200) => new Set(gemmPlans(spec, op, () => 1).map((p) => p.tile.tileM));
-    expect(weighed(h200).has(104)).toBe(false);
-    expect(weighed({ ...h200, sm: { ...h200.sm, mFittedTiles: true } }).has(104)).toBe(true);
+    expect(h200.sm.mFittedTiles).toBe(true); // the cuBLAS 13 it was measured with
+    expect(weighed(h200).has(104)).toBe(true);
+    expect(weighed({ ...h200, sm: { ...h200.sm, mFittedTiles: false } }).has(104)).toBe(false);
+    expect(weighed(resolveDevice('h100-80gb')).has(104)).toBe(false);
   });
 });
