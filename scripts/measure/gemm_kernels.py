@@ -7,7 +7,8 @@ shared/data/measured/gemm-vidur.csv) plus `kernel`, the names of the kernels one
 `power_w`, read through NVML while the timed calls ran; `event_us` (each call between its own CUDA
 events, launch included), `kernel_us` (one call's kernels as the profiler timed them) and, with
 --graph, `graph_calls` (calls per CUDA graph; measured_us is then the graph's per-call time and
-`timing` is `graph`, else `events`: validate adds the launch overhead to event-timed rows only). validate reads the tile (and a split-K
+`timing` is `graph`, else `events`: validate adds the launch overhead to event-timed rows only), and `kernels_us`, each
+kernel's profiled duration in launch order (a split-K GEMM's main kernel and its reduction apart). validate reads the tile (and a split-K
 count) from the names, so such rows validate kernel time apart from kernel choice
 (devices/validation/kernel-names.ts). With --shapes, each row's source ends with the source of the
 shape it re-measures (`validate --by layer` then groups the new rows by layer too).
@@ -34,7 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import GpuSampler, Rows, device_id, import_torch, kernels_from_trace, kernels_of_one_call, parse_values, time_calls, time_graph  # noqa: E402
 
 COLUMNS = ["device", "op", "dtype", "m", "n", "k", "measured_us", "timing", "source", "kernel", "grid", "sm_clock_mhz", "power_w",
-           "event_us", "kernel_us", "graph_calls"]
+           "event_us", "kernel_us", "graph_calls", "kernels_us"]
 
 
 def load_shapes(args):
@@ -157,7 +158,7 @@ def measure(args, shapes):
                 print(f"m={m} n={n} k={k}: CUDA graph failed ({e}); event time kept", file=sys.stderr)
         row_source = f"{source}; shape of {shape_source}" if shape_source else source
         out.write([dev, "gemm", args.dtype, m, n, k, f"{us:.2f}", timing, row_source, "; ".join(names), grid, clock, power,
-                   f"{event_us:.2f}", f"{kernel_us:.2f}", calls])
+                   f"{event_us:.2f}", f"{kernel_us:.2f}", calls, "; ".join(f"{d:.2f}" for d in durations)])
         del x, wt
     out.close(dev)
 

@@ -172,7 +172,7 @@ describe('scripts/measure (the measurement harnesses)', () => {
     const gg = spawnSync('python3', [script, '--graph', '--m', '128', '--n', '8192', '--k', '8192', '--out', graphOut], { encoding: 'utf8', env });
     expect(gg.status, gg.stderr).toBe(0);
     const graphRows = parse(readFileSync(graphOut, 'utf8'), { columns: true }) as Record<string, string>[];
-    expect(graphRows.map((r) => [r.measured_us, r.timing, r.event_us, r.kernel_us, r.graph_calls])).toEqual([['10.00', 'graph', '12.50', '11.00', '50']]);
+    expect(graphRows.map((r) => [r.measured_us, r.timing, r.event_us, r.kernel_us, r.graph_calls, r.kernels_us])).toEqual([['10.00', 'graph', '12.50', '11.00', '50', '11.00']]);
     const attention = join(import.meta.dirname, '..', '..', 'scripts', 'measure', 'attention_kernels.py');
     const attnOut = join(dir, 'attention.csv');
     const a = spawnSync('python3', [attention, '--impl', 'standard', '--seq', '512,1024', '--head-dim', '64', '--causal', 'false', '--out', attnOut], { encoding: 'utf8', env });
