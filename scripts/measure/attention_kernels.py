@@ -6,7 +6,9 @@ The setup of the FlashAttention-2/3 papers by default: batch x sequence = 16k to
 2048 (32 heads of 64 or 16 of 128), sequence 512..16k, causal and not. `--impl flash2` runs PyTorch's
 scaled_dot_product_attention restricted to its FlashAttention-2 backend; `--impl standard` the
 unfused softmax(Q K^T / sqrt(d)) V of PyTorch ops (what the simulator's "standard" impl models).
-Each call is timed alone with CUDA events (median of --reps after --warmup); the kernel names of
+Each call is timed alone with CUDA events (median of --reps after --warmup), or with --graph as a
+CUDA graph of back-to-back calls (`timing` says which; where the host launches slowly, per-call
+events include its launch gap, up to tens of µs in a sandboxed VM); the kernel names of
 one call are recorded in a `kernel` column and their durations, as the profiler timed them, in
 `kernel_us` (both '; '-separated, launch order): where the time of a multi-kernel call goes.
 
@@ -20,10 +22,11 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import GpuSampler, Rows, device_id, import_torch, kernels_of_one_call, parse_values, time_calls  # noqa: E402
+from common import GpuSampler, Rows, device_id, import_torch, kernels_of_one_call, parse_values, time_calls, time_graph  # noqa: E402
 
 COLUMNS = ["device", "op", "impl", "dtype", "m", "n", "k", "batch", "heads", "kv_heads", "seq_q", "seq_kv",
-           "head_dim", "causal", "measured_us", "source", "kernel", "kernel_us", "sm_clock_mhz", "power_w"]
+           "head_dim", "causal", "measured_us", "timing", "source", "kernel", "kernel_us", "sm_clock_mhz", "power_w",
+           "event_us", "graph_calls"]
 
 
 def setups(args):
@@ -61,7 +64,8 @@ def measure(args, todo):
         with sdpa_kernel(SDPBackend.FLASH_ATTENTION):
             return F.scaled_dot_product_attention(q, k, v, is_causal=causal)
 
-    source = f"measured: torch {torch.__version__} on {torch.cuda.get_device_name()}, {args.impl}, CUDA events, median of {args.reps}"
+    timing = "CUDA graph of back-to-back calls, per call" if args.graph else "CUDA events"
+    source = f"measured: torch {torch.__version__} on {torch.cuda.get_device_name()}, {args.impl}, {timing}, median of {args.reps}"
     sampler = GpuSampler()
     out = Rows(args.out, COLUMNS, args.max_seconds, "setups")
     for batch, heads, seq, hd, causal in todo:
@@ -82,9 +86,14 @@ def measure(args, todo):
             torch.cuda.empty_cache()
             continue
         names, _, durations = kernels_of_one_call(torch, call)
-        us, clock, power = time_calls(torch, call, args.reps, sampler=sampler)
+        event_us, clock, power = time_calls(torch, call, args.reps, sampler=sampler)
+        us, calls, timing = event_us, "", "events"
+        if args.graph:
+            us, calls = time_graph(torch, call, args.reps, sum(durations) or event_us)
+            timing = "graph"
         out.write([dev, "attention", args.impl, args.dtype, seq, seq, hd, batch, heads, heads, seq, seq, hd,
-                   str(causal).lower(), f"{us:.2f}", source, "; ".join(names), "; ".join(f"{d:.2f}" for d in durations), clock, power])
+                   str(causal).lower(), f"{us:.2f}", timing, source, "; ".join(names), "; ".join(f"{d:.2f}" for d in durations),
+                   clock, power, f"{event_us:.2f}", calls])
         del q, k, v
     out.close(dev)
 
@@ -99,6 +108,8 @@ def main():
     p.add_argument("--hidden", type=int, default=2048, help="heads x head dim")
     p.add_argument("--dtype", choices=["fp16", "bf16"], default="bf16")
     p.add_argument("--reps", type=int, default=20)
+    p.add_argument("--graph", action="store_true",
+                   help="measured_us from a CUDA graph of back-to-back calls (the kernels' time, no launch gaps)")
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--device-id", help="tilewave preset id (default: from the GPU's name)")
     p.add_argument("--max-seconds", type=float, default=0)

@@ -33,10 +33,10 @@ step python3 scripts/measure/gemm_kernels.py --graph --reps 10 --m "$m" --nk "$n
 # GPT-2's vocabulary against its padded size, each beside its aligned neighbours.
 step python3 scripts/measure/gemm_kernels.py --graph --reps 10 --m 4096 --n 8192 --k 8185:8200:1 --out "$out/gemm-alignment.csv" --max-seconds "$small"
 step python3 scripts/measure/gemm_kernels.py --graph --reps 10 --m 2048 --nk 50257x2560=lm_head,50304x2560=lm_head --out "$out/gemm-vocab.csv" --max-seconds "$small"
-step python3 scripts/measure/attention_kernels.py --out "$out/attention.csv" --max-seconds $((budget / 8))
+step python3 scripts/measure/attention_kernels.py --graph --out "$out/attention.csv" --max-seconds $((budget / 8))
 # Decode attention (one token per sequence against its KV cache), graph-timed.
 step python3 scripts/measure/decode_attention.py --out "$out/decode-attention.csv" --max-seconds "$small"
 # The unfused softmax(QK^T)V of PyTorch ops, the simulator's "standard" attention.
-step python3 scripts/measure/attention_kernels.py --impl standard --out "$out/attention-standard.csv" --max-seconds $((budget / 8))
+step python3 scripts/measure/attention_kernels.py --graph --impl standard --out "$out/attention-standard.csv" --max-seconds $((budget / 8))
 ls -l "$out"
 exit $failed
