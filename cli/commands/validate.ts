@@ -97,6 +97,11 @@ export async function validateFile(
   if (opts.device !== undefined && rows.length === 0) {
     throw new UsageError(`measured data "${file}": no usable rows for --device ${opts.device}`);
   }
+  // Nothing simulated is no validation: say why, rather than report empty statistics as a pass.
+  if (rows.length === 0) {
+    const first = skipped[0];
+    throw new UsageError(`measured data "${file}": no usable rows (${skipped.length} skipped${first !== undefined ? `; line ${first.line}: ${first.reason}` : ''})`);
+  }
   const bar = progress('validate', rows.length, opts.quiet ?? false);
   const choice = opts.candidates ?? false;
   const predictions = await runPool<{ row: (typeof rows)[number]; overrides: Record<string, unknown>; choice: boolean }, Prediction>(WORKER, rows.map((row) => ({ row, overrides, choice })), {

@@ -57,6 +57,15 @@ describe('tilewave validate', () => {
     expect(JSON.stringify(report.skipped)).toMatch(/conv/);
   });
 
+  it('a file with no usable row is exit 2, naming the first reason (not an empty report that passes)', () => {
+    const none = join(dir, 'none.csv');
+    writeFileSync(none, ['device,op,dtype,m,n,k,measured_us', 'tpu-v9,gemm,fp16,16,16,16,1.0', 'a100-80gb,conv,fp16,16,16,16,1.0'].join('\n'));
+    const r = tilewave(['validate', none, '--quiet', '--workers', '1']);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim()).toBe(`tilewave: measured data "${none}": no usable rows (2 skipped; line 2: unknown device "tpu-v9")`);
+  });
+
   it('--html writes a report whose rows and statistics are the text report\'s', () => {
     const out = join(dir, 'validation.html');
     const r = tilewave(['validate', csv, '--html', out, '--workers', '1', '--quiet', '--json', '--by', 'k']);
