@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Simulation, TraceRecorder, InputError, parseWith, setPath, type ChromeTrace, type OpSummary, type RunSummary, type SimEvent } from '../sim/index.ts';
 import { WorkloadSchema, opNames, type WorkloadOp } from '../workloads/index.ts';
 import { GpuDevice, type TraceDetail } from './gpu/gpu-device.ts';
+import { graphReplayed } from './gpu/spec.ts';
 import type { Kernel, KernelResult } from './gpu/kernel.ts';
 import { lowerToKernels } from './gpu/lower.ts';
 import { runNpuScenario } from './npu/run.ts';
@@ -135,11 +136,11 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
 /** The spec as the scenario's launch mode sees it: graph replays cost the graph's fixed cost per kernel. */
 function launchedSpec(spec: DeviceSpec, launch: Scenario['launch']): DeviceSpec {
   if (launch === 'stream') return spec;
-  const graphNs = spec.efficiency.graphKernelOverheadNs;
-  if (graphNs === undefined) {
+  const replayed = graphReplayed(spec);
+  if (replayed === undefined) {
     throw new InputError(`field "launch" = "graph": device ${spec.id} has no efficiency.graphKernelOverheadNs (no graph-timed measurement of the part); expected "stream", or set one (--set efficiency.graphKernelOverheadNs=NS)`);
   }
-  return { ...spec, efficiency: { ...spec.efficiency, kernelOverheadNs: graphNs } };
+  return replayed;
 }
 
 function lowerOrExplain(gpu: GpuDevice, op: WorkloadOp, name: string, index: number): Kernel[] {

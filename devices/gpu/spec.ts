@@ -200,3 +200,13 @@ export function dramPowerShare(spec: GpuSpec): number {
 export function dramBytesPerSecond(spec: GpuSpec): number {
   return spec.memory.bandwidthBytesPerSecond * spec.efficiency.dramFraction;
 }
+
+/**
+ * The spec as kernels replayed from a CUDA graph see it: each costs efficiency.graphKernelOverheadNs
+ * in place of kernelOverheadNs. Undefined where the part has no graph-timed measurement (callers
+ * say so in their own terms: a scenario's `launch`, a measured row's `timing`).
+ */
+export function graphReplayed(spec: GpuSpec): GpuSpec | undefined {
+  const graphNs = spec.efficiency.graphKernelOverheadNs;
+  return graphNs === undefined ? undefined : { ...spec, efficiency: { ...spec.efficiency, kernelOverheadNs: graphNs } };
+}

@@ -5,7 +5,7 @@ import { AllReduceOpSchema, AttentionOpSchema, GemmOpSchema, type WorkloadOp } f
 import { candidateLabel, gemmCandidates, type GemmCandidate } from '../gpu/gemm-candidates.ts';
 import { configLabel } from '../gpu/kernel.ts';
 import { simulateOpAlone } from '../gpu/simulate-op.ts';
-import type { GpuSpec } from '../gpu/spec.ts';
+import { graphReplayed, type GpuSpec } from '../gpu/spec.ts';
 import { presetIds, resolveDevice } from '../presets.ts';
 import { withNamedKernel, type KernelFields } from './kernel-names.ts';
 import type { MeasuredRow } from './measured.ts';
@@ -170,9 +170,10 @@ export interface KernelChoice {
  */
 export function predictRow(row: MeasuredRow, efficiency: Efficiency = {}, overrides: Record<string, unknown> = {}, withChoice = false): Prediction {
   const base = specFor(row.device, overrides);
-  // A graph-timed row has no launch in its time: its kernels cost the graph's fixed overhead.
-  const timed: Efficiency = timingOf(row) === 'graph' ? { ...efficiency, kernelOverheadNs: efficiency.graphKernelOverheadNs ?? base.efficiency.graphKernelOverheadNs ?? 0 } : efficiency;
-  const spec: GpuSpec = Object.keys(timed).length === 0 ? base : { ...base, efficiency: { ...base.efficiency, ...timed } };
+  const fitted: GpuSpec = Object.keys(efficiency).length === 0 ? base : { ...base, efficiency: { ...base.efficiency, ...efficiency } };
+  // A graph-timed row has no launch in its time: its kernels cost the graph's fixed overhead
+  // (skipReason has refused a part without one).
+  const spec = timingOf(row) === 'graph' ? (graphReplayed(fitted) ?? fitted) : fitted;
   const op = ROW_OPS[row.op]!(row);
   const { timeNs, configs } = simulateOpAlone(spec, op);
   const prediction: Prediction = {
