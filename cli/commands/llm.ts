@@ -77,6 +77,7 @@ export function simulateStep(model: ModelConfig, options: StepOptionsInput, run:
     ...((options.nanoBatches ?? 1) > 1 ? { nanoBatches: options.nanoBatches } : {}),
     ...(options.seqMin !== undefined ? { seqMin: options.seqMin } : {}),
     ...(scenario.launch !== 'stream' ? { launch: scenario.launch } : {}),
+    ...((options.vocabPadding ?? 1) > 1 ? { vocabPadding: options.vocabPadding } : {}),
     dtypes: step.dtypes,
     memory: { ...step.memory, capacityBytes: result.spec.memory.capacityBytes, fits: fits(step, result) },
     layers: model.layers,
@@ -187,6 +188,7 @@ export function registerLlm(program: Command): void {
     .option('--reduction <where>', 'with --overlap tile: sm | near-memory (where received chunks are added)', 'sm')
     .option('--nano-batches <n>', 'split the batch into n parts, each on a stream of its own, so their compute-, memory- and link-bound ops overlap (NanoFlow)', positiveIntOption('--nano-batches'), 1)
     .option('--seq-min <s>', 'decode: draw each sequence\'s KV cache length uniformly from s to --seq (seeded by --seed): requests of different lengths', positiveIntOption('--seq-min'))
+    .option('--vocab-padding <n>', "pad the LM head's vocabulary up to a multiple of n, as serving engines do (vLLM: 64); 1: as the model has it", positiveIntOption('--vocab-padding'), 1)
     .option('--seed <n>', 'seed of the MoE routing draws', intOption('--seed', 0), 1)
     .option('--launch <how>', 'stream: kernels launched one by one (each costs efficiency.kernelOverheadNs) | graph: replayed from a CUDA graph, as serving engines run decode steps (each costs efficiency.graphKernelOverheadNs)', 'stream')
     .option('--set <path=value>', 'override a device-spec field (repeatable)', collect, [])
@@ -200,7 +202,7 @@ export function registerLlm(program: Command): void {
       // The launch mode is a scenario field: it travels with the --set pairs.
       const sets: [string, unknown][] = [...parseSets(opts.set), ...(opts.launch === 'graph' ? [['launch', 'graph'] as [string, unknown]] : [])];
       const model = loadModel(opts.model);
-      const step: StepOptionsInput = { phase: opts.phase, batch: opts.batch, seq: opts.seq, tp: opts.tp, dtype: opts.dtype, ...(opts.kvDtype !== undefined ? { kvDtype: opts.kvDtype } : {}), layers: opts.layers, logits: opts.logits, attention: opts.attention, overlap: opts.overlap, reduction: opts.reduction, nanoBatches: opts.nanoBatches, seed: opts.seed, ...(opts.seqMin !== undefined ? { seqMin: opts.seqMin } : {}) };
+      const step: StepOptionsInput = { phase: opts.phase, batch: opts.batch, seq: opts.seq, tp: opts.tp, dtype: opts.dtype, ...(opts.kvDtype !== undefined ? { kvDtype: opts.kvDtype } : {}), layers: opts.layers, logits: opts.logits, attention: opts.attention, overlap: opts.overlap, reduction: opts.reduction, nanoBatches: opts.nanoBatches, seed: opts.seed, vocabPadding: opts.vocabPadding, ...(opts.seqMin !== undefined ? { seqMin: opts.seqMin } : {}) };
       if (opts.overlap === 'tile' && opts.tp === 1 && opts.vary === undefined) process.stderr.write('tilewave: note: --overlap tile changes nothing without tensor parallelism (--tp > 1)\n');
       checkVaryOutputs(opts);
       if (opts.vary !== undefined) {

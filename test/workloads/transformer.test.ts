@@ -301,3 +301,29 @@ describe('decode with requests of different lengths (--seq-min)', () => {
     expect(() => buildTransformerStep(m, { phase: 'decode', batch: 2, seq: 512, seqMin: 1024 })).toThrow(/--seq-min 1024: expected at most --seq \(512\)/);
   });
 });
+
+describe('vocabulary padding (serving engines pad the LM head)', () => {
+  const head = (id: string, o: Record<string, unknown>) => {
+    const op = buildTransformerStep(loadModel(id), { phase: 'decode', batch: 8, seq: 256, ...o }).ops.find((x) => x.name === 'lm_head');
+    return op !== undefined && op.type === 'gemm' ? op.n : undefined;
+  };
+
+  it("pads the vocabulary up to the multiple before the tp split; 1 leaves the model's", () => {
+    expect(head('gpt3-2.7b', {})).toBe(50257);
+    expect(head('gpt3-2.7b', { vocabPadding: 64 })).toBe(50304);
+    expect(head('gpt3-2.7b', { vocabPadding: 64, tp: 4 })).toBe(50304 / 4);
+    expect(head('gpt3-2.7b', { tp: 4 })).toBe(Math.ceil(50257 / 4));
+    expect(head('llama2-7b', { vocabPadding: 64 })).toBe(32000);
+    expect(() => buildTransformerStep(loadModel('llama2-7b'), { phase: 'decode', batch: 1, seq: 1, vocabPadding: 0 })).toThrow(/vocabPadding/);
+  });
+
+  it('on the H100 the padded head is the faster step, and the summary says it was padded', () => {
+    const step = (vocabPadding: number) => simulateStep(loadModel('gpt3-2.7b'), { phase: 'decode', batch: 64, seq: 512, layers: 'one', vocabPadding }, { device: 'h100-80gb', traceDetail: 'none' });
+    const asIs = step(1);
+    const padded = step(64);
+    expect(padded.stepTimeNs).toBeLessThan(asIs.stepTimeNs);
+    const llm = (r: typeof padded) => (r.result.summary as unknown as { llm: Record<string, unknown> }).llm;
+    expect(llm(padded).vocabPadding).toBe(64);
+    expect(llm(asIs).vocabPadding).toBeUndefined();
+  });
+});

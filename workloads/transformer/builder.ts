@@ -53,6 +53,12 @@ export const StepOptionsSchema = z.strictObject({
    * batch of requests of different lengths, instead of seq for all.
    */
   seqMin: z.number({ error: 'expected an integer >= 1' }).int({ error: 'expected an integer >= 1' }).min(1, { error: 'expected an integer >= 1' }).optional(),
+  /**
+   * The LM head's vocabulary padded up to a multiple of this before it is split over the GPUs, as
+   * serving engines do (vLLM: 64; Megatron: 128 x tp). 1: the model's vocabulary as it is (what
+   * Hugging Face runs), so a vocabulary such as GPT-2's 50257 leaves the head's rows misaligned.
+   */
+  vocabPadding: z.number({ error: 'expected an integer >= 1' }).int({ error: 'expected an integer >= 1' }).min(1, { error: 'expected an integer >= 1' }).default(1),
 });
 export type StepOptions = z.infer<typeof StepOptionsSchema>;
 export type StepOptionsInput = z.input<typeof StepOptionsSchema>;
@@ -146,7 +152,7 @@ function buildStep(m: ModelConfig, o: StepOptions, lengths?: number[]): Transfor
   // Fewer KV heads than GPUs: each GPU keeps a replica of one KV head.
   const kvHeads = kvAll >= tp ? divide('kvHeads', kvAll, tp) : 1;
   const ffn = divide('ffnSize', m.ffnSize, tp);
-  const vocab = Math.ceil(m.vocabSize / tp);
+  const vocab = Math.ceil((Math.ceil(m.vocabSize / o.vocabPadding) * o.vocabPadding) / tp);
   const h = m.hiddenSize;
   const tokens = o.phase === 'prefill' ? o.batch * o.seq : o.batch;
   const seqQ = o.phase === 'prefill' ? o.seq : 1;
