@@ -43,6 +43,7 @@ export function round(x: number, digits: number): number {
 export function runResult(o: {
   scenarioName: string;
   seed: number;
+  launch?: 'stream' | 'graph';
   spec: AnyDeviceSpec;
   device: RunSummary['device'];
   sim: Simulation;
@@ -59,6 +60,7 @@ export function runResult(o: {
     schemaVersion: SUMMARY_SCHEMA_VERSION,
     scenario: o.scenarioName,
     seed: o.seed,
+    ...(o.launch === 'graph' ? { launch: 'graph' as const } : {}),
     device: o.device,
     simulatedTimeNs: endNs,
     eventCount: o.sim.eventCount,

@@ -130,7 +130,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   sim.run();
 
   const opSummaries: OpSummary[] = ops.map((op, i) => summariseOp(op, names[i]!, kernels[i]!, results[i]!));
-  return runResult({ scenarioName: scenario.name, seed, spec, device: deviceInfo(spec), sim, trace, ops: opSummaries, wallStart });
+  return runResult({ scenarioName: scenario.name, seed, launch: scenario.launch, spec, device: deviceInfo(spec), sim, trace, ops: opSummaries, wallStart });
 }
 
 /** The spec as the scenario's launch mode sees it: graph replays cost the graph's fixed cost per kernel. */

@@ -43,6 +43,8 @@ export interface RunSummary {
   schemaVersion: string;
   scenario: string;
   seed: number;
+  /** Present when the kernels were replayed from a CUDA graph (a scenario's `launch`); absent: launched one by one. */
+  launch?: 'graph';
   device: DeviceInfo;
   simulatedTimeNs: TimeNs;
   eventCount: number;

@@ -30,6 +30,15 @@ describe('docs/summary.schema.json', () => {
     expect(() => checkSummary(timed, 'timed')).not.toThrow();
   });
 
+  it('accepts a graph-launched run, which says so; a stream-launched one has no launch field', () => {
+    const graph = runScenario(parseScenario({ name: 'graph-schema', device: 'h100-80gb', launch: 'graph', workload: { ops: [{ type: 'gemm', m: 256, n: 512, k: 256 }] } }));
+    const summary = JSON.parse(JSON.stringify(summaryForOutput(graph, false)));
+    expect(summary.launch).toBe('graph');
+    expect(() => checkSummary(summary, 'graph')).not.toThrow();
+    expect(() => checkSummary({ ...summary, launch: 'stream' }, 'stream')).toThrow();
+    expect(JSON.parse(JSON.stringify(summaryForOutput(result, false))).launch).toBeUndefined();
+  });
+
   it('accepts an NPU run too (same format, family "npu")', () => {
     const npu = runScenario(parseScenario({ name: 'npu-schema', device: 'tpu-v4', workload: { ops: [{ type: 'gemm', m: 256, n: 512, k: 256, dtype: 'bf16' }, { type: 'elementwise', kind: 'add', rows: 256, cols: 512, dtype: 'bf16', stream: 1 }] } }));
     const summary = JSON.parse(JSON.stringify(summaryForOutput(npu, false)));
