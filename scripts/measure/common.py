@@ -97,10 +97,11 @@ def kernels_of_one_call(torch, fn):
 
 
 def time_graph(torch, call, reps, per_call_us, target_us=2000.0):
-    """Per-call GPU time (µs) without launch overhead: enough calls to last about `target_us` are
-    (from the estimate `per_call_us`, 50 at most) are captured in one CUDA graph, and the median of `reps` replays, each between CUDA events, is
-    divided by their count. Where the host launches slower than the GPU runs (small kernels, a
-    sandboxed driver), per-call events time the host; the graph times the GPU. Returns (µs, calls)."""
+    """Per-call GPU time (µs) without launch overhead. Enough calls to last about `target_us` (from
+    the estimate `per_call_us`, 50 at most) are captured in one CUDA graph; the median of `reps`
+    replays, each between CUDA events, is divided by their count. Where the host launches slower
+    than the GPU runs (small kernels, a sandboxed driver), per-call events time the host; the graph
+    times the GPU. Returns (µs, calls)."""
     side = torch.cuda.Stream()
     side.wait_stream(torch.cuda.current_stream())
     with torch.cuda.stream(side):  # capture needs the library's workspaces made outside it
