@@ -65,8 +65,9 @@ const FITTED_TILE_N = [64, 96, 128, 160, 192, 256] as const;
 
 /**
  * Tiles whose m side is fitted to `m` (sm.mFittedTiles): m split into 1 to 8 row tiles, each
- * rounded up to a step of 8, at most 256 rows; n sides of 64 to 256. Deep pipelines as far as the
- * stages fit: cooperative (8 warps, persistent) from 128 columns, one warpgroup below.
+ * rounded up to a step of 8, at most 256 rows; n sides of 64 to 256 in steps of 32. Deep
+ * pipelines as far as the stages fit: cooperative (8 warps, persistent) from 128 columns, one
+ * warpgroup below.
  */
 export function fittedTiles(spec: GpuSpec, m: number, dtype: Dtype): TileConfig[] {
   const bytes = BYTES_PER_ELEMENT[dtype];
@@ -317,7 +318,9 @@ function tailSplitCandidates(spec: GpuSpec, op: GemmOp, tile: TileConfig, occupa
  */
 export function gemmPlans(spec: GpuSpec, op: GemmOp, occupancyOf: (r: CtaResources) => number): GemmPlan[] {
   const dtype = op.dtype as Dtype;
-  const fitted = op.tile === undefined && spec.sm.mFittedTiles ? fittedTiles(spec, op.m, dtype) : [];
+  // Fitted tiles are the native (TMA-fed) kernels' builds: misaligned rows run the older fixed ones.
+  const native = tmaLoads(spec, { accessBytes: rowAccessBytes(op, BYTES_PER_ELEMENT[dtype]), mma: op.mma });
+  const fitted = op.tile === undefined && spec.sm.mFittedTiles && native ? fittedTiles(spec, op.m, dtype) : [];
   const tiles = op.tile === undefined ? [...tileCandidates(dtype), ...fitted] : [parseTile(op.tile, dtype, op.stages)];
   const splits = op.splitK === undefined ? SPLIT_K_CANDIDATES : [op.splitK];
   const plans: GemmPlan[] = [];

@@ -145,3 +145,12 @@ describe('m-fitted tiles (sm.mFittedTiles, as cuBLAS 13 on Hopper)', () => {
     expect(weighed(resolveDevice('h100-80gb')).has(104)).toBe(false);
   });
 });
+
+describe('m-fitted tiles and misaligned rows', () => {
+  it('a misaligned shape on the h200 weighs only the fixed tiles of the older kernels it runs', () => {
+    const h200 = resolveDevice('h200');
+    const rows = (k: number) => new Set(gemmPlans(h200, GemmOpSchema.parse({ type: 'gemm', m: 104, n: 8192, k }), () => 1).map((p) => p.tile.tileM));
+    expect(rows(8192).has(104)).toBe(true);
+    expect(rows(8191).has(104)).toBe(false);
+  });
+});
