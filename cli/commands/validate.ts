@@ -56,6 +56,11 @@ export function registerValidate(program: Command): void {
         process.stderr.write(`validate: ${e.device} ${e.statistic === 'medianAbsPctError' ? 'median' : 'p90'} |error| ${e.value.toFixed(1)}% is above the limit ${e.limit}%\n`);
       }
       if (exceeded.length > 0) process.exitCode = 1;
+      // A gate over no rows holds nothing: it fails rather than pass empty.
+      if (report.limits !== undefined && rows.length === 0) {
+        process.stderr.write('validate: no usable rows to hold to --max-median / --max-p90\n');
+        process.exitCode = 1;
+      }
     });
 }
 
@@ -97,10 +102,10 @@ export async function validateFile(
   if (opts.device !== undefined && rows.length === 0) {
     throw new UsageError(`measured data "${file}": no usable rows for --device ${opts.device}`);
   }
-  // Nothing simulated is no validation: say why, rather than report empty statistics as a pass.
-  if (rows.length === 0) {
+  // Skipped rows are reported, not fatal; but a run that simulated nothing says so on stderr.
+  if (rows.length === 0 && !opts.quiet) {
     const first = skipped[0];
-    throw new UsageError(`measured data "${file}": no usable rows (${skipped.length} skipped${first !== undefined ? `; line ${first.line}: ${first.reason}` : ''})`);
+    process.stderr.write(`validate: measured data "${file}": no usable rows (${skipped.length} skipped${first !== undefined ? `; line ${first.line}: ${first.reason}` : ''})\n`);
   }
   const bar = progress('validate', rows.length, opts.quiet ?? false);
   const choice = opts.candidates ?? false;

@@ -57,13 +57,17 @@ describe('tilewave validate', () => {
     expect(JSON.stringify(report.skipped)).toMatch(/conv/);
   });
 
-  it('a file with no usable row is exit 2, naming the first reason (not an empty report that passes)', () => {
+  it('a file with no usable row reports its skipped rows (not fatal) and says so; a gate over it fails', () => {
     const none = join(dir, 'none.csv');
     writeFileSync(none, ['device,op,dtype,m,n,k,measured_us', 'tpu-v9,gemm,fp16,16,16,16,1.0', 'a100-80gb,conv,fp16,16,16,16,1.0'].join('\n'));
-    const r = tilewave(['validate', none, '--quiet', '--workers', '1']);
-    expect(r.status).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr.trim()).toBe(`tilewave: measured data "${none}": no usable rows (2 skipped; line 2: unknown device "tpu-v9")`);
+    const r = tilewave(['validate', none, '--json', '--workers', '1']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).overall.count).toBe(0);
+    expect(JSON.parse(r.stdout).skipped.count).toBe(2);
+    expect(r.stderr).toContain(`validate: measured data "${none}": no usable rows (2 skipped; line 2: unknown device "tpu-v9")`);
+    const gate = tilewave(['validate', none, '--quiet', '--workers', '1', '--max-p90', '15']);
+    expect(gate.status).toBe(1);
+    expect(gate.stderr).toContain('validate: no usable rows to hold to --max-median / --max-p90');
   });
 
   it('--html writes a report whose rows and statistics are the text report\'s', () => {
