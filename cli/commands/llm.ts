@@ -46,8 +46,7 @@ export function simulateStep(model: ModelConfig, options: StepOptionsInput, run:
     workload: { ops: step.ops },
   };
   applySets(raw, run.sets ?? []);
-  const scenario = parseScenario(raw, 'llm');
-  const result = runScenario(scenario);
+  const result = runScenario(parseScenario(raw, 'llm'));
   const ops = result.summary.ops;
   const layer0 = ops.filter((o) => opLayer(o.name) === 0);
   const layerTimeNs = layer0.length === 0 ? 0 : layer0[layer0.length - 1]!.startNs + layer0[layer0.length - 1]!.durationNs - layer0[0]!.startNs;
@@ -76,7 +75,6 @@ export function simulateStep(model: ModelConfig, options: StepOptionsInput, run:
     ...((options.tp ?? 1) > 1 && options.overlap === 'tile' ? { overlap: { mode: 'tile', reduction: options.reduction ?? 'sm' } } : {}),
     ...((options.nanoBatches ?? 1) > 1 ? { nanoBatches: options.nanoBatches } : {}),
     ...(options.seqMin !== undefined ? { seqMin: options.seqMin } : {}),
-    ...(scenario.launch !== 'stream' ? { launch: scenario.launch } : {}),
     ...((options.vocabPadding ?? 1) > 1 ? { vocabPadding: options.vocabPadding } : {}),
     dtypes: step.dtypes,
     memory: { ...step.memory, capacityBytes: result.spec.memory.capacityBytes, fits: fits(step, result) },

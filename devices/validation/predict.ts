@@ -119,6 +119,19 @@ function timingOf(row: MeasuredRow): Timing {
   return v === undefined || v === '' ? 'events' : (v as Timing);
 }
 
+const graphSpecCache = new Map<string, GpuSpec>();
+
+/** specFor's spec as graph-replayed kernels see it (graphReplayed), or the spec itself without one. */
+function graphSpecFor(device: string, overrides: Record<string, unknown>): GpuSpec {
+  const key = Object.keys(overrides).length === 0 ? device : `${device} ${JSON.stringify(overrides)}`;
+  let spec = graphSpecCache.get(key);
+  if (spec === undefined) {
+    const base = specFor(device, overrides);
+    graphSpecCache.set(key, (spec = graphReplayed(base) ?? base));
+  }
+  return spec;
+}
+
 /** Why a row cannot be simulated, or null when it can. */
 export function skipReason(row: MeasuredRow, overrides: Record<string, unknown> = {}): string | null {
   if (!presetIds().includes(row.device)) return `unknown device "${row.device}"`;
@@ -170,10 +183,16 @@ export interface KernelChoice {
  */
 export function predictRow(row: MeasuredRow, efficiency: Efficiency = {}, overrides: Record<string, unknown> = {}, withChoice = false): Prediction {
   const base = specFor(row.device, overrides);
-  const fitted: GpuSpec = Object.keys(efficiency).length === 0 ? base : { ...base, efficiency: { ...base.efficiency, ...efficiency } };
+  const graph = timingOf(row) === 'graph';
   // A graph-timed row has no launch in its time: its kernels cost the graph's fixed overhead
-  // (skipReason has refused a part without one).
-  const spec = timingOf(row) === 'graph' ? (graphReplayed(fitted) ?? fitted) : fitted;
+  // (skipReason has refused a part without one). Without efficiency overrides the graph variant
+  // is resolved once per device, like the preset.
+  let spec: GpuSpec;
+  if (Object.keys(efficiency).length === 0) spec = graph ? graphSpecFor(row.device, overrides) : base;
+  else {
+    const fitted = { ...base, efficiency: { ...base.efficiency, ...efficiency } };
+    spec = graph ? (graphReplayed(fitted) ?? fitted) : fitted;
+  }
   const op = ROW_OPS[row.op]!(row);
   const { timeNs, configs } = simulateOpAlone(spec, op);
   const prediction: Prediction = {

@@ -22,7 +22,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import GpuSampler, Rows, device_id, import_torch, kernels_of_one_call, parse_values, time_calls, time_graph  # noqa: E402
+from common import check_args, GpuSampler, Rows, device_id, import_torch, kernels_of_one_call, parse_values, time_calls, time_graph  # noqa: E402
 
 COLUMNS = ["device", "op", "impl", "dtype", "m", "n", "k", "batch", "heads", "kv_heads", "seq_q", "seq_kv",
            "head_dim", "causal", "measured_us", "timing", "source", "kernel", "kernel_us", "sm_clock_mhz", "power_w",
@@ -116,11 +116,7 @@ def main():
     p.add_argument("--out", default="attention-measured.csv")
     p.add_argument("--dry-run", action="store_true", help="print the setups and exit (no GPU needed)")
     args = p.parse_args()
-    for name in ("reps", "tokens", "hidden"):
-        if getattr(args, name) < 1:
-            sys.exit(f"--{name.replace('_', '-')} = {getattr(args, name)}: expected an integer >= 1")
-    if args.warmup < 0 or args.max_seconds < 0:
-        sys.exit("--warmup and --max-seconds: expected numbers >= 0")
+    check_args(args, ("reps", "tokens", "hidden"))
     todo = setups(args)
     if args.dry_run:
         for batch, heads, seq, hd, causal in todo:

@@ -41,6 +41,16 @@ def parse_values(text, name):
     return sorted(values)
 
 
+def check_args(args, positive):
+    """Exit with a line naming the flag when one of `positive` (attribute names) is below 1, or
+    --warmup / --max-seconds is negative."""
+    for name in positive:
+        if getattr(args, name) < 1:
+            sys.exit(f"--{name.replace('_', '-')} = {getattr(args, name)}: expected an integer >= 1")
+    if args.warmup < 0 or args.max_seconds < 0:
+        sys.exit("--warmup and --max-seconds: expected numbers >= 0")
+
+
 def import_torch(what):
     """PyTorch with a CUDA device, or exit with a line saying what is missing."""
     try:

@@ -19,7 +19,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import Rows, device_id, import_torch, kernels_of_one_call, parse_values, time_graph  # noqa: E402
+from common import check_args, Rows, device_id, import_torch, kernels_of_one_call, parse_values, time_graph  # noqa: E402
 
 COLUMNS = ["device", "op", "impl", "dtype", "batch", "heads", "kv_heads", "seq_q", "seq_kv", "head_dim", "causal",
            "measured_us", "timing", "source", "kernel", "kernel_us", "graph_calls"]
@@ -81,13 +81,9 @@ def main():
     p.add_argument("--out", default="decode-attention-measured.csv")
     p.add_argument("--dry-run", action="store_true", help="print the setups and exit (no GPU needed)")
     args = p.parse_args()
-    for name in ("reps", "heads", "kv_heads", "head_dim"):
-        if getattr(args, name) < 1:
-            sys.exit(f"--{name.replace('_', '-')} = {getattr(args, name)}: expected an integer >= 1")
+    check_args(args, ("reps", "heads", "kv_heads", "head_dim"))
     if args.heads % args.kv_heads:
         sys.exit(f"--kv-heads = {args.kv_heads}: expected a divisor of --heads {args.heads}")
-    if args.warmup < 0 or args.max_seconds < 0:
-        sys.exit("--warmup and --max-seconds: expected numbers >= 0")
     todo = setups(args)
     if args.dry_run:
         for batch, seq_kv in todo:

@@ -32,7 +32,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import GpuSampler, Rows, device_id, import_torch, kernels_from_trace, kernels_of_one_call, parse_values, time_calls, time_graph  # noqa: E402
+from common import check_args, GpuSampler, Rows, device_id, import_torch, kernels_from_trace, kernels_of_one_call, parse_values, time_calls, time_graph  # noqa: E402
 
 COLUMNS = ["device", "op", "dtype", "m", "n", "k", "measured_us", "timing", "source", "kernel", "grid", "sm_clock_mhz", "power_w",
            "event_us", "kernel_us", "graph_calls", "kernels_us"]
@@ -188,11 +188,7 @@ def main():
     if args.self_test:
         self_test()
         return
-    for name in ("every", "reps"):
-        if getattr(args, name) < 1:
-            sys.exit(f"--{name} = {getattr(args, name)}: expected an integer >= 1")
-    if args.warmup < 0 or args.max_seconds < 0:
-        sys.exit("--warmup and --max-seconds: expected numbers >= 0")
+    check_args(args, ("every", "reps"))
     shapes = load_shapes(args)
     if args.dry_run:
         for m, n, k, _ in shapes:

@@ -39,8 +39,8 @@ describe('launch: stream or CUDA graph', () => {
     const args = ['llm', '--model', 'llama2-7b', '--phase', 'decode', '--batch', '8', '--seq', '512', '--layers', 'one', '--device', 'h100-80gb', '--json'];
     const stream = JSON.parse(tilewave(args).stdout);
     const graph = JSON.parse(tilewave([...args, '--launch', 'graph']).stdout);
-    expect(graph.llm.launch).toBe('graph');
-    expect(stream.llm.launch).toBeUndefined();
+    expect(graph.launch).toBe('graph');
+    expect(stream.launch).toBeUndefined();
     expect(graph.llm.stepTimeNs).toBeLessThan(stream.llm.stepTimeNs * 0.95);
     const bad = tilewave([...args, '--launch', 'eager']);
     expect(bad.status).toBe(2);
