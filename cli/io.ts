@@ -58,6 +58,15 @@ export function intOption(flag: string, min = 0): (value: string) => number {
   };
 }
 
+/** Parse a fraction option (a number in [0, 1]), or fail naming the flag. */
+export function fractionOption(flag: string): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`${flag} ${JSON.stringify(value)}: expected a number in [0, 1]`);
+    return n;
+  };
+}
+
 /** Parse a percentage option ("15" or "15%"), or fail naming the flag. */
 export function percentOption(flag: string): (value: string) => number {
   return (value: string) => {

@@ -6,7 +6,8 @@
  * Parameters (each physical, see devices/gpu/spec.ts): tensorFraction, powerFraction,
  * dramFraction, kernelOverheadNs (event-timed rows), graphKernelOverheadNs (graph-timed rows: column
  * `timing`; each is held where no row is timed that way), sharedMemoryFraction, l2ReuseFraction,
- * overlapFraction, dramPicojoulesPerByte. The objective is the mean absolute log error of predicted vs
+ * overlapFraction, dramPicojoulesPerByte, zeroOperandPowerShare (rows whose A operand has zeros;
+ * held without any). The objective is the mean absolute log error of predicted vs
  * measured time (symmetric in over/under-prediction) plus the 90th percentile, on a calibration
  * split: the (n, k) weight shapes are sorted and every third one is held out, so the report shows
  * the error on shapes the fit never saw. Presets whose `fittedTo` reads "inherited from <device>"
@@ -14,6 +15,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseMeasuredCsv, type MeasuredRow } from '../devices/validation/measured.ts';
+import { aZeroFractionOf } from '../devices/validation/operand-data.ts';
 import { presetIds, presetPath, resolveDevice } from '../devices/presets.ts';
 import type { Efficiency, Prediction } from '../devices/validation/predict.ts';
 import { runPool } from '../cli/workers/pool.ts';
@@ -51,6 +53,7 @@ const PARAMS = [
   { name: 'l2ReuseFraction', bounds: [0.02, 1], digits: 4 },
   { name: 'overlapFraction', bounds: [0.3, 1], digits: 4 },
   { name: 'dramPicojoulesPerByte', bounds: [0, 200], digits: 1 },
+  { name: 'zeroOperandPowerShare', bounds: [0, 0.6], digits: 3 },
 ] as const;
 type Params = number[];
 for (const name of holdNames) {
@@ -147,6 +150,11 @@ for (const device of devices) {
   const graphTimed = (r: MeasuredRow) => r.extra.timing === 'graph';
   if (!all.some(graphTimed)) heldHere.add(PARAMS.findIndex((d) => d.name === 'graphKernelOverheadNs'));
   if (all.every(graphTimed)) heldHere.add(PARAMS.findIndex((d) => d.name === 'kernelOverheadNs'));
+  // Likewise the power zero operands save, without rows whose A has zeros (column
+  // a_zero_fraction, or Vidur's gated down-projections: devices/validation/operand-data.ts).
+  const zeroAt = PARAMS.findIndex((d) => d.name === 'zeroOperandPowerShare');
+  if (!all.some((r) => Number(aZeroFractionOf(r) ?? 0) > 0)) heldHere.add(zeroAt);
+  else if (e.zeroOperandPowerShare <= 0 && !held.has(zeroAt)) start[zeroAt] = 0.05;
   if (dramFromStreaming) {
     const dramAt = PARAMS.findIndex((d) => d.name === 'dramFraction');
     const bandwidth = streamingBandwidth(calibration);

@@ -91,6 +91,16 @@ export const GemmOpSchema = z.strictObject({
    * effect where mma.sync is the native instruction (Ampere, Ada).
    */
   mma: z.enum(['sync'], { error: 'expected "sync" (the previous generation\'s mma.sync kernel), or omit mma' }).optional(),
+  /**
+   * Share of A's elements that are exactly zero (default 0: data with no zeros, such as random
+   * values). A product with a zero operand toggles no multiplier bits, so the CTAs draw less power
+   * (efficiency.zeroOperandPowerShare) and a power-limited part clocks higher: sparse activations
+   * (ReLU outputs), or inputs that underflowed to zero, run faster than random data.
+   */
+  aZeroFraction: z.number({ error: 'expected a number in [0, 1] (share of A\'s elements that are zero)' })
+    .min(0, { error: 'expected a number in [0, 1] (share of A\'s elements that are zero)' })
+    .max(1, { error: 'expected a number in [0, 1] (share of A\'s elements that are zero)' })
+    .optional(),
   /** Force a kernel config instead of the heuristic's choice, e.g. "128x256x64" (split-K via splitK). */
   tile: z.string().regex(/^[1-9]\d{0,4}x[1-9]\d{0,4}x[1-9]\d{0,4}$/, { error: 'expected a tile like "128x256x64" (three positive integers)' }).optional(),
   splitK: z.number().int().min(1).optional(),

@@ -8,7 +8,7 @@ import { gemmFlops, type GemmOp } from '../../workloads/ops.ts';
 import { UsageError } from '../errors.ts';
 import { addOutputOptions, emitRun } from '../emit.ts';
 import { formatDuration, table } from '../format.ts';
-import { collect, intOption, parseSets, toJson } from '../io.ts';
+import { collect, fractionOption, intOption, parseSets, toJson } from '../io.ts';
 
 export function registerGemm(program: Command): void {
   const command = program
@@ -21,6 +21,7 @@ export function registerGemm(program: Command): void {
     .option('--batch <b>', 'batched GEMM count', intOption('--batch', 1), 1)
     .option('--dtype <dtype>', 'fp16 | bf16 | fp8 | tf32 | fp32', 'fp16')
     .option('--out-dtype <dtype>', "element type of C when it differs from the operands' (an fp8 product writing bf16)")
+    .option('--a-zero-fraction <f>', "share of A's elements that are zero (0..1, default 0): zero operands draw less power, so a power-limited part runs faster", fractionOption('--a-zero-fraction'))
     .option('--tile <MxNxK>', 'force a tile config instead of the heuristic')
     .option('--kernel <name>', "force the tile a library kernel's name says (cuBLAS / CUTLASS, as a profiler shows it for a row-major product)")
     .option('--stages <s>', 'pipeline stages of the forced tile (with --tile or --kernel)', intOption('--stages', 1))
@@ -36,6 +37,7 @@ export function registerGemm(program: Command): void {
     .action(async (opts) => {
       const op: Record<string, unknown> = { type: 'gemm', name: 'gemm', m: opts.m, n: opts.n, k: opts.k, batch: opts.batch, dtype: opts.dtype };
       if (opts.outDtype !== undefined) op.outDtype = opts.outDtype;
+      if (opts.aZeroFraction !== undefined) op.aZeroFraction = opts.aZeroFraction;
       const overlap = opts.overlap !== undefined ? { overlap: opts.overlap } : {};
       if (opts.reduceScatter !== undefined) {
         op.reduceScatter = { ranks: opts.reduceScatter, ...overlap, ...(opts.reduction !== undefined ? { reduction: opts.reduction } : {}) };

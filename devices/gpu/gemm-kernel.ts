@@ -6,7 +6,7 @@
 import type { GemmOp } from '../../workloads/ops.ts';
 import { gemmFlops } from '../../workloads/ops.ts';
 import type { CtaWork, Kernel, OperandLoad } from './kernel.ts';
-import { chunkWorkNs, ctaResources, geometry, pairedShare, pairingOf, persistentFor, RASTER_GROUP_ROWS, SPLIT_K_PARTIAL_BYTES, tailTiles, tileName, type GemmGeometry, type GemmPlan } from './gemm-plan.ts';
+import { chunkWorkNs, ctaResources, dataPowerIntensity, geometry, pairedShare, pairingOf, persistentFor, RASTER_GROUP_ROWS, SPLIT_K_PARTIAL_BYTES, tailTiles, tileName, type GemmGeometry, type GemmPlan } from './gemm-plan.ts';
 import { fallsBackToSyncMma, MAX_ACCESS_BYTES, pullBytesPerClock } from './operand-access.ts';
 import { BYTES_PER_ELEMENT, type GpuSpec } from './spec.ts';
 
@@ -67,9 +67,10 @@ export function gemmKernel(spec: GpuSpec, op: GemmOp, plan: GemmPlan, name: stri
       // Only for shapes whose rows are not 16-byte aligned (aligned configs read as before).
       ...(g.accessBytes < MAX_ACCESS_BYTES ? { accessBytes: g.accessBytes } : {}),
       ...(fallsBackToSyncMma(spec, g) ? { mma: 'sync' } : {}),
+      ...(g.aZeroFraction > 0 ? { aZeroFraction: g.aZeroFraction } : {}),
     },
     ...(g.accessBytes < MAX_ACCESS_BYTES ? { smPullBytesPerClock: pullBytesPerClock(spec, g.accessBytes) } : {}),
-    ...(fallsBackToSyncMma(spec, g) ? { powerIntensity: spec.tensor.syncMmaFraction } : {}),
+    ...powerIntensityOf(spec, g),
     cta: (index: number): CtaWork =>
       streamK ? new StreamKCta(layout, index, ctaCount) : persistent ? new PersistentGemmCta(layout, index, ctaCount, items) : new GemmCta(layout, itemAt(layout, index)),
   };
@@ -227,6 +228,15 @@ function operandLoads(l: TileLayout, tile: GemmTile, chunk: number, k: number): 
   b.bytes = b.fetchBytes * pairedShare(l.pairing, 'b');
   b.sharers = tile.sharers.b;
   return LOADS;
+}
+
+/**
+ * The kernel's power draw per CTA relative to a dense GEMM CTA on random data, where it differs:
+ * mma.sync issues at its own rate, and zero A elements toggle nothing.
+ */
+function powerIntensityOf(spec: GpuSpec, g: GemmGeometry): { powerIntensity?: number } {
+  const intensity = (fallsBackToSyncMma(spec, g) ? spec.tensor.syncMmaFraction : 1) * dataPowerIntensity(spec, g);
+  return intensity === 1 ? {} : { powerIntensity: intensity };
 }
 
 /** One CTA computing one tile: fill, long overlapped middle steps, drain, then the epilogue. */

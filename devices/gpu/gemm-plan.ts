@@ -163,6 +163,8 @@ export interface GemmGeometry {
   accessBytes: number;
   /** The op's forced kernel generation (`mma: "sync"`), if any. */
   mma: 'sync' | undefined;
+  /** Share of A's elements that are zero (op.aZeroFraction, default 0). */
+  aZeroFraction: number;
 }
 
 export function geometry(op: GemmOp, tile: TileConfig, splitK: number): GemmGeometry {
@@ -178,7 +180,16 @@ export function geometry(op: GemmOp, tile: TileConfig, splitK: number): GemmGeom
     kPerSplit: itersPerSplit * tile.tileK,
     accessBytes: rowAccessBytes(op, BYTES_PER_ELEMENT[dtype]),
     mma: op.mma,
+    aZeroFraction: op.aZeroFraction ?? 0,
   };
+}
+
+/**
+ * Power a CTA of this geometry draws at full rate, as a share of a dense GEMM CTA on random data
+ * (Kernel.powerIntensity): zero A elements toggle nothing (efficiency.zeroOperandPowerShare).
+ */
+export function dataPowerIntensity(spec: GpuSpec, g: Pick<GemmGeometry, 'aZeroFraction'>): number {
+  return 1 - spec.efficiency.zeroOperandPowerShare * g.aZeroFraction;
 }
 
 /** SM time for one K-chunk of `kChunk` on a tile, ns: tensor work or shared-memory reads, whichever binds. */
@@ -210,8 +221,9 @@ function waveEstimateNs(spec: GpuSpec, g: GemmGeometry, concurrent: number, occu
   const tile = g.tile;
   const bytes = BYTES_PER_ELEMENT[g.dtype];
   const perSm = Math.min(occupancy, Math.ceil(concurrent / spec.sm.count));
-  // Each CTA computes at most at one SM's rate; all together at most at the power-limited rate.
-  const powerRate = (spec.sm.count * spec.efficiency.powerFraction) / concurrent;
+  // Each CTA computes at most at one SM's rate; all together at most at the power-limited rate
+  // (more of them where zero operands draw less power).
+  const powerRate = (spec.sm.count * spec.efficiency.powerFraction) / (concurrent * dataPowerIntensity(spec, g));
   const workNs = chunkWorkNs(spec, g, kPerCta);
   let computeNs = workNs / Math.min(1 / perSm, powerRate);
   const tm = Math.min(tile.tileM, g.m);

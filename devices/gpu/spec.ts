@@ -139,6 +139,17 @@ export const GpuSpecSchema = z.strictObject({
      * what-if with more bandwidth also draws more power when it uses it. 0 = DRAM costs no power.
      */
     dramPicojoulesPerByte: z.number({ error: 'expected a number >= 0 (energy per DRAM byte, pJ)' }).nonnegative({ error: 'expected a number >= 0 (energy per DRAM byte, pJ)' }).finite().default(0),
+    /**
+     * Share of a dense GEMM CTA's power that depends on the operands' values and that an all-zero
+     * A operand saves (multipliers and operand paths that do not toggle). A GEMM op's
+     * `aZeroFraction` lowers its CTAs' power draw by this share times that fraction; on a
+     * power-limited part (powerFraction < 1) more of them then run at full clock. 0 = power does
+     * not depend on data.
+     */
+    zeroOperandPowerShare: z.number({ error: 'expected a number in [0, 1) (share of GEMM power an all-zero operand saves)' })
+      .min(0, { error: 'expected a number in [0, 1) (share of GEMM power an all-zero operand saves)' })
+      .lt(1, { error: 'expected a number in [0, 1) (share of GEMM power an all-zero operand saves)' })
+      .default(0),
     /** Achievable fraction of datasheet DRAM bandwidth. */
     dramFraction: fraction('fraction of datasheet DRAM bandwidth'),
     /** Fixed cost of one kernel as timed: launch plus timing overhead, ns. */

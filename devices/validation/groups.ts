@@ -1,5 +1,6 @@
 import { compareGroupValues, errorStats, layerOfSource, sizeClass, tileOfConfig, type ErrorStats } from './error-stats.ts';
 import type { MeasuredRow } from './measured.ts';
+import { aZeroFractionOf } from './operand-data.ts';
 import type { Prediction } from './predict.ts';
 
 /**
@@ -25,6 +26,7 @@ const DERIVED: Record<string, { about: string; of: (row: MeasuredRow, p: Predict
   size: { about: 'the size class of m', of: (r) => sizeClass(r.m), rank: (r) => SIZE_ORDER.indexOf(sizeClass(r.m)) },
   config: { about: "the simulated kernel config (the heuristic's pick)", of: (_, p) => p.config },
   tile: { about: 'the tile of the simulated kernel config', of: (_, p) => tileOfConfig(p.config) },
+  azero: { about: "the share of A that is zeros (column a_zero_fraction, or what the row's source implies)", of: (r) => Number(aZeroFractionOf(r) ?? 0) },
 };
 
 export const GROUP_KEYS: readonly string[] = Object.keys(DERIVED);

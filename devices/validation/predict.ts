@@ -9,13 +9,14 @@ import { graphReplayed, type GpuSpec } from '../gpu/spec.ts';
 import { presetIds, resolveDevice } from '../presets.ts';
 import { withNamedKernel, type KernelFields } from './kernel-names.ts';
 import type { MeasuredRow } from './measured.ts';
+import { aZeroFractionOf } from './operand-data.ts';
 
 /**
  * Measured-row ops the validator can simulate, by the CSV's `op` column: each turns a row into a
  * workload op. Attention rows etc. register here.
  */
 export const ROW_OPS: Record<string, (row: MeasuredRow) => WorkloadOp> = {
-  gemm: (row) => parseWith(GemmOpSchema, { type: 'gemm', m: row.m, n: row.n, k: row.k, dtype: row.dtype, batch: Number(row.extra.batch ?? 1), ...outDtypeColumn(row), ...kernelColumns(row) }, 'row'),
+  gemm: (row) => parseWith(GemmOpSchema, { type: 'gemm', m: row.m, n: row.n, k: row.k, dtype: row.dtype, batch: Number(row.extra.batch ?? 1), ...outDtypeColumn(row), ...aZeroColumn(row), ...kernelColumns(row) }, 'row'),
   // Attention rows (data/measured/flash-attention2.csv): shape in the extra columns, impl column optional.
   attention: (row) => attentionRowOp(row),
   'flash-attention2': (row) => attentionRowOp({ ...row, extra: { ...row.extra, impl: 'flash2' } }),
@@ -36,12 +37,18 @@ export function withoutKernelColumns(row: MeasuredRow): MeasuredRow {
 }
 
 /** The CSV column of every GEMM op field a row may set beyond its shape and dtype. */
-const FIELD_COLUMN: Record<string, string> = { ...KERNEL_COLUMN, outDtype: 'out_dtype' };
+const FIELD_COLUMN: Record<string, string> = { ...KERNEL_COLUMN, outDtype: 'out_dtype', aZeroFraction: 'a_zero_fraction' };
 
 /** Optional column `out_dtype`: C's element type when it differs from the operands' (an FP8 product writing bf16). */
 function outDtypeColumn(row: MeasuredRow): { outDtype?: string } {
   const v = row.extra.out_dtype;
   return v === undefined || v === '' ? {} : { outDtype: v };
+}
+
+/** Optional column `a_zero_fraction`, or what the row's source implies (operand-data.ts). */
+function aZeroColumn(row: MeasuredRow): { aZeroFraction?: number | string } {
+  const v = aZeroFractionOf(row);
+  return v === undefined ? {} : { aZeroFraction: v };
 }
 
 /**
