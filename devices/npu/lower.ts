@@ -125,6 +125,8 @@ function lowerGemm(spec: NpuSpec, op: Extract<WorkloadOp, { type: 'gemm' }>): Np
   for (const field of ['tile', 'splitK', 'tailSplit', 'stages', 'pairedCta', 'mma'] as const) {
     if (op[field] !== undefined) throw new Error(`field "${field}" = ${JSON.stringify(op[field])}: a GPU kernel choice; device ${spec.id} (family npu) runs every GEMM on its ${spec.systolic.rows}x${spec.systolic.cols} arrays (expected no ${field})`);
   }
+  // Nor does operand data: the NPU model has no power limit for zeros to relieve.
+  if ((op.aZeroFraction ?? 0) > 0) throw new Error(`field "aZeroFraction" = ${op.aZeroFraction}: the NPU model's time does not depend on operand data (no power limit); device ${spec.id} (family npu) expected aZeroFraction 0 or none`);
   const dtype = matrixDtype(spec, op.dtype, 'gemm');
   const b = DTYPE_BYTES[op.dtype];
   const out = DTYPE_BYTES[op.outDtype ?? op.dtype];

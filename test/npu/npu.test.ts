@@ -182,6 +182,8 @@ describe('NPU runs: what users see', () => {
     expect(() => run([{ type: 'allreduce', bytes: 1024, ranks: 8 }])).toThrow(/allreduce needs a device-to-device link, and device tpu-v4 has no "interconnect"/);
     expect(() => run([{ type: 'gemm', m: 64, n: 64, k: 64 }])).toThrow(/no matrix rate for dtype fp16 \(supported: bf16\)/);
     expect(() => run([gemm(64, 64, 64, { splitK: 2 })])).toThrow(/field "splitK" = 2: a GPU kernel choice/);
+    expect(() => run([gemm(64, 64, 64, { aZeroFraction: 1 })])).toThrow(/field "aZeroFraction" = 1: the NPU model's time does not depend on operand data/);
+    expect(run([gemm(64, 64, 64, { aZeroFraction: 0 })]).summary.ops[0]!.durationNs).toBe(run([gemm(64, 64, 64)]).summary.ops[0]!.durationNs);
   });
 
   it('a ring all-reduce over a given link: 2 (p - 1) / p of the buffer and 2 (p - 1) step latencies', () => {
