@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import check_args, GpuSampler, Rows, device_id, import_torch, kernels_from_trace, kernels_of_one_call, parse_values, time_calls, time_graph  # noqa: E402
 
 COLUMNS = ["device", "op", "dtype", "m", "n", "k", "measured_us", "timing", "source", "kernel", "grid", "sm_clock_mhz", "power_w",
-           "event_us", "kernel_us", "graph_calls", "kernels_us"]
+           "event_us", "kernel_us", "graph_calls", "kernels_us", "a_zero_fraction"]
 
 
 def load_shapes(args):
@@ -138,10 +138,11 @@ def measure(args, shapes):
     for m, n, k, shape_source in shapes:
         if out.expired(len(shapes)):
             break
-        make = torch.zeros if args.data == "zeros" else torch.randn
-        x = make(m, k, dtype=dtype, device="cuda")
-        wt = make(n, k, dtype=dtype, device="cuda")
-        if args.data == "randn":
+        # randn: nn.Linear-like random data; zero-a: an all-zero input against random weights (what a
+        # gated MLP's down-projection sees under Vidur's dummy weights); zeros: both operands zero.
+        x = (torch.randn if args.data == "randn" else torch.zeros)(m, k, dtype=dtype, device="cuda")
+        wt = (torch.zeros if args.data == "zeros" else torch.randn)(n, k, dtype=dtype, device="cuda")
+        if args.data != "zeros":
             wt *= k ** -0.5  # nn.Linear-like scale: outputs stay O(1)
         call = lambda: F.linear(x, wt)  # noqa: E731
         for _ in range(args.warmup):
@@ -158,7 +159,8 @@ def measure(args, shapes):
                 print(f"m={m} n={n} k={k}: CUDA graph failed ({e}); event time kept", file=sys.stderr)
         row_source = f"{source}; shape of {shape_source}" if shape_source else source
         out.write([dev, "gemm", args.dtype, m, n, k, f"{us:.2f}", timing, row_source, "; ".join(names), grid, clock, power,
-                   f"{event_us:.2f}", f"{kernel_us:.2f}", calls, "; ".join(f"{d:.2f}" for d in durations)])
+                   f"{event_us:.2f}", f"{kernel_us:.2f}", calls, "; ".join(f"{d:.2f}" for d in durations),
+                   0 if args.data == "randn" else 1])
         del x, wt
     out.close(dev)
 
@@ -173,7 +175,9 @@ def main():
     p.add_argument("--nk", help="weight shapes instead of --n x --k: 8192x8192,4096x11008, each optionally =layer (with --m)")
     p.add_argument("--every", type=int, default=1, help="every n-th shape (a deterministic sample)")
     p.add_argument("--dtype", choices=["fp16", "bf16"], default="fp16")
-    p.add_argument("--data", choices=["randn", "zeros"], default="randn", help="operand data (power depends on it)")
+    p.add_argument("--data", choices=["randn", "zero-a", "zeros"], default="randn",
+                   help="operand data (power depends on it): random, an all-zero A (input), or both operands zero; "
+                        "column a_zero_fraction says which A ran")
     p.add_argument("--reps", type=int, default=30)
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--flush-l2", action="store_true", help="overwrite 256 MB before each call")

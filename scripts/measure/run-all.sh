@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One device session's measurements, as one call: GEMMs of LLM layer shapes (the weight shapes of
 # gemm-vidur.csv, so rows compare one to one), a row-alignment sweep, then attention (prefill and
-# decode), within BUDGET_S seconds, into $OUT
+# decode), then the GEMMs again on an all-zero input, within BUDGET_S seconds, into $OUT
 # (or out/measure). Each harness stops at its share of the budget and keeps what it measured; one that
 # fails is logged and the others still run (the exit status is then 1).
 #   bash scripts/measure/run-all.sh                 # on the GPU machine
@@ -28,7 +28,7 @@ step python3 scripts/measure/device_properties.py > "$out/gpu-properties.json"
 small=$((budget / 20 > 5 ? budget / 20 : 5))
 # GEMMs are timed as CUDA graphs of back-to-back calls (--graph): under a sandboxed driver the host
 # launches slower than small kernels run, and per-call events would time the host.
-step python3 scripts/measure/gemm_kernels.py --graph --reps 10 --m "$m" --nk "$nk" --every "$every" --out "$out/gemm.csv" --max-seconds $((budget * 3 / 4 - 3 * small))
+step python3 scripts/measure/gemm_kernels.py --graph --reps 10 --m "$m" --nk "$nk" --every "$every" --out "$out/gemm.csv" --max-seconds $((budget * 3 / 4 - 4 * small))
 # Row alignment (docs/what-if.md, "Misaligned rows"): k = 8185..8200 (2- to 16-byte rows) and
 # GPT-2's vocabulary against its padded size, each beside its aligned neighbours.
 step python3 scripts/measure/gemm_kernels.py --graph --reps 10 --m 4096 --n 8192 --k 8185:8200:1 --out "$out/gemm-alignment.csv" --max-seconds "$small"
@@ -38,5 +38,8 @@ step python3 scripts/measure/attention_kernels.py --graph --out "$out/attention.
 step python3 scripts/measure/decode_attention.py --out "$out/decode-attention.csv" --max-seconds "$small"
 # The unfused softmax(QK^T)V of PyTorch ops, the simulator's "standard" attention.
 step python3 scripts/measure/attention_kernels.py --graph --impl standard --out "$out/attention-standard.csv" --max-seconds $((budget / 8))
+# Operand data and power: the weight shapes at power-limited sizes with an all-zero input (what
+# efficiency.zeroOperandPowerShare is fitted to; the same shapes at random data are in gemm.csv).
+step python3 scripts/measure/gemm_kernels.py --graph --reps 10 --m 512,1024,2048,4096 --nk "$nk" --data zero-a --out "$out/gemm-zero-a.csv" --max-seconds "$small"
 ls -l "$out"
 exit $failed

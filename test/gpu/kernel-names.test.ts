@@ -212,6 +212,13 @@ describe('scripts/measure (the measurement harnesses)', () => {
     const vd = tilewave(['validate', decodeOut, '--json', '--quiet', '--workers', '1']);
     expect(vd.status, vd.stderr).toBe(0);
     expect(JSON.parse(vd.stdout).devices.h200.count).toBe(30);
+    // Operand data: the 44 weight shapes at m = 512..4096 on an all-zero input, marked as such.
+    const zeroOut = join(dir, 'all', 'gemm-zero-a.csv');
+    const zeroRows = parse(readFileSync(zeroOut, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(zeroRows).toHaveLength(44 * 4);
+    expect(new Set(zeroRows.map((r) => r.a_zero_fraction))).toEqual(new Set(['1']));
+    expect(zeroRows[0]!.source).toMatch(/zero-a data/);
+    expect(new Set(gemmRows.map((r) => (r as Record<string, string>).a_zero_fraction))).toEqual(new Set(['0']));
     // The row-alignment sweep: k = 8185..8200, and GPT-2's vocabulary beside its padded size.
     const aligned = parse(readFileSync(join(dir, 'all', 'gemm-alignment.csv'), 'utf8'), { columns: true }) as { k: string }[];
     expect(aligned.map((r) => Number(r.k))).toEqual(Array.from({ length: 16 }, (_, i) => 8185 + i));
