@@ -89,6 +89,8 @@ export interface ValidationLike {
   /** Optional: each row's `source` cell, as an index into `rowSources` (grouping by layer). */
   rowSources?: string[];
   rowSource?: number[];
+  /** Optional: each row's share of A that was zeros (only when some row's is not 0; grouping by operand data). */
+  aZero?: number[];
   /** Optional: what each row's signed error is drawn against (absent: m), and its axis title. */
   size?: number[];
   sizeLabel?: string;

@@ -6,6 +6,7 @@ import { stringify } from 'csv-stringify/sync';
 import { parseMeasuredCsv, type ErrorStats, type MeasuredRow, type SkippedRow } from '../../devices/validation/measured.ts';
 import { skipReason, withoutKernelColumns, type Prediction } from '../../devices/validation/predict.ts';
 import { groupKeysHelp, parseGroupKeys, residualGroups } from '../../devices/validation/groups.ts';
+import { aZeroFractionOf } from '../../devices/validation/operand-data.ts';
 import { CANDIDATE_CSV_COLUMNS, CHOICE_CSV_COLUMNS, ROW_CSV_COLUMNS, buildReport, candidateRecords, checkLimits, predictionRecords, type ChoiceStats, type ValidationReport } from '../../devices/validation/report.ts';
 import { UsageError } from '../errors.ts';
 import { table } from '../format.ts';
@@ -134,6 +135,12 @@ function rowSizes(rows: MeasuredRow[]): { size?: number[]; sizeLabel?: string } 
   return { size: rows.map((r) => (isAllReduce(r) ? Number(r.extra.bytes) : r.m)), sizeLabel };
 }
 
+/** Each row's share of A that was zeros (operand-data.ts), when some row's is not 0. */
+function rowZeros(rows: MeasuredRow[]): { aZero?: number[] } {
+  const aZero = rows.map((r) => Number(aZeroFractionOf(r) ?? 0));
+  return aZero.some((x) => x > 0) ? { aZero } : {};
+}
+
 /** The rows as a report trace (docs/trace-format.md, kind "validation"): columns, names by index; times unrounded, as the report's statistics use them. */
 export function validationTrace(file: string, rows: MeasuredRow[], predictions: Prediction[]): ChromeTraceObject {
   const lists = { devices: [] as string[], ops: [] as string[], configs: [] as string[], rowSources: [] as string[] };
@@ -156,6 +163,7 @@ export function validationTrace(file: string, rows: MeasuredRow[], predictions: 
     config: predictions.map((p) => indexIn(lists.configs, p.config ?? '')),
     rowSource: rows.map((r) => indexIn(lists.rowSources, r.source)),
     ...rowSizes(rows),
+    ...rowZeros(rows),
   };
   return {
     traceEvents: [],

@@ -5,6 +5,7 @@ import { residualGroups } from '../../devices/validation/groups.ts';
 import { aZeroFractionOf, vidurZeroInput } from '../../devices/validation/operand-data.ts';
 import { predictRow, skipReason } from '../../devices/validation/predict.ts';
 import { cli } from '../regress/helpers.ts';
+import { validationTrace } from '../../cli/commands/validate.ts';
 
 function gemm(device: string, op: Record<string, unknown>, set: Record<string, unknown> = {}) {
   const scenario = parseScenario({ name: 't', device, deviceOverrides: set, workload: { ops: [{ type: 'gemm', ...op }] } });
@@ -80,6 +81,14 @@ describe('operand data of measured rows', () => {
     const rows = [row('vidur:meta-llama/Llama-2-70b-hf:mlp_down_proj'), row('vidur:meta-llama/Llama-2-70b-hf:mlp_up_proj'), row('x', { a_zero_fraction: '0.5' })];
     const predictions = rows.map(() => ({ predictedUs: 330, config: '' }));
     expect(Object.keys(residualGroups(rows, predictions, ['azero']).devices['h100-80gb']!)).toEqual(['azero=0', 'azero=0.5', 'azero=1']);
+  });
+
+  it('the validate report carries each row\'s zeros for the viewer, only when some row has them', () => {
+    const rows = [row('vidur:meta-llama/Llama-2-70b-hf:mlp_down_proj'), row('vidur:meta-llama/Llama-2-70b-hf:mlp_up_proj')];
+    const predictions = rows.map(() => ({ predictedUs: 330, config: '' }));
+    const validation = (t: ReturnType<typeof validationTrace>) => (t.otherData as { tilewave: { validation: { aZero?: number[] } } }).tilewave.validation;
+    expect(validation(validationTrace('v.csv', rows, predictions)).aZero).toEqual([1, 0]);
+    expect(validation(validationTrace('v.csv', rows.slice(1), predictions.slice(1))).aZero).toBeUndefined();
   });
 
   it('a bad a_zero_fraction cell is a skipped row naming the column', () => {

@@ -137,6 +137,16 @@ describe('report HTML', () => {
     expect(run.warnings.join(' ')).toMatch(/validation: 2 rows without positive times or with unknown device, op or config not shown/);
   });
 
+  it("keeps a validation's shares of zeros per kept row, and ignores a column that is not all in [0, 1]", () => {
+    const t = validationFixture();
+    const v = t.otherData!.tilewave!.validation as { predictedUs: number[]; aZero?: unknown[] };
+    v.predictedUs[0] = -1;
+    v.aZero = [1, 0, 1, 0, 0.5];
+    expect(compileTrace(t).validation!.aZero).toEqual([0, 1, 0, 0.5]);
+    v.aZero = [1, 0, 2, 0, 0];
+    expect(compileTrace(t).validation!.aZero).toBeUndefined();
+  });
+
   it('rewrites sweep trace links relative to the report', () => {
     const dir = tmp();
     const payload = buildPayload({ traces: [sweepTrace(2)], sources: [join(dir, 'sweeps', 'n.json')], outputPath: join(dir, 'reports', 'n.html') });

@@ -100,6 +100,11 @@ describe('validation statistics', () => {
     const withSources = { ...data, rowSources: ['m:qkv', 'm:down'], rowSource: [1, 0, 1, 0, 0] };
     expect(validationGroupKeys(withSources)).toContain('layer');
     expect(labels(validationStats(withSources, undefined, 'layer'))).toEqual(['a layer=down', 'a layer=qkv', 'b layer=qkv']);
+    // Operand data: a key only where some row ran on zeros.
+    expect(validationGroupKeys(data)).not.toContain('azero');
+    const withZeros = { ...data, aZero: [1, 0, 1, 0, 0.5] };
+    expect(validationGroupKeys(withZeros)).toContain('azero');
+    expect(labels(validationStats(withZeros, undefined, 'azero'))).toEqual(['a azero=0', 'a azero=1', 'b azero=0', 'b azero=0.5']);
   });
 
   it('agrees with the text report on random errors, and leaves out hidden rows', () => {

@@ -38,7 +38,7 @@ function statsOf(group: string, errors: number[], member?: (i: number) => boolea
 }
 
 /** What the statistics table can group rows by, besides the device ('size': the size class of m). */
-export type ValidationGroupKey = 'size' | 'k' | 'n' | 'nk' | 'tile' | 'config' | 'layer';
+export type ValidationGroupKey = 'size' | 'k' | 'n' | 'nk' | 'tile' | 'config' | 'layer' | 'azero';
 
 /** Each key's label in the view and the value of row i (as `tilewave validate --by KEY` labels it). */
 export const VALIDATION_GROUP_KEYS: Record<ValidationGroupKey, { label: string; value: (v: ValidationLike, i: number) => string | number }> = {
@@ -49,11 +49,12 @@ export const VALIDATION_GROUP_KEYS: Record<ValidationGroupKey, { label: string; 
   tile: { label: 'simulated tile', value: (v, i) => tileOfConfig(v.configs[v.config[i]!] ?? '') },
   config: { label: 'simulated kernel config', value: (v, i) => v.configs[v.config[i]!] ?? '' },
   layer: { label: "layer (the source's last ':' field)", value: (v, i) => layerOfSource(v.rowSources?.[v.rowSource?.[i] ?? -1] ?? '') },
+  azero: { label: 'share of A that was zeros', value: (v, i) => v.aZero?.[i] ?? 0 },
 };
 
-/** The keys a validation can be grouped by (layer only when its rows carry their sources). */
+/** The keys a validation can be grouped by (layer only when its rows carry their sources, azero when some row ran on zeros). */
 export function validationGroupKeys(v: ValidationLike): ValidationGroupKey[] {
-  return (Object.keys(VALIDATION_GROUP_KEYS) as ValidationGroupKey[]).filter((k) => k !== 'layer' || (v.rowSources?.length ?? 0) > 0);
+  return (Object.keys(VALIDATION_GROUP_KEYS) as ValidationGroupKey[]).filter((k) => (k !== 'layer' || (v.rowSources?.length ?? 0) > 0) && (k !== 'azero' || v.aZero !== undefined));
 }
 
 /**
