@@ -4,9 +4,10 @@
  *
  * A row says it in the optional column `a_zero_fraction` (0..1). Without one, rows from Vidur's
  * profiles (`source` starting `vidur:`) follow from how that profiler runs a layer: every
- * parameter is drawn uniform in [-1e-3, 1e-3] (dummy weights), so a normalized input times such
- * weights gives up-projection outputs near 3e-5, and a gated MLP's SiLU(gate) x up of two such
- * values (~1e-9) underflows fp16 to exactly zero: the down-projection's A operand is all zeros.
+ * parameter is drawn uniform in [-1e-3, 1e-3] (dummy weights, norm weights included), so the
+ * normalized input is ~6e-4 per element, the up-projection's outputs ~3e-5, and a gated MLP's
+ * SiLU(gate) x up of two such values (~1e-9) underflows fp16 to exactly zero: the
+ * down-projection's A operand is all zeros.
  * Its other layers see random-like values (the attention output projection is fed randn), and an
  * MLP that is not gated (GELU of values carrying a 1e-3 bias) stays non-zero too.
  */
