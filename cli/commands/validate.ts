@@ -118,6 +118,8 @@ export async function validateFile(
   bar.stop();
   const report = buildReport(file, rows, predictions, skipped, opts.worst ?? 10);
   if (Object.keys(overrides).length > 0) report.overrides = overrides;
+  const zeroInputRows = rows.filter((r) => Number(aZeroFractionOf(r) ?? 0) > 0).length;
+  if (zeroInputRows > 0) report.zeroInputRows = zeroInputRows;
   if (groupKeys !== undefined) report.groups = residualGroups(rows, predictions, groupKeys);
   return { report, records: predictionRecords(rows, predictions), rows, predictions };
 }
@@ -180,6 +182,7 @@ export function formatReport(r: ValidationReport): string {
   const head = ['', 'rows', 'median |err|', 'p90 |err|', 'mean |err|', 'mean err'];
   const lines = [`validation against ${r.file}`];
   if (r.overrides !== undefined) lines.push(`with ${Object.entries(r.overrides).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}`);
+  if (r.zeroInputRows !== undefined) lines.push(`${r.zeroInputRows} row${r.zeroInputRows === 1 ? '' : 's'} ran with zeros in A (column a_zero_fraction, or the source's profiling method; docs/what-if.md, "Operand data and power"); --by azero splits them`);
   lines.push('');
   lines.push(table(head, [...Object.entries(r.devices).map(([d, s]) => statsRow(d, s)), statsRow('overall', r.overall)]));
   lines.push('', 'by size class (m):');

@@ -10,6 +10,8 @@ export interface ValidationReport {
   sizeClasses: Record<string, Record<string, ErrorStats>>;
   worst: { line: number; device: string; op: string; m: number; n: number; k: number; measuredUs: number; predictedUs: number; errorPct: number; config: string }[];
   skipped: { count: number; reasons: Record<string, number> };
+  /** Rows whose A operand had zeros (column a_zero_fraction, or what the source implies), when any. */
+  zeroInputRows?: number;
   /** Device-spec overrides the rows were simulated with (`validate --set`), when any. */
   overrides?: Record<string, unknown>;
   /** With `--max-median` / `--max-p90`: the limits per device, and the statistics beyond them. */

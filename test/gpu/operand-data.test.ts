@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseScenario, runScenario } from '../../devices/scenario.ts';
 import { parseMeasuredCsv, type MeasuredRow } from '../../devices/validation/measured.ts';
@@ -52,6 +55,25 @@ describe('tilewave gemm --a-zero-fraction', () => {
     const bad = await cli(...args, '--a-zero-fraction', 'half');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--a-zero-fraction "half": expected a number in \[0, 1\]/);
+  });
+});
+
+describe('tilewave validate on rows that ran on zeros', () => {
+  it('says how many rows had zeros in A, in text and JSON', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tilewave-zeros-'));
+    try {
+      const file = join(dir, 'rows.csv');
+      writeFileSync(file, 'device,op,dtype,m,n,k,measured_us,source\n' +
+        'h100-80gb,gemm,fp16,2048,8192,3584,140,vidur:meta-llama/Llama-2-70b-hf:mlp_down_proj\n' +
+        'h100-80gb,gemm,fp16,2048,7168,8192,330,vidur:meta-llama/Llama-2-70b-hf:mlp_up_proj\n');
+      const text = await cli('validate', file, '--quiet', '--workers', '1');
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(/^1 row ran with zeros in A/m);
+      const json = JSON.parse((await cli('validate', file, '--quiet', '--workers', '1', '--json')).stdout);
+      expect(json.zeroInputRows).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
