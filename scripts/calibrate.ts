@@ -1,7 +1,8 @@
 /**
  * Fit each GPU preset's efficiency parameters to measured GEMM times, and write them into the
  * preset JSON. Rerunnable: `npx tsx scripts/calibrate.ts [--device ID] [--data FILE] [--objective mean|median]
- * [--dram-from-streaming] [--hold NAME,...] [--iterations N] [--dry-run]` (`--hold`: keep those parameters at the preset's value).
+ * [--dram-from-streaming] [--hold NAME,...] [--only NAME,...] [--iterations N] [--dry-run]` (`--hold`: keep those parameters at the preset's value;
+ * `--only`: fit those alone, every other parameter held, and write only them).
  *
  * Parameters (each physical, see devices/gpu/spec.ts): tensorFraction, powerFraction,
  * dramFraction, kernelOverheadNs (event-timed rows), graphKernelOverheadNs (graph-timed rows: column
@@ -41,6 +42,12 @@ const stride = Number(flag('--stride') ?? 6);
 const dramFromStreaming = args.includes('--dram-from-streaming');
 /** Parameters kept at the preset's value instead of fitted, e.g. `--hold overlapFraction`. */
 const holdNames = (flag('--hold') ?? '').split(',').filter((x) => x !== '');
+/**
+ * Fit only these parameters and hold the rest at the preset's values (`--only zeroOperandPowerShare`):
+ * a second stage on top of a fit, which moves no prediction the listed parameters do not touch.
+ * Only these are written into the preset.
+ */
+const onlyNames = (flag('--only') ?? '').split(',').filter((x) => x !== '');
 
 /** The fitted parameters, in this order, with their bounds and printed precision. */
 const PARAMS = [
@@ -59,7 +66,11 @@ type Params = number[];
 for (const name of holdNames) {
   if (!PARAMS.some((d) => d.name === name)) throw new Error(`--hold: unknown parameter "${name}" (expected one of ${PARAMS.map((d) => d.name).join(', ')})`);
 }
-const held = new Set(holdNames.map((name) => PARAMS.findIndex((d) => d.name === name)));
+for (const name of onlyNames) {
+  if (!PARAMS.some((d) => d.name === name)) throw new Error(`--only: unknown parameter "${name}" (expected one of ${PARAMS.map((d) => d.name).join(', ')})`);
+}
+if (onlyNames.length > 0 && (holdNames.length > 0 || dramFromStreaming)) throw new Error('--only fits the listed parameters and holds the rest: it does not combine with --hold or --dram-from-streaming');
+const held = new Set(onlyNames.length > 0 ? PARAMS.map((d, i) => i).filter((i) => !onlyNames.includes(PARAMS[i]!.name)) : holdNames.map((name) => PARAMS.findIndex((d) => d.name === name)));
 const toEff = (p: Params): Efficiency => Object.fromEntries(PARAMS.map((d, i) => [d.name, p[i]!])) as Efficiency;
 const BOUNDS: [number, number][] = PARAMS.map((d) => [d.bounds[0], d.bounds[1]]);
 const clamp = (p: number[]): Params => p.map((x, i) => Math.min(BOUNDS[i]![1], Math.max(BOUNDS[i]![0], x))) as Params;
@@ -195,12 +206,21 @@ for (const device of devices) {
   if (!dryRun) {
     const path = presetPath(device);
     const json = JSON.parse(readFileSync(path, 'utf8'));
-    // A parameter the preset lacks and the fit held (no row timed that way) stays absent.
-    const written = PARAMS.map((d, i) => [d.name, i] as const).filter(([name, i]) => !(heldHere.has(i) && e[name] === undefined));
-    json.efficiency = {
-      ...Object.fromEntries(written.map(([name, i]) => [name, Number(best[i]!.toFixed(PARAMS[i]!.digits))])),
-      fittedTo: `${dataFile.split('/').pop()} ${device} rows, ${shapes.length - Math.floor(shapes.length / 3)} of ${shapes.length} (n,k) shapes (scripts/calibrate.ts${dramFromStreaming ? ' --dram-from-streaming' : ''}${holdNames.length > 0 ? ` --hold ${holdNames.join(',')}` : ''})`,
-    };
+    if (onlyNames.length > 0) {
+      // A second stage: only the listed values change, and fittedTo says how they were fitted.
+      const stage = `${onlyNames.join(', ')} then alone, every other parameter held (scripts/calibrate.ts --only ${onlyNames.join(',')})`;
+      const fittedTo = String(json.efficiency.fittedTo ?? '').split('; ').filter((part: string) => !part.includes('--only')).concat(stage).join('; ');
+      const { fittedTo: _, ...values } = json.efficiency;
+      for (const name of onlyNames) values[name] = Number(best[PARAMS.findIndex((d) => d.name === name)]!.toFixed(PARAMS.find((d) => d.name === name)!.digits));
+      json.efficiency = { ...values, fittedTo };
+    } else {
+      // A parameter the preset lacks and the fit held (no row timed that way) stays absent.
+      const written = PARAMS.map((d, i) => [d.name, i] as const).filter(([name, i]) => !(heldHere.has(i) && e[name] === undefined));
+      json.efficiency = {
+        ...Object.fromEntries(written.map(([name, i]) => [name, Number(best[i]!.toFixed(PARAMS[i]!.digits))])),
+        fittedTo: `${dataFile.split('/').pop()} ${device} rows, ${shapes.length - Math.floor(shapes.length / 3)} of ${shapes.length} (n,k) shapes (scripts/calibrate.ts${dramFromStreaming ? ' --dram-from-streaming' : ''}${holdNames.length > 0 ? ` --hold ${holdNames.join(',')}` : ''})`,
+      };
+    }
     writeFileSync(path, `${JSON.stringify(json, null, 2)}\n`);
     console.log(`  wrote ${path}`);
     // Presets of the same architecture without measurements of their own take these values.
@@ -208,7 +228,8 @@ for (const device of devices) {
       const other = presetPath(id);
       const o = JSON.parse(readFileSync(other, 'utf8'));
       if (id === device || !String(o.efficiency?.fittedTo ?? '').startsWith(`inherited from ${device}`)) continue;
-      o.efficiency = { ...json.efficiency, fittedTo: o.efficiency.fittedTo };
+      const values = onlyNames.length > 0 ? Object.fromEntries(onlyNames.map((name) => [name, json.efficiency[name]])) : json.efficiency;
+      o.efficiency = { ...o.efficiency, ...values, fittedTo: o.efficiency.fittedTo };
       writeFileSync(other, `${JSON.stringify(o, null, 2)}\n`);
       console.log(`  wrote ${other} (${o.efficiency.fittedTo})`);
     }
