@@ -189,6 +189,10 @@ for (const device of devices) {
   else if (e.dramPicojoulesPerByte <= 0 && !held.has(energyAt)) {
     start[energyAt] = (0.15 * spec.powerWatts) / (spec.memory.bandwidthBytesPerSecond * start[PARAMS.findIndex((d) => d.name === 'dramFraction')]! * 1e-12);
   }
+  if (heldHere.size === PARAMS.length) {
+    console.log(`${device}: nothing to fit (every parameter held${onlyNames.length > 0 ? `; ${onlyNames.join(', ')} has no rows to fit it here` : ''})`);
+    continue;
+  }
   let evals = 0;
   const objective = async (p: Params) => {
     evals++;
