@@ -45,6 +45,13 @@ export function layerOfSource(source: string): string {
   return source.slice(source.lastIndexOf(':') + 1);
 }
 
+/** The models of a source "vidur:<model>+<model>:<layer>" (what lies between its first and last ':'), or "" without them. */
+export function modelsOfSource(source: string): string {
+  const first = source.indexOf(':');
+  const last = source.lastIndexOf(':');
+  return first >= 0 && last > first ? source.slice(first + 1, last) : '';
+}
+
 /** The tile of a kernel config label ("128x256x64 splitK=2" -> "128x256x64"). */
 export function tileOfConfig(config: string): string {
   return config.split(' ')[0] ?? '';

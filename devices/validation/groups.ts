@@ -1,4 +1,4 @@
-import { compareGroupValues, errorStats, layerOfSource, sizeClass, tileOfConfig, type ErrorStats } from './error-stats.ts';
+import { compareGroupValues, errorStats, layerOfSource, modelsOfSource, sizeClass, tileOfConfig, type ErrorStats } from './error-stats.ts';
 import type { MeasuredRow } from './measured.ts';
 import { aZeroFractionOf } from './operand-data.ts';
 import type { Prediction } from './predict.ts';
@@ -23,6 +23,7 @@ const DERIVED: Record<string, { about: string; of: (row: MeasuredRow, p: Predict
   dtype: { about: 'the dtype column', of: (r) => r.dtype },
   source: { about: 'the source column', of: (r) => r.source },
   layer: { about: "the source column's last ':'-separated field (gemm-vidur.csv: the linear layer)", of: (r) => layerOfSource(r.source) },
+  model: { about: "the source column between its first and last ':' (gemm-vidur.csv: the models whose layer has the shape)", of: (r) => modelsOfSource(r.source) },
   size: { about: 'the size class of m', of: (r) => sizeClass(r.m), rank: (r) => SIZE_ORDER.indexOf(sizeClass(r.m)) },
   config: { about: "the simulated kernel config (the heuristic's pick)", of: (_, p) => p.config },
   tile: { about: 'the tile of the simulated kernel config', of: (_, p) => tileOfConfig(p.config) },

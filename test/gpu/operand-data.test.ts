@@ -99,6 +99,12 @@ describe('operand data of measured rows', () => {
     expect(down.predictedUs).toBeLessThan(random.predictedUs);
   });
 
+  it('validate --by model groups rows by the models their source names', () => {
+    const rows = [row('vidur:meta-llama/Llama-2-70b-hf:mlp_down_proj'), row('vidur:a/b+c/d:mlp_up_proj'), row('no models here')];
+    const predictions = rows.map(() => ({ predictedUs: 330, config: '' }));
+    expect(Object.keys(residualGroups(rows, predictions, ['model']).devices['h100-80gb']!)).toEqual(['model=a/b+c/d', 'model=meta-llama/Llama-2-70b-hf', 'model=']);
+  });
+
   it('validate --by azero groups rows by their operand data', () => {
     const rows = [row('vidur:meta-llama/Llama-2-70b-hf:mlp_down_proj'), row('vidur:meta-llama/Llama-2-70b-hf:mlp_up_proj'), row('x', { a_zero_fraction: '0.5' })];
     const predictions = rows.map(() => ({ predictedUs: 330, config: '' }));
