@@ -21,7 +21,7 @@ export const ScenarioSchema = z.strictObject({
   traceDetail: z.enum(['auto', 'cta', 'kernel', 'none']).default('auto'),
   /**
    * How the host launches the kernels (GPU devices): `stream`, one by one, each costing
-   * efficiency.kernelOverheadNs (launch, as per-call timings include it); `graph`, replayed from a
+   * efficiency.kernelOverheadNs (the per-kernel fixed cost of the calibration rows); `graph`, replayed from a
    * CUDA graph, as serving engines run decode steps, each costing efficiency.graphKernelOverheadNs.
    */
   launch: z.enum(['stream', 'graph']).default('stream'),

@@ -152,7 +152,13 @@ export const GpuSpecSchema = z.strictObject({
       .default(0),
     /** Achievable fraction of datasheet DRAM bandwidth. */
     dramFraction: fraction('fraction of datasheet DRAM bandwidth'),
-    /** Fixed cost of one kernel as timed: launch plus timing overhead, ns. */
+    /**
+     * Fixed cost of one kernel beyond its modelled work as the calibration rows timed it, ns:
+     * per-call CUDA events add the launch and the events; profiler kernel durations (what
+     * gemm-vidur.csv holds, docs/calibration.md) only the kernel's own start and finish, as the
+     * library of those measurements ran it. Scenarios launched one by one (`launch: "stream"`)
+     * charge it per kernel.
+     */
     kernelOverheadNs: z.number().nonnegative().finite(),
     /**
      * Fixed cost of one kernel replayed back to back from a CUDA graph, ns: no host launch or
