@@ -22,7 +22,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import check_args, GpuSampler, Rows, device_id, import_torch, kernels_of_one_call, parse_values, time_calls, time_graph  # noqa: E402
+from common import add_run_args, check_args, GpuSampler, list_or_measure, Rows, device_id, import_torch, kernels_of_one_call, parse_values, time_calls, time_graph  # noqa: E402
 
 COLUMNS = ["device", "op", "impl", "dtype", "m", "n", "k", "batch", "heads", "kv_heads", "seq_q", "seq_kv",
            "head_dim", "causal", "measured_us", "timing", "source", "kernel", "kernel_us", "sm_clock_mhz", "power_w",
@@ -110,20 +110,10 @@ def main():
     p.add_argument("--reps", type=int, default=20)
     p.add_argument("--graph", action="store_true",
                    help="measured_us from a CUDA graph of back-to-back calls (the kernels' time, no launch gaps)")
-    p.add_argument("--warmup", type=int, default=3)
-    p.add_argument("--device-id", help="tilewave preset id (default: from the GPU's name)")
-    p.add_argument("--max-seconds", type=float, default=0)
-    p.add_argument("--out", default="attention-measured.csv")
-    p.add_argument("--dry-run", action="store_true", help="print the setups and exit (no GPU needed)")
+    add_run_args(p, "attention-measured.csv", "setups")
     args = p.parse_args()
     check_args(args, ("reps", "tokens", "hidden"))
-    todo = setups(args)
-    if args.dry_run:
-        for batch, heads, seq, hd, causal in todo:
-            print(f"batch={batch} heads={heads} seq={seq} head_dim={hd} causal={str(causal).lower()}")
-        print(f"{len(todo)} setups", file=sys.stderr)
-        return
-    measure(args, todo)
+    list_or_measure(args, setups(args), lambda s: f"batch={s[0]} heads={s[1]} seq={s[2]} head_dim={s[3]} causal={str(s[4]).lower()}", "setups", measure)
 
 
 if __name__ == "__main__":

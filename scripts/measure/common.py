@@ -51,6 +51,27 @@ def check_args(args, positive):
         sys.exit("--warmup and --max-seconds: expected numbers >= 0")
 
 
+def add_run_args(p, out, noun, warmup=3):
+    """The options every harness takes: warm-up calls, the preset id, a time budget, the output
+    file and --dry-run (check_args and list_or_measure read them)."""
+    p.add_argument("--warmup", type=int, default=warmup)
+    p.add_argument("--device-id", help="tilewave preset id (default: from the GPU's name)")
+    p.add_argument("--max-seconds", type=float, default=0, help="stop measuring after this long, keeping the rows so far")
+    p.add_argument("--out", default=out)
+    p.add_argument("--dry-run", action="store_true", help=f"print the {noun} and exit (no GPU needed)")
+
+
+def list_or_measure(args, todo, describe, noun, measure):
+    """With --dry-run, print each item of `todo` (describe(item)) and the count on stderr, no GPU
+    needed; otherwise measure them."""
+    if args.dry_run:
+        for item in todo:
+            print(describe(item))
+        print(f"{len(todo)} {noun}", file=sys.stderr)
+        return
+    measure(args, todo)
+
+
 def import_torch(what):
     """PyTorch with a CUDA device, or exit with a line saying what is missing."""
     try:

@@ -19,7 +19,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import check_args, Rows, device_id, import_torch, kernels_of_one_call, parse_values, time_graph  # noqa: E402
+from common import add_run_args, check_args, list_or_measure, Rows, device_id, import_torch, kernels_of_one_call, parse_values, time_graph  # noqa: E402
 
 COLUMNS = ["device", "op", "impl", "dtype", "batch", "heads", "kv_heads", "seq_q", "seq_kv", "head_dim", "causal",
            "measured_us", "timing", "source", "kernel", "kernel_us", "graph_calls"]
@@ -75,22 +75,12 @@ def main():
     p.add_argument("--head-dim", type=int, default=128)
     p.add_argument("--dtype", choices=["fp16", "bf16"], default="fp16")
     p.add_argument("--reps", type=int, default=10)
-    p.add_argument("--warmup", type=int, default=3)
-    p.add_argument("--device-id", help="tilewave preset id (default: from the GPU's name)")
-    p.add_argument("--max-seconds", type=float, default=0)
-    p.add_argument("--out", default="decode-attention-measured.csv")
-    p.add_argument("--dry-run", action="store_true", help="print the setups and exit (no GPU needed)")
+    add_run_args(p, "decode-attention-measured.csv", "setups")
     args = p.parse_args()
     check_args(args, ("reps", "heads", "kv_heads", "head_dim"))
     if args.heads % args.kv_heads:
         sys.exit(f"--kv-heads = {args.kv_heads}: expected a divisor of --heads {args.heads}")
-    todo = setups(args)
-    if args.dry_run:
-        for batch, seq_kv in todo:
-            print(f"batch={batch} seq_kv={seq_kv}")
-        print(f"{len(todo)} setups", file=sys.stderr)
-        return
-    measure(args, todo)
+    list_or_measure(args, setups(args), lambda s: f"batch={s[0]} seq_kv={s[1]}", "setups", measure)
 
 
 if __name__ == "__main__":

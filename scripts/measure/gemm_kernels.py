@@ -32,7 +32,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import check_args, GpuSampler, Rows, device_id, import_torch, kernels_from_trace, kernels_of_one_call, parse_values, time_calls, time_graph  # noqa: E402
+from common import add_run_args, check_args, GpuSampler, list_or_measure, Rows, device_id, import_torch, kernels_from_trace, kernels_of_one_call, parse_values, time_calls, time_graph  # noqa: E402
 
 COLUMNS = ["device", "op", "dtype", "m", "n", "k", "measured_us", "timing", "source", "kernel", "grid", "sm_clock_mhz", "power_w",
            "event_us", "kernel_us", "graph_calls", "kernels_us", "a_zero_fraction"]
@@ -179,27 +179,17 @@ def main():
                    help="operand data (power depends on it): random, an all-zero A (input), or both operands zero; "
                         "column a_zero_fraction says which A ran")
     p.add_argument("--reps", type=int, default=30)
-    p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--flush-l2", action="store_true", help="overwrite 256 MB before each call")
     p.add_argument("--graph", action="store_true",
                    help="measured_us from a CUDA graph of back-to-back calls (GPU time, no launch overhead)")
-    p.add_argument("--device-id", help="tilewave preset id (default: from the GPU's name)")
-    p.add_argument("--max-seconds", type=float, default=0, help="stop measuring after this long, keeping the rows so far")
-    p.add_argument("--out", default="gemm-measured.csv")
-    p.add_argument("--dry-run", action="store_true", help="print the shapes and exit (no GPU needed)")
+    add_run_args(p, "gemm-measured.csv", "shapes", warmup=5)
     p.add_argument("--self-test", action="store_true", help="check the parts that need no GPU and exit")
     args = p.parse_args()
     if args.self_test:
         self_test()
         return
     check_args(args, ("every", "reps"))
-    shapes = load_shapes(args)
-    if args.dry_run:
-        for m, n, k, _ in shapes:
-            print(f"{m},{n},{k}")
-        print(f"{len(shapes)} shapes", file=sys.stderr)
-        return
-    measure(args, shapes)
+    list_or_measure(args, load_shapes(args), lambda s: f"{s[0]},{s[1]},{s[2]}", "shapes", measure)
 
 
 if __name__ == "__main__":
