@@ -212,7 +212,8 @@ for (const device of devices) {
     const json = JSON.parse(readFileSync(path, 'utf8'));
     if (onlyNames.length > 0) {
       // A second stage: only the listed values change, and fittedTo says how they were fitted.
-      const stage = `${onlyNames.join(', ')} then alone, every other parameter held (scripts/calibrate.ts --only ${onlyNames.join(',')})`;
+      const on = flag('--data') === undefined ? '' : ` to ${dataFile.split('/').pop()}`;
+      const stage = `${onlyNames.join(', ')} then alone${on}, every other parameter held (scripts/calibrate.ts --only ${onlyNames.join(',')}${on === '' ? '' : ` --data ${dataFile}`})`;
       const fittedTo = String(json.efficiency.fittedTo ?? '').split('; ').filter((part: string) => !part.includes('--only')).concat(stage).join('; ');
       const { fittedTo: _, ...values } = json.efficiency;
       for (const name of onlyNames) values[name] = Number(best[PARAMS.findIndex((d) => d.name === name)]!.toFixed(PARAMS.find((d) => d.name === name)!.digits));

@@ -2,6 +2,7 @@ import { compareGroupValues, errorStats, layerOfSource, modelsOfSource, sizeClas
 import type { MeasuredRow } from './measured.ts';
 import { aZeroFractionOf } from './operand-data.ts';
 import type { Prediction } from './predict.ts';
+import { runClassOf, runLengthsMs } from './run-context.ts';
 
 /**
  * Residuals grouped by any property of a row (`tilewave validate --by k`, `--by layer,n`): where a
@@ -14,7 +15,12 @@ const SIZE_ORDER = ['m<=64', '64<m<=1024', 'm>1024'];
  * Keys derived from a row and its prediction; any other key names a CSV column. `rank`: the sort
  * value when it is not the value itself (size classes in order of m).
  */
-const DERIVED: Record<string, { about: string; of: (row: MeasuredRow, p: Prediction) => string | number; rank?: (row: MeasuredRow) => number }> = {
+/** What some keys read beyond their row: each row's profiling-run length (ms), when `run` is asked for. */
+interface GroupContext {
+  runMs?: readonly (number | undefined)[];
+}
+
+const DERIVED: Record<string, { about: string; of: (row: MeasuredRow, p: Prediction, i: number, ctx: GroupContext) => string | number; rank?: (row: MeasuredRow, i: number, ctx: GroupContext) => number }> = {
   m: { about: 'the m column', of: (r) => r.m },
   n: { about: 'the n column', of: (r) => r.n },
   k: { about: 'the k column', of: (r) => r.k },
@@ -28,6 +34,11 @@ const DERIVED: Record<string, { about: string; of: (row: MeasuredRow, p: Predict
   config: { about: "the simulated kernel config (the heuristic's pick)", of: (_, p) => p.config },
   tile: { about: 'the tile of the simulated kernel config', of: (_, p) => tileOfConfig(p.config) },
   azero: { about: "the share of A that is zeros (column a_zero_fraction, or what the row's source implies)", of: (r) => Number(aZeroFractionOf(r) ?? 0) },
+  run: {
+    about: "how long the GPU had been busy in the row's profiling run (Vidur's 22 blocks, or a layer_sequence.py file's columns), from the file's own times; ? where it cannot tell",
+    of: (_, __, i, ctx) => runClassOf(ctx.runMs?.[i]).label,
+    rank: (_, i, ctx) => runClassOf(ctx.runMs?.[i]).rank,
+  },
 };
 
 export const GROUP_KEYS: readonly string[] = Object.keys(DERIVED);
@@ -54,22 +65,23 @@ export function parseGroupKeys(text: string, columns: readonly string[]): string
   return keys;
 }
 
-function valueOf(key: string, row: MeasuredRow, p: Prediction): string | number {
+function valueOf(key: string, row: MeasuredRow, p: Prediction, i: number, ctx: GroupContext): string | number {
   const derived = DERIVED[key];
-  return derived !== undefined ? derived.of(row, p) : (row.extra[key] ?? '');
+  return derived !== undefined ? derived.of(row, p, i, ctx) : (row.extra[key] ?? '');
 }
 
 /** Signed percentage errors of `predictions` against `rows`, grouped per device by `keys`. */
 export function residualGroups(rows: readonly MeasuredRow[], predictions: readonly Prediction[], keys: readonly string[]): ResidualGroups {
   const byDevice = new Map<string, Map<string, { values: (string | number)[]; errs: number[] }>>();
+  const ctx: GroupContext = keys.includes('run') ? { runMs: runLengthsMs(rows) } : {};
   rows.forEach((row, i) => {
     const p = predictions[i]!;
-    const values = keys.map((key) => valueOf(key, row, p));
+    const values = keys.map((key) => valueOf(key, row, p, i, ctx));
     const label = keys.map((key, j) => `${key}=${values[j]}`).join(' ');
     let groups = byDevice.get(row.device);
     if (groups === undefined) byDevice.set(row.device, (groups = new Map()));
     let g = groups.get(label);
-    if (g === undefined) groups.set(label, (g = { values: keys.map((key, j) => DERIVED[key]?.rank?.(row) ?? values[j]!), errs: [] }));
+    if (g === undefined) groups.set(label, (g = { values: keys.map((key, j) => DERIVED[key]?.rank?.(row, i, ctx) ?? values[j]!), errs: [] }));
     g.errs.push(((p.predictedUs - row.measuredUs) / row.measuredUs) * 100);
   });
   const devices: Record<string, Record<string, ErrorStats>> = {};

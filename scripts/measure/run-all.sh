@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # One device session's measurements, as one call: GEMMs of LLM layer shapes (the weight shapes of
 # gemm-vidur.csv, so rows compare one to one), a row-alignment sweep, then attention (prefill and
-# decode), then the GEMMs again on an all-zero input, within BUDGET_S seconds, into $OUT
+# decode), then the GEMMs again on an all-zero input, a block's layers back to back and one GEMM's
+# power transient, within BUDGET_S seconds, into $OUT
 # (or out/measure). Each harness stops at its share of the budget and keeps what it measured; one that
 # fails is logged and the others still run (the exit status is then 1).
 #   bash scripts/measure/run-all.sh                 # on the GPU machine
 #   BUDGET_S=300 EVERY=8 bash scripts/measure/run-all.sh
+#   PACK=1 bash scripts/measure/run-all.sh          # one measure.tgz in $OUT (the device tool returns 8 files)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${OUT:-out/measure}
@@ -41,5 +43,15 @@ step python3 scripts/measure/attention_kernels.py --graph --impl standard --out 
 # Operand data and power: the weight shapes at power-limited sizes with an all-zero input (what
 # efficiency.zeroOperandPowerShare is fitted to; the same shapes at random data are in gemm.csv).
 step python3 scripts/measure/gemm_kernels.py --graph --reps 10 --m 512,1024,2048,4096 --nk "$nk" --data zero-a --out "$out/gemm-zero-a.csv" --max-seconds "$small"
+# A block's linear layers back to back, 20 blocks, as Vidur's profiles ran them: the down-projection
+# on zeros and on random data, amid its neighbours (data/measured/layer-sequence-h200.csv).
+step python3 scripts/measure/layer_sequence.py --models llama-2-7b,llama-3-8b,codellama-34b,llama-3-70b --m 1024,2048,4096 --out "$out/layer-sequence.csv" --max-seconds "$small"
+# The power controller's time scale: one GEMM back to back for ~1.5 s after IDLE_S seconds idle,
+# random and zero-A data (power-transient.csv and its .nvml.csv).
+step python3 scripts/measure/power_transient.py --idle "${IDLE_S:-3}" --out "$out/power-transient.csv"
+# The device tool returns at most 8 files: PACK=1 leaves one archive of them all instead.
+if [ "${PACK:-0}" = 1 ]; then
+  tar -C "$out" -czf /tmp/measure.tgz . && rm -f "$out"/* && mv /tmp/measure.tgz "$out/measure.tgz"
+fi
 ls -l "$out"
 exit $failed

@@ -156,6 +156,16 @@ describe('scripts/measure (the measurement harnesses)', () => {
     const setups = spawnSync('python3', [attention, '--seq', '512,16384', '--head-dim', '128', '--causal', 'true', '--dry-run'], { encoding: 'utf8' });
     expect(setups.status, setups.stderr).toBe(0);
     expect(setups.stdout.trim().split('\n')).toEqual(['batch=32 heads=16 seq=512 head_dim=128 causal=true', 'batch=1 heads=16 seq=16384 head_dim=128 causal=true']);
+    const sequence = join(import.meta.dirname, '..', '..', 'scripts', 'measure', 'layer_sequence.py');
+    const runs = spawnSync('python3', [sequence, '--models', 'llama-2-7b', '--tp', '1,8', '--m', '2048', '--dry-run'], { encoding: 'utf8' });
+    expect(runs.stdout.trim().split('\n')).toEqual(['llama-2-7b tp 1 m 2048 down zero', 'llama-2-7b tp 1 m 2048 down randn', 'llama-2-7b tp 8 m 2048 down zero', 'llama-2-7b tp 8 m 2048 down randn']);
+    const unknown = spawnSync('python3', [sequence, '--models', 'gpt-5', '--dry-run'], { encoding: 'utf8' });
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.stderr).toMatch(/--models: 'gpt-5' is not one of llama-2-7b/);
+    const transient = join(import.meta.dirname, '..', '..', 'scripts', 'measure', 'power_transient.py');
+    const badData = spawnSync('python3', [transient, '--data', 'ones', '--dry-run'], { encoding: 'utf8' });
+    expect(badData.status).not.toBe(0);
+    expect(badData.stderr.trim()).toBe("--data = 'ones': expected randn, zero-a or randn,zero-a");
   });
 
   it.skipIf(!hasPython)('end to end on a stand-in PyTorch: both harnesses write CSVs that validate reads, with the named tile simulated', () => {
@@ -194,7 +204,7 @@ describe('scripts/measure (the measurement harnesses)', () => {
     expect(va.status, va.stderr).toBe(0);
     expect(JSON.parse(va.stdout).devices.h200.count).toBe(2);
     // The one-call device session: gemm-vidur.csv's 44 weight shapes x 259 token counts, every 4th.
-    const all = spawnSync('bash', [join(import.meta.dirname, '..', '..', 'scripts', 'measure', 'run-all.sh')], { encoding: 'utf8', env: { ...env, OUT: join(dir, 'all'), BUDGET_S: '60' } });
+    const all = spawnSync('bash', [join(import.meta.dirname, '..', '..', 'scripts', 'measure', 'run-all.sh')], { encoding: 'utf8', env: { ...env, OUT: join(dir, 'all'), BUDGET_S: '60', IDLE_S: '0' } });
     expect(all.status, all.stderr).toBe(0);
     const gemmRows = parse(readFileSync(join(dir, 'all', 'gemm.csv'), 'utf8'), { columns: true }) as { m: string; n: string; k: string }[];
     expect(gemmRows).toHaveLength(Math.ceil((44 * 259) / 4));
@@ -219,6 +229,27 @@ describe('scripts/measure (the measurement harnesses)', () => {
     expect(new Set(zeroRows.map((r) => r.a_zero_fraction))).toEqual(new Set(['1']));
     expect(zeroRows[0]!.source).toMatch(/zero-a data/);
     expect(new Set(gemmRows.map((r) => (r as Record<string, string>).a_zero_fraction))).toEqual(new Set(['0']));
+    // A block's layers back to back: 4 models x 4 tp x 3 m x 2 down-projection inputs, 4 layers each,
+    // split per layer by each layer's own kernel count; zeros only on the zero-input down-projections.
+    const seqOut = join(dir, 'all', 'layer-sequence.csv');
+    const seq = parse(readFileSync(seqOut, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(seq).toHaveLength(4 * 4 * 3 * 2 * 4);
+    expect(seq.filter((r) => r.a_zero_fraction === '1').every((r) => r.layer === 'mlp_down_proj' && /input zero$/.test(r.source!))).toBe(true);
+    expect(seq.filter((r) => r.a_zero_fraction === '1')).toHaveLength(4 * 4 * 3);
+    // Llama-3-70B at tp 8: QKV 1280 x 8192, output 8192 x 1024, merged gate+up 7168 x 8192, down 8192 x 3584.
+    expect(seq.filter((r) => r.model === 'llama-3-70b' && r.tp === '8' && r.m === '2048' && r.a_zero_fraction === '1').map((r) => r.layer)).toEqual(['mlp_down_proj']);
+    expect(seq.filter((r) => r.model === 'llama-3-70b' && r.tp === '8' && r.m === '2048' && /input randn$/.test(r.source!)).map((r) => `${r.n}x${r.k}`)).toEqual(['1280x8192', '8192x1024', '7168x8192', '8192x3584']);
+    expect(seq[0]!.kernels_us!.split('; ')).toHaveLength(20);
+    const vs = tilewave(['validate', seqOut, '--json', '--quiet', '--every', '20']);
+    expect(vs.status, vs.stderr).toBe(0);
+    expect(JSON.parse(vs.stdout).devices.h200.count).toBe(Math.ceil(seq.length / 20));
+    // The power transient: every kernel of each run with its start, and NVML's readings beside them.
+    const transient = parse(readFileSync(join(dir, 'all', 'power-transient.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(new Set(transient.map((r) => r.data))).toEqual(new Set(['randn', 'zero-a']));
+    expect(transient.filter((r) => r.data === 'randn').map((r) => Number(r.start_us)).slice(0, 3)).toEqual([0, 20, 40]);
+    const nvml = parse(readFileSync(join(dir, 'all', 'power-transient.nvml.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(nvml.length).toBeGreaterThan(0);
+    expect(nvml[0]).toMatchObject({ sm_clock_mhz: '1755', power_w: '612' });
     // The row-alignment sweep: k = 8185..8200, and GPT-2's vocabulary beside its padded size.
     const aligned = parse(readFileSync(join(dir, 'all', 'gemm-alignment.csv'), 'utf8'), { columns: true }) as { k: string }[];
     expect(aligned.map((r) => Number(r.k))).toEqual(Array.from({ length: 16 }, (_, i) => 8185 + i));

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Measure how a GEMM's kernel time moves while the GPU's power controller settles.
+
+After --idle seconds with nothing to run, one GEMM (y = F.linear(x, w), fp16, x [m, k], w [n, k])
+is launched back to back for about --seconds, with the profiler on: every kernel's start (µs after
+the first) and duration go to OUT, and NVML's SM clock and board power, read every millisecond
+meanwhile, to OUT's .nvml.csv sibling. A kernel that runs for a few milliseconds after idle meets
+a cool, fast chip; one inside a long run meets the clock the power limit allows. That is the
+difference between a standalone measurement and a layer amid others (docs/what-if.md,
+"Operand data and power"), and its time scale is what this file shows. --data randn or zero-a
+(an all-zero x) for each run; both by default, each after its own idle spell.
+
+  python3 scripts/measure/power_transient.py --m 8192 --n 8192 --k 8192 --seconds 1.5 --out transient.csv
+  python3 scripts/measure/power_transient.py --dry-run
+"""
+import argparse
+import csv
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import add_run_args, check_args, GpuSampler, list_or_measure, device_id, import_torch, parse_values  # noqa: E402
+
+
+def runs_of(args):
+    return [(m, n, k, data) for m in parse_values(args.m, "m") for n in parse_values(args.n, "n")
+            for k in parse_values(args.k, "k") for data in args.data.split(",")]
+
+
+def measure(args, runs):
+    torch = import_torch("runs")
+    import torch.nn.functional as F
+    from torch.profiler import ProfilerActivity, profile
+
+    dev = device_id(torch, args.device_id)
+    sampler = GpuSampler()
+    kernels_out = open(args.out, "w", newline="")
+    nvml_out = open(os.path.splitext(args.out)[0] + ".nvml.csv", "w", newline="")
+    kw, nw = csv.writer(kernels_out), csv.writer(nvml_out)
+    kw.writerow(["device", "m", "n", "k", "data", "index", "start_us", "kernel_us", "kernel"])
+    nw.writerow(["device", "m", "n", "k", "data", "t_ms", "sm_clock_mhz", "power_w"])
+    for m, n, k, data in runs:
+        x = (torch.zeros if data == "zero-a" else torch.randn)(m, k, dtype=torch.float16, device="cuda")
+        w = torch.randn(n, k, dtype=torch.float16, device="cuda")
+        w *= k ** -0.5
+        F.linear(x, w)  # library workspaces and kernel selection outside the timed run
+        torch.cuda.synchronize()
+        # A first call's time sets how many calls fill --seconds.
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        F.linear(x, w)
+        end.record()
+        torch.cuda.synchronize()
+        calls = max(10, min(args.max_calls, round(args.seconds * 1e3 / max(start.elapsed_time(end), 1e-3))))
+        time.sleep(args.idle)
+        readings, done = [], threading.Event()
+        t0 = 0.0
+
+        def loop():
+            while not done.is_set():
+                r = sampler.sample()
+                if r is None:
+                    return
+                readings.append(((time.monotonic() - t0) * 1e3, *r))
+                time.sleep(0.001)
+
+        t = threading.Thread(target=loop)
+        with profile(activities=[ProfilerActivity.CUDA]) as prof:
+            t0 = time.monotonic()  # after the profiler's start, which can take seconds: t_ms 0 is the first launch
+            t.start()
+            for _ in range(calls):
+                F.linear(x, w)
+            torch.cuda.synchronize()
+            done.set()
+            t.join()
+        fd, path = tempfile.mkstemp(suffix=".json")
+        os.close(fd)
+        try:
+            prof.export_chrome_trace(path)
+            with open(path) as f:
+                trace = json.load(f)
+        finally:
+            os.unlink(path)
+        events = trace.get("traceEvents", []) if isinstance(trace, dict) else trace
+        kernels = sorted((e for e in events if e.get("cat") == "kernel"), key=lambda e: e.get("ts", 0))
+        first = kernels[0]["ts"] if kernels else 0
+        for i, e in enumerate(kernels):
+            kw.writerow([dev, m, n, k, data, i, f"{e['ts'] - first:.1f}", f"{float(e.get('dur', 0)):.2f}", e.get("name", "")])
+        for r in readings:
+            nw.writerow([dev, m, n, k, data, f"{r[0]:.1f}", r[1], f"{r[2]:.0f}"])
+        print(f"m={m} n={n} k={k} {data}: {len(kernels)} kernels, {len(readings)} NVML readings", file=sys.stderr)
+        del x, w
+    kernels_out.close()
+    nvml_out.close()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--m", default="8192")
+    p.add_argument("--n", default="8192")
+    p.add_argument("--k", default="8192")
+    p.add_argument("--data", default="randn,zero-a", help="randn, zero-a or both, comma-separated")
+    p.add_argument("--seconds", type=float, default=1.5, help="about how long each run lasts")
+    p.add_argument("--idle", type=float, default=3.0, help="seconds of idle before each run")
+    p.add_argument("--max-calls", type=int, default=20000)
+    add_run_args(p, "power-transient.csv", "runs", warmup=1)
+    args = p.parse_args()
+    check_args(args, ("max_calls",))
+    for d in args.data.split(","):
+        if d not in ("randn", "zero-a"):
+            sys.exit(f"--data = {args.data!r}: expected randn, zero-a or randn,zero-a")
+    if args.seconds <= 0 or args.idle < 0:
+        sys.exit("--seconds: expected a number > 0; --idle: expected a number >= 0")
+    list_or_measure(args, runs_of(args), lambda r: f"m={r[0]} n={r[1]} k={r[2]} {r[3]}", "runs", measure)
+
+
+if __name__ == "__main__":
+    main()
