@@ -127,10 +127,11 @@ def kernels_of_one_call(torch, fn):
         os.unlink(path)
 
 
-def time_graph(torch, call, reps, per_call_us, target_us=2000.0):
+def time_graph(torch, call, reps, per_call_us, target_us=2000.0, before=None):
     """Per-call GPU time (µs) without launch overhead. Enough calls to last about `target_us` (from
     the estimate `per_call_us`, 50 at most) are captured in one CUDA graph; the median of `reps`
-    replays, each between CUDA events, is divided by their count. Where the host launches slower
+    replays, each between CUDA events, is divided by their count (`before` runs ahead of the first,
+    in the same stream: a heater). Where the host launches slower
     than the GPU runs (small kernels, a sandboxed driver), per-call events time the host; the graph
     times the GPU. Returns (µs, calls)."""
     side = torch.cuda.Stream()
@@ -148,6 +149,8 @@ def time_graph(torch, call, reps, per_call_us, target_us=2000.0):
     graph.replay()
     starts = [torch.cuda.Event(enable_timing=True) for _ in range(reps)]
     ends = [torch.cuda.Event(enable_timing=True) for _ in range(reps)]
+    if before is not None:
+        before()
     for i in range(reps):
         starts[i].record()
         graph.replay()

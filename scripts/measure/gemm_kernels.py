@@ -121,6 +121,22 @@ def self_test():
     print("self-test passed")
 
 
+def heater(torch, F, ms):
+    """A function that queues about `ms` of an 8192^3 random fp16 GEMM (1.2-1.8 ms a call on an
+    H100/H200) ahead of the timed calls, in the same stream, so they meet the clock a long run
+    settles at rather than whatever the previous shape left (docs/calibration.md, "Power state and
+    run length")."""
+    x = torch.randn(8192, 8192, dtype=torch.float16, device="cuda")
+    w = torch.randn(8192, 8192, dtype=torch.float16, device="cuda")
+    calls = max(1, round(ms / 1.5))
+
+    def heat():
+        for _ in range(calls):
+            F.linear(x, w)
+
+    return heat
+
+
 def measure(args, shapes):
     torch = import_torch("shapes")
     import torch.nn.functional as F
@@ -131,7 +147,9 @@ def measure(args, shapes):
     source = (
         f"measured: torch {torch.__version__} on {torch.cuda.get_device_name()}, F.linear, "
         f"{timing}, median of {args.reps}{', L2 flushed' if args.flush_l2 else ''}, {args.data} data"
+        f"{f', after {args.preheat_ms:g} ms of a heater GEMM' if args.preheat_ms else ''}"
     )
+    heat = heater(torch, F, args.preheat_ms) if args.preheat_ms else None
     flush = torch.empty(256 * 2**20, dtype=torch.uint8, device="cuda") if args.flush_l2 else None
     sampler = GpuSampler()
     out = Rows(args.out, COLUMNS, args.max_seconds, "shapes")
@@ -149,11 +167,13 @@ def measure(args, shapes):
             call()
         names, grid, durations = kernels_of_one_call(torch, call)
         kernel_us = sum(durations)
+        if heat is not None:
+            heat()
         event_us, clock, power = time_calls(torch, call, args.reps, before=flush.zero_ if flush is not None else None, sampler=sampler)
         us, calls, timing = event_us, "", "events"
         if args.graph:
             try:
-                us, calls = time_graph(torch, call, args.reps, kernel_us or event_us)
+                us, calls = time_graph(torch, call, args.reps, kernel_us or event_us, before=heat)
                 timing = "graph"
             except RuntimeError as e:  # this row keeps its event time; graph_calls stays empty
                 print(f"m={m} n={n} k={k}: CUDA graph failed ({e}); event time kept", file=sys.stderr)
@@ -180,6 +200,8 @@ def main():
                         "column a_zero_fraction says which A ran")
     p.add_argument("--reps", type=int, default=30)
     p.add_argument("--flush-l2", action="store_true", help="overwrite 256 MB before each call")
+    p.add_argument("--preheat-ms", type=float, default=0,
+                   help="queue about this many ms of a large GEMM before each shape's timed calls (the settled power state)")
     p.add_argument("--graph", action="store_true",
                    help="measured_us from a CUDA graph of back-to-back calls (GPU time, no launch overhead)")
     add_run_args(p, "gemm-measured.csv", "shapes", warmup=5)
@@ -189,6 +211,8 @@ def main():
         self_test()
         return
     check_args(args, ("every", "reps"))
+    if args.preheat_ms < 0:
+        sys.exit(f"--preheat-ms = {args.preheat_ms:g}: expected a number of milliseconds >= 0")
     list_or_measure(args, load_shapes(args), lambda s: f"{s[0]},{s[1]},{s[2]}", "shapes", measure)
 
 
