@@ -53,6 +53,7 @@ const onlyNames = (flag('--only') ?? '').split(',').filter((x) => x !== '');
 const PARAMS = [
   { name: 'tensorFraction', bounds: [0.3, 1], digits: 4 },
   { name: 'powerFraction', bounds: [0.3, 1], digits: 4 },
+  { name: 'settledPowerFraction', bounds: [0.3, 1], digits: 4 },
   { name: 'dramFraction', bounds: [0.3, 1], digits: 4 },
   { name: 'kernelOverheadNs', bounds: [0, 20000], digits: 0 },
   { name: 'graphKernelOverheadNs', bounds: [0, 10000], digits: 0 },
@@ -166,6 +167,10 @@ for (const device of devices) {
   const zeroAt = PARAMS.findIndex((d) => d.name === 'zeroOperandPowerShare');
   if (!all.some((r) => Number(aZeroFractionOf(r) ?? 0) > 0)) heldHere.add(zeroAt);
   else if (e.zeroOperandPowerShare <= 0 && !held.has(zeroAt)) start[zeroAt] = 0.05;
+  // The settled power state, likewise, without rows timed after a heater (column preheat_ms).
+  const settledAt = PARAMS.findIndex((d) => d.name === 'settledPowerFraction');
+  if (!all.some((r) => Number(r.extra.preheat_ms ?? 0) > 0)) heldHere.add(settledAt);
+  else if (e.settledPowerFraction === undefined) start[settledAt] = 0.9 * e.powerFraction;
   if (dramFromStreaming) {
     const dramAt = PARAMS.findIndex((d) => d.name === 'dramFraction');
     const bandwidth = streamingBandwidth(calibration);
@@ -214,7 +219,7 @@ for (const device of devices) {
       // A second stage: only the listed values change, and fittedTo says how they were fitted.
       const on = flag('--data') === undefined ? '' : ` to ${dataFile.split('/').pop()}`;
       const stage = `${onlyNames.join(', ')} then alone${on}, every other parameter held (scripts/calibrate.ts --only ${onlyNames.join(',')}${on === '' ? '' : ` --data ${dataFile}`})`;
-      const fittedTo = String(json.efficiency.fittedTo ?? '').split('; ').filter((part: string) => !part.includes('--only')).concat(stage).join('; ');
+      const fittedTo = String(json.efficiency.fittedTo ?? '').split('; ').filter((part: string) => !part.startsWith(`${onlyNames.join(', ')} then alone`)).concat(stage).join('; ');
       const { fittedTo: _, ...values } = json.efficiency;
       for (const name of onlyNames) values[name] = Number(best[PARAMS.findIndex((d) => d.name === name)]!.toFixed(PARAMS.find((d) => d.name === name)!.digits));
       json.efficiency = { ...values, fittedTo };

@@ -133,6 +133,14 @@ export const GpuSpecSchema = z.strictObject({
      */
     powerFraction: fraction('fraction of the whole chip rate under the power limit').default(1),
     /**
+     * powerFraction once the chip has run at its power limit long enough for the controller to
+     * settle (a long run of dense GEMMs, not a short one after idle), where it is measured
+     * (data/measured/gemm-settled-h200.csv: each shape timed right after 150 ms of a heater GEMM).
+     * powerFraction itself is what the calibration rows saw, a mix of states. A what-if of a long
+     * run: `--set efficiency.powerFraction=<this>`. Absent = not measured.
+     */
+    settledPowerFraction: fraction('fraction of the whole chip rate under the power limit, settled').optional(),
+    /**
      * Energy of moving one byte between DRAM and the SMs (DRAM access and I/O, memory controllers,
      * the way through L2), pJ: while a kernel streams, that power (bytes/s x energy) comes out of
      * the board's `powerWatts`, the SMs get the rest, and their clocks drop further. Per byte, so a
@@ -223,6 +231,17 @@ export function dramBytesPerSecond(spec: GpuSpec): number {
  * in place of kernelOverheadNs. Undefined where the part has no graph-timed measurement (callers
  * say so in their own terms: a scenario's `launch`, a measured row's `timing`).
  */
+/**
+ * The spec as a kernel timed right after a heater (a long random-data GEMM) sees it: the settled
+ * power state, whose clock the heater's data set (a controller reacting in tens of ms keeps it
+ * through the kernel, so an all-zero operand buys nothing back there). Undefined without a
+ * settled measurement.
+ */
+export function settledAfterHeater(spec: GpuSpec): GpuSpec | undefined {
+  const settled = spec.efficiency.settledPowerFraction;
+  return settled === undefined ? undefined : { ...spec, efficiency: { ...spec.efficiency, powerFraction: settled, zeroOperandPowerShare: 0 } };
+}
+
 export function graphReplayed(spec: GpuSpec): GpuSpec | undefined {
   const graphNs = spec.efficiency.graphKernelOverheadNs;
   return graphNs === undefined ? undefined : { ...spec, efficiency: { ...spec.efficiency, kernelOverheadNs: graphNs } };

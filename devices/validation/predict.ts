@@ -5,7 +5,7 @@ import { AllReduceOpSchema, AttentionOpSchema, GemmOpSchema, type WorkloadOp } f
 import { candidateLabel, gemmCandidates, type GemmCandidate } from '../gpu/gemm-candidates.ts';
 import { configLabel } from '../gpu/kernel.ts';
 import { simulateOpAlone } from '../gpu/simulate-op.ts';
-import { graphReplayed, type GpuSpec } from '../gpu/spec.ts';
+import { graphReplayed, settledAfterHeater, type GpuSpec } from '../gpu/spec.ts';
 import { presetIds, resolveDevice } from '../presets.ts';
 import { withNamedKernel, type KernelFields } from './kernel-names.ts';
 import type { MeasuredRow } from './measured.ts';
@@ -139,12 +139,29 @@ function graphSpecFor(device: string, overrides: Record<string, unknown>): GpuSp
   return spec;
 }
 
+/**
+ * Milliseconds of a heater GEMM run right before the row's kernel (optional column `preheat_ms`,
+ * scripts/measure/gemm_kernels.py --preheat-ms): above 0, the row was timed in the settled power
+ * state (efficiency.settledPowerFraction). A cell that is not a number >= 0 is returned as written.
+ */
+function preheatOf(row: MeasuredRow): number | string {
+  const cell = row.extra.preheat_ms;
+  if (cell === undefined || cell === '') return 0;
+  const ms = Number(cell);
+  return Number.isFinite(ms) && ms >= 0 ? ms : cell;
+}
+
 /** Why a row cannot be simulated, or null when it can. */
 export function skipReason(row: MeasuredRow, overrides: Record<string, unknown> = {}): string | null {
   if (!presetIds().includes(row.device)) return `unknown device "${row.device}"`;
   if (!(TIMINGS as readonly string[]).includes(timingOf(row))) return `column "timing" = ${JSON.stringify(row.extra.timing)}: expected ${TIMINGS.join(' or ')}`;
   if (timingOf(row) === 'graph' && specFor(row.device, overrides).efficiency.graphKernelOverheadNs === undefined) {
     return `column "timing" = "graph": device ${row.device} has no efficiency.graphKernelOverheadNs (the fixed cost of a graph-replayed kernel); expected events, or --set efficiency.graphKernelOverheadNs=NS`;
+  }
+  const preheat = preheatOf(row);
+  if (typeof preheat === 'string') return `column "preheat_ms" = ${JSON.stringify(preheat)}: expected a number of milliseconds >= 0`;
+  if (preheat > 0 && specFor(row.device, overrides).efficiency.settledPowerFraction === undefined) {
+    return `column "preheat_ms" = "${row.extra.preheat_ms}": device ${row.device} has no efficiency.settledPowerFraction (its settled power state); expected 0, or --set efficiency.settledPowerFraction=F`;
   }
   if (!(row.op in ROW_OPS)) return `unsupported op "${row.op}" (supported: ${Object.keys(ROW_OPS).join(', ')})`;
   try {
@@ -200,6 +217,8 @@ export function predictRow(row: MeasuredRow, efficiency: Efficiency = {}, overri
     const fitted = { ...base, efficiency: { ...base.efficiency, ...efficiency } };
     spec = graph ? (graphReplayed(fitted) ?? fitted) : fitted;
   }
+  // A row timed after a heater sees the settled power state (skipReason has refused a part without one).
+  if ((preheatOf(row) as number) > 0) spec = settledAfterHeater(spec) ?? spec;
   const op = ROW_OPS[row.op]!(row);
   const { timeNs, configs } = simulateOpAlone(spec, op);
   const prediction: Prediction = {

@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import add_run_args, check_args, GpuSampler, list_or_measure, Rows, device_id, import_torch, kernels_from_trace, kernels_of_one_call, parse_values, time_calls, time_graph  # noqa: E402
 
 COLUMNS = ["device", "op", "dtype", "m", "n", "k", "measured_us", "timing", "source", "kernel", "grid", "sm_clock_mhz", "power_w",
-           "event_us", "kernel_us", "graph_calls", "kernels_us", "a_zero_fraction"]
+           "event_us", "kernel_us", "graph_calls", "kernels_us", "a_zero_fraction", "preheat_ms"]
 
 
 def load_shapes(args):
@@ -180,7 +180,7 @@ def measure(args, shapes):
         row_source = f"{source}; shape of {shape_source}" if shape_source else source
         out.write([dev, "gemm", args.dtype, m, n, k, f"{us:.2f}", timing, row_source, "; ".join(names), grid, clock, power,
                    f"{event_us:.2f}", f"{kernel_us:.2f}", calls, "; ".join(f"{d:.2f}" for d in durations),
-                   0 if args.data == "randn" else 1])
+                   0 if args.data == "randn" else 1, f"{args.preheat_ms:g}"])
         del x, wt
     out.close(dev)
 
