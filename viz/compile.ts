@@ -424,6 +424,9 @@ function sanitizeValidation(v: Rec, warnings: string[]): ValidationLike {
   // Optional shares of A that were zeros: kept only as a whole column of numbers in [0, 1].
   const aZero = Array.isArray(v.aZero) && v.aZero.length === measured!.length && v.aZero.every((x) => finite(x) && x >= 0 && x <= 1) ? (v.aZero as number[]) : undefined;
   if (aZero !== undefined) out.aZero = [];
+  // Optional profiling-run lengths (ms, -1 unknown): likewise kept only as a whole column.
+  const runMs = Array.isArray(v.runMs) && v.runMs.length === measured!.length && v.runMs.every((x) => finite(x) && x >= -1) ? (v.runMs as number[]) : undefined;
+  if (runMs !== undefined) out.runMs = [];
   let dropped = 0;
   for (let i = 0; i < measured!.length; i++) {
     const ok = finite(measured![i]) && measured![i] > 0 && finite(predicted![i]) && predicted![i] > 0 && index(device![i], out.devices) && index(op![i], out.ops) && index(config![i], out.configs);
@@ -443,6 +446,7 @@ function sanitizeValidation(v: Rec, warnings: string[]): ValidationLike {
     if (withSources) out.rowSource!.push(index(rowSource![i], out.rowSources!) ? (rowSource![i] as number) : -1);
     if (size !== undefined) out.size!.push(size[i]!);
     if (aZero !== undefined) out.aZero!.push(aZero[i]!);
+    if (runMs !== undefined) out.runMs!.push(runMs[i]!);
   }
   if (dropped > 0) warnings.push(`validation: ${dropped} rows without positive times or with unknown device, op or config not shown`);
   return out;

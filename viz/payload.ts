@@ -91,6 +91,8 @@ export interface ValidationLike {
   rowSource?: number[];
   /** Optional: each row's share of A that was zeros (only when some row's is not 0; grouping by operand data). */
   aZero?: number[];
+  /** Optional: each row's profiling-run length in ms, -1 where unknown (only when some row's is known; grouping by run). */
+  runMs?: number[];
   /** Optional: what each row's signed error is drawn against (absent: m), and its axis title. */
   size?: number[];
   sizeLabel?: string;

@@ -7,6 +7,7 @@ import { parseMeasuredCsv, type ErrorStats, type MeasuredRow, type SkippedRow } 
 import { skipReason, withoutKernelColumns, type Prediction } from '../../devices/validation/predict.ts';
 import { groupKeysHelp, parseGroupKeys, residualGroups } from '../../devices/validation/groups.ts';
 import { aZeroFractionOf } from '../../devices/validation/operand-data.ts';
+import { runLengthsMs } from '../../devices/validation/run-context.ts';
 import { CANDIDATE_CSV_COLUMNS, CHOICE_CSV_COLUMNS, ROW_CSV_COLUMNS, buildReport, candidateRecords, checkLimits, predictionRecords, type ChoiceStats, type ValidationReport } from '../../devices/validation/report.ts';
 import { UsageError } from '../errors.ts';
 import { table } from '../format.ts';
@@ -137,6 +138,12 @@ function rowSizes(rows: MeasuredRow[]): { size?: number[]; sizeLabel?: string } 
   return { size: rows.map((r) => (isAllReduce(r) ? Number(r.extra.bytes) : r.m)), sizeLabel };
 }
 
+/** Each row's profiling-run length in ms (run-context.ts; -1 where the file cannot tell), when some row's is known. */
+function rowRuns(rows: MeasuredRow[]): { runMs?: number[] } {
+  const runs = runLengthsMs(rows);
+  return runs.some((ms) => ms !== undefined) ? { runMs: runs.map((ms) => ms ?? -1) } : {};
+}
+
 /** Each row's share of A that was zeros (operand-data.ts), when some row's is not 0. */
 function rowZeros(rows: MeasuredRow[]): { aZero?: number[] } {
   const aZero = rows.map((r) => Number(aZeroFractionOf(r) ?? 0));
@@ -166,6 +173,7 @@ export function validationTrace(file: string, rows: MeasuredRow[], predictions: 
     rowSource: rows.map((r) => indexIn(lists.rowSources, r.source)),
     ...rowSizes(rows),
     ...rowZeros(rows),
+    ...rowRuns(rows),
   };
   return {
     traceEvents: [],

@@ -2,7 +2,8 @@ import { compareGroupValues, errorStats, layerOfSource, modelsOfSource, sizeClas
 import type { MeasuredRow } from './measured.ts';
 import { aZeroFractionOf } from './operand-data.ts';
 import type { Prediction } from './predict.ts';
-import { runClassOf, runLengthsMs } from './run-context.ts';
+import { runClassOf } from './run-classes.ts';
+import { runLengthsMs } from './run-context.ts';
 
 /**
  * Residuals grouped by any property of a row (`tilewave validate --by k`, `--by layer,n`): where a

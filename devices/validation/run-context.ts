@@ -16,6 +16,8 @@ import { loadModel, headDimOf, kvHeadsOf, type ModelConfig } from '../../workloa
 import { layerOfSource, modelsOfSource } from './error-stats.ts';
 import type { MeasuredRow } from './measured.ts';
 
+export { RUN_CLASSES, UNKNOWN_RUN, runClassOf } from './run-classes.ts';
+
 /** Vidur's model names -> tilewave model presets (Qwen-72B's other layers are not in gemm-vidur.csv). */
 const VIDUR_MODELS: Record<string, string> = {
   'meta-llama/Llama-2-7b-hf': 'llama2-7b',
@@ -29,16 +31,6 @@ const VIDUR_MODELS: Record<string, string> = {
 /** Blocks in one Vidur profiling run: WARMUP_STEPS 2 + ACTIVE_STEPS 20 (vidur/profiling/mlp). */
 const VIDUR_RUN_BLOCKS = 22;
 const TENSOR_PARALLEL = [1, 2, 4, 8];
-
-/** Run-length classes (ms), in order: a row's label is the first whose bound exceeds its run. */
-export const RUN_CLASSES: readonly { label: string; belowMs: number }[] = [
-  { label: '<5ms', belowMs: 5 },
-  { label: '5-20ms', belowMs: 20 },
-  { label: '20-50ms', belowMs: 50 },
-  { label: '50-100ms', belowMs: 100 },
-  { label: '>=100ms', belowMs: Infinity },
-];
-export const UNKNOWN_RUN = '?';
 
 /** One block's linear layers (Vidur's names) at tensor-parallel degree tp: weight shape n x k. */
 export function blockLayers(model: ModelConfig, tp: number): { layer: string; n: number; k: number }[] {
@@ -106,11 +98,4 @@ function sequenceKey(r: MeasuredRow): string | undefined {
   const { model, tp, blocks } = r.extra;
   if (model === undefined || model === '' || tp === undefined || blocks === undefined) return undefined;
   return `${r.device}|${r.source}|${model}|${tp}|${r.m}`;
-}
-
-/** The class label of a run length, and its rank for sorting. */
-export function runClassOf(ms: number | undefined): { label: string; rank: number } {
-  if (ms === undefined) return { label: UNKNOWN_RUN, rank: RUN_CLASSES.length };
-  const i = RUN_CLASSES.findIndex((c) => ms < c.belowMs);
-  return { label: RUN_CLASSES[i]!.label, rank: i };
 }

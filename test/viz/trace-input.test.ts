@@ -145,6 +145,11 @@ describe('report HTML', () => {
     expect(compileTrace(t).validation!.aZero).toEqual([0, 1, 0, 0.5]);
     v.aZero = [1, 0, 2, 0, 0];
     expect(compileTrace(t).validation!.aZero).toBeUndefined();
+    // Profiling-run lengths (ms, -1 unknown) likewise.
+    (v as { runMs?: unknown[] }).runMs = [3, -1, 60, 7, 200];
+    expect(compileTrace(t).validation!.runMs).toEqual([-1, 60, 7, 200]);
+    (v as { runMs?: unknown[] }).runMs = [3, -2, 60, 7, 200];
+    expect(compileTrace(t).validation!.runMs).toBeUndefined();
   });
 
   it('rewrites sweep trace links relative to the report', () => {

@@ -105,6 +105,11 @@ describe('validation statistics', () => {
     const withZeros = { ...data, aZero: [1, 0, 1, 0, 0.5] };
     expect(validationGroupKeys(withZeros)).toContain('azero');
     expect(labels(validationStats(withZeros, undefined, 'azero'))).toEqual(['a azero=0', 'a azero=1', 'b azero=0', 'b azero=0.5']);
+    // Run length: classes in order of length (not of their labels), unknown (-1) last.
+    expect(validationGroupKeys(data)).not.toContain('run');
+    const withRuns = { ...data, runMs: [120, 3, 30, -1, 7] };
+    expect(validationGroupKeys(withRuns)).toContain('run');
+    expect(labels(validationStats(withRuns, undefined, 'run'))).toEqual(['a run=<5ms', 'a run=20-50ms', 'a run=>=100ms', 'b run=5-20ms', 'b run=?']);
   });
 
   it('agrees with the text report on random errors, and leaves out hidden rows', () => {

@@ -13,6 +13,7 @@ import type { RunModel } from './model.ts';
 import type { ValidationLike } from '../payload.ts';
 import { compareGroupValues, errorStats, layerOfSource, sizeClass, tileOfConfig } from '../../devices/validation/error-stats.ts';
 import { sortableTable, type Column } from './table.ts';
+import { runClassOf } from '../../devices/validation/run-classes.ts';
 
 /** One group's errors as `tilewave validate` reports them (percent, rounded to 0.01). */
 export interface ErrorStatsRow {
@@ -38,10 +39,10 @@ function statsOf(group: string, errors: number[], member?: (i: number) => boolea
 }
 
 /** What the statistics table can group rows by, besides the device ('size': the size class of m). */
-export type ValidationGroupKey = 'size' | 'k' | 'n' | 'nk' | 'tile' | 'config' | 'layer' | 'azero';
+export type ValidationGroupKey = 'size' | 'k' | 'n' | 'nk' | 'tile' | 'config' | 'layer' | 'azero' | 'run';
 
 /** Each key's label in the view and the value of row i (as `tilewave validate --by KEY` labels it). */
-export const VALIDATION_GROUP_KEYS: Record<ValidationGroupKey, { label: string; value: (v: ValidationLike, i: number) => string | number }> = {
+export const VALIDATION_GROUP_KEYS: Record<ValidationGroupKey, { label: string; value: (v: ValidationLike, i: number) => string | number; rank?: (v: ValidationLike, i: number) => number }> = {
   size: { label: 'size class of m', value: (v, i) => sizeClass(v.m[i]!) },
   k: { label: 'k', value: (v, i) => v.k[i]! },
   n: { label: 'n', value: (v, i) => v.n[i]! },
@@ -50,11 +51,17 @@ export const VALIDATION_GROUP_KEYS: Record<ValidationGroupKey, { label: string; 
   config: { label: 'simulated kernel config', value: (v, i) => v.configs[v.config[i]!] ?? '' },
   layer: { label: "layer (the source's last ':' field)", value: (v, i) => layerOfSource(v.rowSources?.[v.rowSource?.[i] ?? -1] ?? '') },
   azero: { label: 'share of A that was zeros', value: (v, i) => v.aZero?.[i] ?? 0 },
+  run: { label: 'profiling-run length', value: (v, i) => runClassOf(runAt(v, i)).label, rank: (v, i) => runClassOf(runAt(v, i)).rank },
 };
+
+function runAt(v: ValidationLike, i: number): number | undefined {
+  const ms = v.runMs?.[i];
+  return ms === undefined || ms < 0 ? undefined : ms;
+}
 
 /** The keys a validation can be grouped by (layer only when its rows carry their sources, azero when some row ran on zeros). */
 export function validationGroupKeys(v: ValidationLike): ValidationGroupKey[] {
-  return (Object.keys(VALIDATION_GROUP_KEYS) as ValidationGroupKey[]).filter((k) => (k !== 'layer' || (v.rowSources?.length ?? 0) > 0) && (k !== 'azero' || v.aZero !== undefined));
+  return (Object.keys(VALIDATION_GROUP_KEYS) as ValidationGroupKey[]).filter((k) => (k !== 'layer' || (v.rowSources?.length ?? 0) > 0) && (k !== 'azero' || v.aZero !== undefined) && (k !== 'run' || v.runMs !== undefined));
 }
 
 /**
@@ -85,17 +92,17 @@ export function validationStats(v: ValidationLike, include: (i: number) => boole
   if (groups.size > 1) out.push(statsOf('overall', all));
   if (by !== 'size') {
     const key = VALIDATION_GROUP_KEYS[by];
-    const keyed = new Map<string, { device: string; value: string | number; errors: number[] }>();
+    const keyed = new Map<string, { device: string; value: string | number; order: string | number; errors: number[] }>();
     for (let i = 0; i < rows; i++) {
       if (!include(i)) continue;
       const device = v.devices[v.device[i]!]!;
       const value = key.value(v, i);
       const label = `${device} ${by}=${value}`;
       let g = keyed.get(label);
-      if (g === undefined) keyed.set(label, (g = { device, value, errors: [] }));
+      if (g === undefined) keyed.set(label, (g = { device, value, order: key.rank?.(v, i) ?? value, errors: [] }));
       g.errors.push(signedErrorPct(v, i));
     }
-    const sorted = [...keyed].sort(([, a], [, b]) => (a.device < b.device ? -1 : a.device > b.device ? 1 : compareGroupValues(a.value, b.value)));
+    const sorted = [...keyed].sort(([, a], [, b]) => (a.device < b.device ? -1 : a.device > b.device ? 1 : compareGroupValues(a.order, b.order)));
     out.push(...sorted.map(([label, g]) => {
       const inDevice = deviceIs(g.device);
       return statsOf(label, g.errors, (i) => inDevice(i) && key.value(v, i) === g.value);
