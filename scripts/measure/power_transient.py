@@ -26,9 +26,20 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import add_run_args, check_args, GpuSampler, list_or_measure, device_id, import_torch, parse_values  # noqa: E402
 
 
+def idle_values(text):
+    """--idle: seconds, comma-separated (each >= 0)."""
+    try:
+        values = [float(x) for x in text.split(",") if x.strip() != ""]
+    except ValueError:
+        values = []
+    if not values or min(values) < 0:
+        sys.exit(f"--idle = {text!r}: expected seconds >= 0, comma-separated")
+    return values
+
+
 def runs_of(args):
-    return [(m, n, k, data) for m in parse_values(args.m, "m") for n in parse_values(args.n, "n")
-            for k in parse_values(args.k, "k") for data in args.data.split(",")]
+    return [(m, n, k, data, idle) for m in parse_values(args.m, "m") for n in parse_values(args.n, "n")
+            for k in parse_values(args.k, "k") for data in args.data.split(",") for idle in idle_values(args.idle)]
 
 
 def measure(args, runs):
@@ -41,9 +52,9 @@ def measure(args, runs):
     kernels_out = open(args.out, "w", newline="")
     nvml_out = open(os.path.splitext(args.out)[0] + ".nvml.csv", "w", newline="")
     kw, nw = csv.writer(kernels_out), csv.writer(nvml_out)
-    kw.writerow(["device", "m", "n", "k", "data", "index", "start_us", "kernel_us", "kernel"])
-    nw.writerow(["device", "m", "n", "k", "data", "t_ms", "sm_clock_mhz", "power_w"])
-    for m, n, k, data in runs:
+    kw.writerow(["device", "m", "n", "k", "data", "settle_s", "idle_s", "index", "start_us", "kernel_us", "kernel"])
+    nw.writerow(["device", "m", "n", "k", "data", "settle_s", "idle_s", "t_ms", "sm_clock_mhz", "power_w"])
+    for m, n, k, data, idle in runs:
         x = (torch.zeros if data == "zero-a" else torch.randn)(m, k, dtype=torch.float16, device="cuda")
         w = torch.randn(n, k, dtype=torch.float16, device="cuda")
         w *= k ** -0.5
@@ -56,7 +67,11 @@ def measure(args, runs):
         end.record()
         torch.cuda.synchronize()
         calls = max(10, min(args.max_calls, round(args.seconds * 1e3 / max(start.elapsed_time(end), 1e-3))))
-        time.sleep(args.idle)
+        if args.settle > 0:  # run long enough to settle at the power limit, then idle for `idle`
+            for _ in range(max(1, round(calls * args.settle / args.seconds))):
+                F.linear(x, w)
+            torch.cuda.synchronize()
+        time.sleep(idle)
         readings, done = [], threading.Event()
         t0 = 0.0
 
@@ -89,10 +104,10 @@ def measure(args, runs):
         kernels = sorted((e for e in events if e.get("cat") == "kernel"), key=lambda e: e.get("ts", 0))
         first = kernels[0]["ts"] if kernels else 0
         for i, e in enumerate(kernels):
-            kw.writerow([dev, m, n, k, data, i, f"{e['ts'] - first:.1f}", f"{float(e.get('dur', 0)):.2f}", e.get("name", "")])
+            kw.writerow([dev, m, n, k, data, f"{args.settle:g}", f"{idle:g}", i, f"{e['ts'] - first:.1f}", f"{float(e.get('dur', 0)):.2f}", e.get("name", "")])
         for r in readings:
-            nw.writerow([dev, m, n, k, data, f"{r[0]:.1f}", r[1], f"{r[2]:.0f}"])
-        print(f"m={m} n={n} k={k} {data}: {len(kernels)} kernels, {len(readings)} NVML readings", file=sys.stderr)
+            nw.writerow([dev, m, n, k, data, f"{args.settle:g}", f"{idle:g}", f"{r[0]:.1f}", r[1], f"{r[2]:.0f}"])
+        print(f"m={m} n={n} k={k} {data} idle {idle:g} s: {len(kernels)} kernels, {len(readings)} NVML readings", file=sys.stderr)
         del x, w
     kernels_out.close()
     nvml_out.close()
@@ -105,7 +120,9 @@ def main():
     p.add_argument("--k", default="8192")
     p.add_argument("--data", default="randn,zero-a", help="randn, zero-a or both, comma-separated")
     p.add_argument("--seconds", type=float, default=1.5, help="about how long each run lasts")
-    p.add_argument("--idle", type=float, default=3.0, help="seconds of idle before each run")
+    p.add_argument("--idle", default="3", help="seconds of idle before each run; several, comma-separated, make a run each")
+    p.add_argument("--settle", type=float, default=0,
+                   help="seconds of the same GEMM before the idle spell (0: none): how much of the boost an idle spell gives back")
     p.add_argument("--max-calls", type=int, default=20000)
     add_run_args(p, "power-transient.csv", "runs", warmup=1)
     args = p.parse_args()
@@ -113,9 +130,9 @@ def main():
     for d in args.data.split(","):
         if d not in ("randn", "zero-a"):
             sys.exit(f"--data = {args.data!r}: expected randn, zero-a or randn,zero-a")
-    if args.seconds <= 0 or args.idle < 0:
-        sys.exit("--seconds: expected a number > 0; --idle: expected a number >= 0")
-    list_or_measure(args, runs_of(args), lambda r: f"m={r[0]} n={r[1]} k={r[2]} {r[3]}", "runs", measure)
+    if args.seconds <= 0 or args.settle < 0:
+        sys.exit("--seconds: expected a number > 0; --settle: expected a number >= 0")
+    list_or_measure(args, runs_of(args), lambda r: f"m={r[0]} n={r[1]} k={r[2]} {r[3]} idle {r[4]:g} s", "runs", measure)
 
 
 if __name__ == "__main__":
