@@ -52,7 +52,7 @@ def measure(args, runs):
     kernels_out = open(args.out, "w", newline="")
     nvml_out = open(os.path.splitext(args.out)[0] + ".nvml.csv", "w", newline="")
     kw, nw = csv.writer(kernels_out), csv.writer(nvml_out)
-    kw.writerow(["device", "m", "n", "k", "data", "settle_s", "idle_s", "index", "start_us", "kernel_us", "kernel"])
+    kw.writerow(["device", "m", "n", "k", "data", "settle_s", "idle_s", "gap_us", "phase", "index", "start_us", "kernel_us", "kernel"])
     nw.writerow(["device", "m", "n", "k", "data", "settle_s", "idle_s", "t_ms", "sm_clock_mhz", "power_w"])
     for m, n, k, data, idle in runs:
         x = (torch.zeros if data == "zero-a" else torch.randn)(m, k, dtype=torch.float16, device="cuda")
@@ -67,26 +67,29 @@ def measure(args, runs):
         end.record()
         torch.cuda.synchronize()
         calls = max(10, min(args.max_calls, round(args.seconds * 1e3 / max(start.elapsed_time(end), 1e-3))))
-        if args.settle > 0:  # run long enough to settle at the power limit, then idle for `idle`
-            for _ in range(max(1, round(calls * args.settle / args.seconds))):
-                F.linear(x, w)
-            torch.cuda.synchronize()
-        time.sleep(idle)
+        # With --settle, first run long enough to settle at the power limit. The profiler records
+        # from before it, so the idle spell between the two is read off the kernels' own times
+        # (gap_us), not the host's sleep: the profiler's start, seconds on its first use, falls
+        # before everything recorded.
+        settle_calls = max(1, round(calls * args.settle / args.seconds)) if args.settle > 0 else 0
         readings, done = [], threading.Event()
-        t0 = 0.0
 
         def loop():
             while not done.is_set():
                 r = sampler.sample()
                 if r is None:
                     return
-                readings.append(((time.monotonic() - t0) * 1e3, *r))
+                readings.append((time.monotonic(), *r))
                 time.sleep(0.001)
 
         t = threading.Thread(target=loop)
         with profile(activities=[ProfilerActivity.CUDA]) as prof:
-            t0 = time.monotonic()  # after the profiler's start, which can take seconds: t_ms 0 is the first launch
             t.start()
+            for _ in range(settle_calls):
+                F.linear(x, w)
+            torch.cuda.synchronize()
+            time.sleep(idle)
+            t_run = time.monotonic()  # t_ms 0: the run's first launch
             for _ in range(calls):
                 F.linear(x, w)
             torch.cuda.synchronize()
@@ -102,12 +105,20 @@ def measure(args, runs):
             os.unlink(path)
         events = trace.get("traceEvents", []) if isinstance(trace, dict) else trace
         kernels = sorted((e for e in events if e.get("cat") == "kernel"), key=lambda e: e.get("ts", 0))
-        first = kernels[0]["ts"] if kernels else 0
+        # Kernels per call (a split-K GEMM launches a reduction too): the settle calls' come first.
+        per_call = len(kernels) // (settle_calls + calls) if kernels and len(kernels) % (settle_calls + calls) == 0 else 1
+        split = min(len(kernels), settle_calls * per_call)
+        first = kernels[split]["ts"] if split < len(kernels) else 0
+        gap = ""
+        if 0 < split < len(kernels):
+            last = kernels[split - 1]
+            gap = f"{first - (last['ts'] + float(last.get('dur', 0))):.1f}"
         for i, e in enumerate(kernels):
-            kw.writerow([dev, m, n, k, data, f"{args.settle:g}", f"{idle:g}", i, f"{e['ts'] - first:.1f}", f"{float(e.get('dur', 0)):.2f}", e.get("name", "")])
+            kw.writerow([dev, m, n, k, data, f"{args.settle:g}", f"{idle:g}", gap, "settle" if i < split else "run", i - split,
+                         f"{e['ts'] - first:.1f}", f"{float(e.get('dur', 0)):.2f}", e.get("name", "")])
         for r in readings:
-            nw.writerow([dev, m, n, k, data, f"{args.settle:g}", f"{idle:g}", f"{r[0]:.1f}", r[1], f"{r[2]:.0f}"])
-        print(f"m={m} n={n} k={k} {data} idle {idle:g} s: {len(kernels)} kernels, {len(readings)} NVML readings", file=sys.stderr)
+            nw.writerow([dev, m, n, k, data, f"{args.settle:g}", f"{idle:g}", f"{(r[0] - t_run) * 1e3:.1f}", r[1], f"{r[2]:.0f}"])
+        print(f"m={m} n={n} k={k} {data} idle {idle:g} s (GPU idle {gap or '?'} us): {len(kernels)} kernels, {len(readings)} NVML readings", file=sys.stderr)
         del x, w
     kernels_out.close()
     nvml_out.close()
