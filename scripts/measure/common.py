@@ -6,6 +6,7 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 
 # GPU names as torch reports them -> tilewave preset ids (first match wins).
@@ -39,6 +40,14 @@ def parse_values(text, name):
     if not values or min(values) < 1:
         sys.exit(f"--{name} = {text!r}: expected at least one integer >= 1")
     return sorted(values)
+
+
+def comma_choices(text, flag, allowed):
+    """A comma-separated list of values from `allowed`, or exit with a line naming the flag."""
+    values = [x.strip() for x in text.split(",") if x.strip() != ""]
+    if not values or any(v not in allowed for v in values):
+        sys.exit(f"--{flag} = {text!r}: expected {', '.join(allowed)} or {','.join(allowed)}")
+    return values
 
 
 def check_args(args, positive):
@@ -108,9 +117,8 @@ def kernels_from_trace(trace):
     return names, grid, [float(e.get("dur", 0)) for e in kernels]
 
 
-def kernels_of_one_call(torch, fn):
-    """Names of the kernels one call launches, in launch order, the main kernel's grid, and each
-    one's duration in µs (one call's GPU time as the profiler saw it)."""
+def profiler_trace(torch, fn):
+    """torch.profiler's Chrome trace (a dict) of fn() and the GPU work it queued."""
     from torch.profiler import ProfilerActivity, profile
 
     torch.cuda.synchronize()  # earlier calls' kernels must not land in this profile
@@ -122,9 +130,48 @@ def kernels_of_one_call(torch, fn):
     try:
         prof.export_chrome_trace(path)
         with open(path) as f:
-            return kernels_from_trace(json.load(f))
+            return json.load(f)
     finally:
         os.unlink(path)
+
+
+def kernels_of_one_call(torch, fn):
+    """Names of the kernels one call launches, in launch order, the main kernel's grid, and each
+    one's duration in µs (one call's GPU time as the profiler saw it)."""
+    return kernels_from_trace(profiler_trace(torch, fn))
+
+
+class NvmlReadings:
+    """While its with-block runs, a thread reads `sampler` (GpuSampler) every millisecond:
+    `readings` holds (time.monotonic(), SM clock MHz, power W) tuples."""
+
+    def __init__(self, sampler):
+        self.sampler, self.readings = sampler, []
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.loop)
+
+    def loop(self):
+        while not self.done.is_set():
+            r = self.sampler.sample()
+            if r is None:
+                return
+            self.readings.append((time.monotonic(), *r))
+            time.sleep(0.001)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join()
+        return False
+
+    def medians(self):
+        """Median SM clock and power as CSV cells ('' without readings)."""
+        if not self.readings:
+            return "", ""
+        return (f"{statistics.median(r[1] for r in self.readings):.0f}", f"{statistics.median(r[2] for r in self.readings):.0f}")
 
 
 def time_graph(torch, call, reps, per_call_us, target_us=2000.0, before=None):

@@ -19,16 +19,12 @@ durations have no launch in them), `a_zero_fraction` 1 on zero-input rows, plus 
   python3 scripts/measure/layer_sequence.py --dry-run     # the runs only, no GPU needed
 """
 import argparse
-import json
 import os
 import statistics
 import sys
-import tempfile
-import threading
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import add_run_args, check_args, GpuSampler, kernels_from_trace, kernels_of_one_call, list_or_measure, parse_values, Rows, device_id, import_torch  # noqa: E402
+from common import add_run_args, check_args, comma_choices, GpuSampler, kernels_from_trace, kernels_of_one_call, list_or_measure, NvmlReadings, parse_values, profiler_trace, Rows, device_id, import_torch  # noqa: E402
 
 # hidden, MLP intermediate, query heads, key/value heads, head dim (the models' published configs).
 MODELS = {
@@ -64,46 +60,12 @@ def runs_of(args):
 
 def profile_blocks(torch, block, blocks):
     """Kernel names and durations (µs) of `blocks` calls of `block`, in launch order."""
-    from torch.profiler import ProfilerActivity, profile
-
-    torch.cuda.synchronize()
-    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+    def run():
         for _ in range(blocks):
             block()
-        torch.cuda.synchronize()
-    fd, path = tempfile.mkstemp(suffix=".json")
-    os.close(fd)
-    try:
-        prof.export_chrome_trace(path)
-        with open(path) as f:
-            names, _, durations = kernels_from_trace(json.load(f))
-    finally:
-        os.unlink(path)
+
+    names, _, durations = kernels_from_trace(profiler_trace(torch, run))
     return names, durations
-
-
-def sampled(sampler, fn):
-    """Run fn while a thread reads NVML; (fn's result, median SM clock, median power) as strings."""
-    readings, done = [], threading.Event()
-
-    def loop():
-        while not done.is_set():
-            r = sampler.sample()
-            if r is None:
-                return
-            readings.append(r)
-            time.sleep(0.001)
-
-    t = threading.Thread(target=loop)
-    t.start()
-    try:
-        result = fn()
-    finally:
-        done.set()
-        t.join()
-    clock = f"{statistics.median(r[0] for r in readings):.0f}" if readings else ""
-    power = f"{statistics.median(r[1] for r in readings):.0f}" if readings else ""
-    return result, clock, power
 
 
 def measure(args, runs):
@@ -138,7 +100,9 @@ def measure(args, runs):
 
         for _ in range(args.warmup):
             block()
-        (names, durations), clock, power = sampled(sampler, lambda: profile_blocks(torch, block, args.blocks))
+        with NvmlReadings(sampler) as nvml:
+            names, durations = profile_blocks(torch, block, args.blocks)
+        clock, power = nvml.medians()
         if len(names) != args.blocks * sum(counts):
             print(f"{model} tp {tp} m {m}: {len(names)} kernels, expected {args.blocks} x {sum(counts)}; run skipped", file=sys.stderr)
             continue
@@ -168,9 +132,7 @@ def main():
     add_run_args(p, "layer-sequence.csv", "runs", warmup=2)
     args = p.parse_args()
     check_args(args, ("blocks",))
-    for d in args.down_input.split(","):
-        if d not in ("zero", "randn"):
-            sys.exit(f"--down-input = {args.down_input!r}: expected zero, randn or zero,randn")
+    comma_choices(args.down_input, "down-input", ("zero", "randn"))
     list_or_measure(args, runs_of(args), lambda r: f"{r[0]} tp {r[1]} m {r[2]} down {r[3]}", "runs", measure)
 
 

@@ -15,15 +15,12 @@ difference between a standalone measurement and a layer amid others (docs/what-i
 """
 import argparse
 import csv
-import json
 import os
 import sys
-import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import add_run_args, check_args, GpuSampler, list_or_measure, device_id, import_torch, parse_values  # noqa: E402
+from common import add_run_args, check_args, comma_choices, GpuSampler, list_or_measure, device_id, import_torch, NvmlReadings, parse_values, profiler_trace  # noqa: E402
 
 
 def idle_values(text):
@@ -45,7 +42,6 @@ def runs_of(args):
 def measure(args, runs):
     torch = import_torch("runs")
     import torch.nn.functional as F
-    from torch.profiler import ProfilerActivity, profile
 
     dev = device_id(torch, args.device_id)
     sampler = GpuSampler()
@@ -72,37 +68,22 @@ def measure(args, runs):
         # (gap_us), not the host's sleep: the profiler's start, seconds on its first use, falls
         # before everything recorded.
         settle_calls = max(1, round(calls * args.settle / args.seconds)) if args.settle > 0 else 0
-        readings, done = [], threading.Event()
+        marks = {}
 
-        def loop():
-            while not done.is_set():
-                r = sampler.sample()
-                if r is None:
-                    return
-                readings.append((time.monotonic(), *r))
-                time.sleep(0.001)
+        def body():
+            with NvmlReadings(sampler) as nvml:
+                for _ in range(settle_calls):
+                    F.linear(x, w)
+                torch.cuda.synchronize()
+                time.sleep(idle)
+                marks["run"] = time.monotonic()  # t_ms 0: the run's first launch
+                for _ in range(calls):
+                    F.linear(x, w)
+                torch.cuda.synchronize()
+            marks["readings"] = nvml.readings
 
-        t = threading.Thread(target=loop)
-        with profile(activities=[ProfilerActivity.CUDA]) as prof:
-            t.start()
-            for _ in range(settle_calls):
-                F.linear(x, w)
-            torch.cuda.synchronize()
-            time.sleep(idle)
-            t_run = time.monotonic()  # t_ms 0: the run's first launch
-            for _ in range(calls):
-                F.linear(x, w)
-            torch.cuda.synchronize()
-            done.set()
-            t.join()
-        fd, path = tempfile.mkstemp(suffix=".json")
-        os.close(fd)
-        try:
-            prof.export_chrome_trace(path)
-            with open(path) as f:
-                trace = json.load(f)
-        finally:
-            os.unlink(path)
+        trace = profiler_trace(torch, body)
+        t_run, readings = marks["run"], marks["readings"]
         events = trace.get("traceEvents", []) if isinstance(trace, dict) else trace
         kernels = sorted((e for e in events if e.get("cat") == "kernel"), key=lambda e: e.get("ts", 0))
         # Kernels per call (a split-K GEMM launches a reduction too): the settle calls' come first.
@@ -138,9 +119,7 @@ def main():
     add_run_args(p, "power-transient.csv", "runs", warmup=1)
     args = p.parse_args()
     check_args(args, ("max_calls",))
-    for d in args.data.split(","):
-        if d not in ("randn", "zero-a"):
-            sys.exit(f"--data = {args.data!r}: expected randn, zero-a or randn,zero-a")
+    comma_choices(args.data, "data", ("randn", "zero-a"))
     if args.seconds <= 0 or args.settle < 0:
         sys.exit("--seconds: expected a number > 0; --settle: expected a number >= 0")
     list_or_measure(args, runs_of(args), lambda r: f"m={r[0]} n={r[1]} k={r[2]} {r[3]} idle {r[4]:g} s", "runs", measure)
