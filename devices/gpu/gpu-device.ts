@@ -1,4 +1,4 @@
-import { FluidChannel, SimEvent, Simulation, TraceRecorder, type TraceArgs, type Track } from '../../sim/index.ts';
+import { FluidChannel, SimEvent, Simulation, TraceRecorder, type ScheduledEvent, type TraceArgs, type Track } from '../../sim/index.ts';
 import type { CtaResources, CtaWork, InputGate, Kernel, KernelResult, OutputTrigger, TriggerContext } from './kernel.ts';
 import { L2PanelCache, type PanelSpace } from './l2-panel-cache.ts';
 import { dramBytesPerSecond, dramPowerShare, type GpuSpec } from './spec.ts';
@@ -111,6 +111,19 @@ export class GpuDevice {
   private readonly deviceName: string;
   private lastHbmSample = { timeNs: -1, value: -1 };
   private lastPowerLeftPct = -1;
+  /**
+   * Power state (efficiency.settleAfterNs): the share of the SMs' full rate the power limit
+   * allows now, the SM pool's rate at it, and the share of it DRAM traffic leaves to the SMs.
+   */
+  private powerFractionNow: number;
+  private poolUnitsPerSecond: number;
+  private dramLeft = 1;
+  /** Kernels launched and not yet finished; the busy stretch they belong to; when the device last went idle. */
+  private busyKernels = 0;
+  private stretchStartNs = 0;
+  private idleSinceNs = -Infinity;
+  private settled = false;
+  private settleTimer: ScheduledEvent | null = null;
   /** Trace lanes of the link (concurrent transfers each get one) and when each is free again. */
   private readonly linkLanes: { track: Track; freeNs: number }[] = [];
 
@@ -122,7 +135,8 @@ export class GpuDevice {
     deviceName = 'gpu0',
   ) {
     this.deviceName = deviceName;
-    const poolUnitsPerSecond = SM_WORK_UNITS_PER_SECOND * spec.sm.count * spec.efficiency.powerFraction;
+    this.powerFractionNow = spec.efficiency.powerFraction;
+    this.poolUnitsPerSecond = SM_WORK_UNITS_PER_SECOND * spec.sm.count * spec.efficiency.powerFraction;
     const sharePerBytePerSecond = dramPowerShare(spec);
     this.hbm = new FluidChannel(sim, {
       name: `${deviceName}.hbm`,
@@ -136,7 +150,8 @@ export class GpuDevice {
               // DRAM traffic draws its share of the power budget; the SMs get what is left.
               if (sharePerBytePerSecond > 0) {
                 const left = 1 - sharePerBytePerSecond * bps;
-                this.compute.setBandwidth(poolUnitsPerSecond * left);
+                this.dramLeft = left;
+                this.compute.setBandwidth(this.poolUnitsPerSecond * left);
                 if (detail !== 'none') this.samplePowerLeft(left, t);
               }
             },
@@ -156,7 +171,7 @@ export class GpuDevice {
     // The chip sustains only part of its SMs' full rate at once (power limit: clocks drop when
     // every SM computes); a lone CTA still runs at a full SM's rate.
     // With efficiency.dramPicojoulesPerByte, DRAM traffic takes its part of that budget while it flows.
-    this.compute = new FluidChannel(sim, { name: `${deviceName}.sm`, bandwidthBytesPerSecond: poolUnitsPerSecond });
+    this.compute = new FluidChannel(sim, { name: `${deviceName}.sm`, bandwidthBytesPerSecond: this.poolUnitsPerSecond });
     this.sms = Array.from({ length: spec.sm.count }, (_, index) => ({
       index,
       blocks: 0,
@@ -204,6 +219,7 @@ export class GpuDevice {
     }
     const done = new SimEvent<KernelResult>(this.sim);
     const startNs = this.sim.now;
+    this.beginBusy();
     const result: KernelResult = {
       name: kernel.name, category: kernel.category, startNs, firstCtaNs: startNs, endNs: startNs,
       dramBytes: 0, l2Bytes: 0, ctaCount: kernel.ctaCount, ctasPerSm: occupancy,
@@ -346,7 +362,7 @@ export class GpuDevice {
     const exposed = 1 - this.spec.efficiency.overlapFraction;
     // SM work goes through the power-limited pool in units of power: a CTA at full speed uses
     // `intensity` of it, so a light kernel reaches full speed within the limit.
-    const intensity = poolShareOf(active.kernel, this.spec.efficiency.powerFraction);
+    const intensity = poolShareOf(active.kernel, this.powerFractionNow);
     const computeCap = { capBytesPerSecond: SM_WORK_UNITS_PER_SECOND * intensity, weight: w };
     const smPull = this.pullBytesPerSecond(active.kernel);
     for (let step = 0; step < work.steps; step++) {
@@ -632,7 +648,50 @@ export class GpuDevice {
   private finishKernel(active: ActiveKernel): void {
     active.result.endNs = this.sim.now;
     if (active.trigger !== null || active.gate !== null) active.result.details = { ...active.gate?.details(), ...active.trigger?.details() };
+    this.endBusy();
     active.done.succeed(active.result);
+  }
+
+  /**
+   * A kernel is launched. When the device was idle: after an idle spell of settleResetIdleNs or
+   * more (or the first time) a new busy stretch begins, unsettled; the controller settles
+   * settleAfterNs into the stretch, if the device is still busy then.
+   */
+  private beginBusy(): void {
+    if (this.busyKernels++ > 0) return;
+    const e = this.spec.efficiency;
+    if (e.settleAfterNs === undefined || e.settleResetIdleNs === undefined) return;
+    const now = this.sim.now;
+    if (now - this.idleSinceNs >= e.settleResetIdleNs) {
+      this.stretchStartNs = now;
+      if (this.settled) this.setPowerState(false);
+    }
+    if (!this.settled) {
+      this.settleTimer = this.sim.scheduleAt(Math.max(now, this.stretchStartNs + e.settleAfterNs), () => {
+        this.settleTimer = null;
+        this.setPowerState(true);
+      });
+    }
+  }
+
+  /** A kernel finished: with none left the device is idle, and an idle device does not settle. */
+  private endBusy(): void {
+    if (--this.busyKernels > 0) return;
+    this.idleSinceNs = this.sim.now;
+    if (this.settleTimer !== null) {
+      this.sim.cancel(this.settleTimer);
+      this.settleTimer = null;
+    }
+  }
+
+  /** Switch the power limit between its unsettled and settled share of the SMs' full rate. */
+  private setPowerState(settled: boolean): void {
+    const e = this.spec.efficiency;
+    this.settled = settled;
+    this.powerFractionNow = settled ? e.settledPowerFraction! : e.powerFraction;
+    this.poolUnitsPerSecond = SM_WORK_UNITS_PER_SECOND * this.spec.sm.count * this.powerFractionNow;
+    this.compute.setBandwidth(this.poolUnitsPerSecond * this.dramLeft);
+    if (this.detail !== 'none') this.trace.counter(this.deviceName, 'power limit (% of full SM rate)', this.sim.now, { '%': Math.round(this.powerFractionNow * 10000) / 100 });
   }
 
   /** Share of the power budget DRAM leaves to the SMs, % with 1 decimal (stable output). */

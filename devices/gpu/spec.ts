@@ -141,6 +141,15 @@ export const GpuSpecSchema = z.strictObject({
      */
     settledPowerFraction: fraction('fraction of the whole chip rate under the power limit, settled').optional(),
     /**
+     * Busy time after which the power controller settles, ns: a device busy this long without an
+     * idle spell of `settleResetIdleNs` drops from powerFraction to settledPowerFraction (the
+     * simulator switches then). Absent = one power state throughout (powerFraction).
+     * data/measured/power-transient-h200.csv and power-recovery-h200.csv: 39-81 ms on an H200.
+     */
+    settleAfterNs: z.number({ error: 'expected a number > 0 (ns)' }).positive({ error: 'expected a number > 0 (ns)' }).finite().optional(),
+    /** Idle spell that gives the unsettled state back, ns (H200: more than 20.6 ms, at most 50.6). */
+    settleResetIdleNs: z.number({ error: 'expected a number >= 0 (ns)' }).nonnegative({ error: 'expected a number >= 0 (ns)' }).finite().optional(),
+    /**
      * Energy of moving one byte between DRAM and the SMs (DRAM access and I/O, memory controllers,
      * the way through L2), pJ: while a kernel streams, that power (bytes/s x energy) comes out of
      * the board's `powerWatts`, the SMs get the rest, and their clocks drop further. Per byte, so a
@@ -192,6 +201,10 @@ export const GpuSpecSchema = z.strictObject({
     fittedTo: z.string(),
   }),
 }).superRefine((spec, ctx) => {
+  const e = spec.efficiency;
+  if ((e.settleAfterNs !== undefined || e.settleResetIdleNs !== undefined) && (e.settleAfterNs === undefined || e.settleResetIdleNs === undefined || e.settledPowerFraction === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['efficiency', 'settleAfterNs'], input: e.settleAfterNs, message: 'expected settleAfterNs, settleResetIdleNs and settledPowerFraction together (the power controller settling after a busy stretch)' });
+  }
   const pj = spec.efficiency.dramPicojoulesPerByte;
   // Only for an otherwise valid spec (the fields it uses have their own messages).
   if (!(pj > 0) || (spec.powerWatts !== undefined && !(spec.powerWatts > 0))) return;
