@@ -136,8 +136,8 @@ export const GpuSpecSchema = z.strictObject({
      * powerFraction once the chip has run at its power limit long enough for the controller to
      * settle (a long run of dense GEMMs, not a short one after idle), where it is measured
      * (data/measured/gemm-settled-h200.csv: each shape timed right after 150 ms of a heater GEMM).
-     * powerFraction itself is what the calibration rows saw, a mix of states. A what-if of a long
-     * run: `--set efficiency.powerFraction=<this>`. Absent = not measured.
+     * powerFraction itself is what the calibration rows saw, a mix of states. With settleAfterNs
+     * the device switches to it after a long busy stretch. Absent = not measured.
      */
     settledPowerFraction: fraction('fraction of the whole chip rate under the power limit, settled').optional(),
     /**
