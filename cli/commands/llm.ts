@@ -46,11 +46,14 @@ export function simulateStep(model: ModelConfig, options: StepOptionsInput, run:
     workload: { ops: step.ops },
   };
   applySets(raw, run.sets ?? []);
-  const result = runScenario(parseScenario(raw, 'llm'));
+  const scenario = parseScenario(raw, 'llm');
+  const result = runScenario(scenario);
   const ops = result.summary.ops;
   const layer0 = ops.filter((o) => opLayer(o.name) === 0);
-  const layerTimeNs = layer0.length === 0 ? 0 : layer0[layer0.length - 1]!.startNs + layer0[layer0.length - 1]!.durationNs - layer0[0]!.startNs;
-  const stepTimeNs = result.summary.simulatedTimeNs + (step.layerRepeat - 1) * layerTimeNs;
+  const layerEndNs = layer0.length === 0 ? 0 : layer0[layer0.length - 1]!.startNs + layer0[layer0.length - 1]!.durationNs;
+  const layerTimeNs = layer0.length === 0 ? 0 : layerEndNs - layer0[0]!.startNs;
+  const repeated = repeatedLayers(scenario, result, step.layerRepeat, layerEndNs, layerTimeNs);
+  const stepTimeNs = result.summary.simulatedTimeNs + repeated.timeNs;
   const roles = new Map<string, RoleTime>();
   for (const o of ops) {
     const layer = opLayer(o.name);
@@ -59,7 +62,7 @@ export function simulateStep(model: ModelConfig, options: StepOptionsInput, run:
     o.details = { ...(o.details ?? {}), role, ...(layer !== null ? { layer } : {}) };
     const r = roles.get(role) ?? { role, type: o.type, count: 0, timeNs: 0, fraction: 0, flops: 0 };
     r.count += weight;
-    r.timeNs += o.durationNs * weight;
+    r.timeNs += layer === null ? o.durationNs : o.durationNs + (step.layerRepeat - 1) * repeated.opNs(o.name, o.durationNs);
     r.flops += o.flops * weight;
     roles.set(role, r);
   }
@@ -88,6 +91,35 @@ export function simulateStep(model: ModelConfig, options: StepOptionsInput, run:
     ...(step.routing.length > 0 ? { tokensPerExpert: step.routing } : {}),
   };
   return { result, step, stepTimeNs, layerTimeNs, breakdown };
+}
+
+/**
+ * The layers one simulated layer stands for (`--layers one`): repeats of it, run after it. Where the
+ * device's power controller settles (efficiency.settleAfterNs) within them, the part past that
+ * point runs at the settled limit: its ops take their time from the same step simulated settled.
+ * Returns the repeats' time and, per op of the simulated layer, one repeat's average time.
+ */
+function repeatedLayers(scenario: ReturnType<typeof parseScenario>, result: RunResult, repeat: number, layerEndNs: number, layerTimeNs: number): { timeNs: number; opNs: (name: string, ns: number) => number } {
+  const plain = { timeNs: (repeat - 1) * layerTimeNs, opNs: (_: string, ns: number) => ns };
+  const e = result.spec.family === 'gpu' ? result.spec.efficiency : undefined;
+  if (repeat <= 1 || e?.settleAfterNs === undefined || e.settledPowerFraction === undefined) return plain;
+  const total = (repeat - 1) * layerTimeNs;
+  const freshNs = Math.min(total, Math.max(0, e.settleAfterNs - layerEndNs));
+  if (freshNs >= total) return plain;
+  const settled = runScenario({
+    ...scenario,
+    deviceOverrides: { ...scenario.deviceOverrides, 'efficiency.powerFraction': e.settledPowerFraction, 'efficiency.settleAfterNs': Number.MAX_VALUE },
+    traceDetail: 'none',
+  });
+  const settledNs = new Map(settled.summary.ops.map((o) => [o.name, o.durationNs]));
+  const settledOps = settled.summary.ops.filter((o) => opLayer(o.name) === 0);
+  const settledLayerNs = settledOps.length === 0 ? 0 : settledOps[settledOps.length - 1]!.startNs + settledOps[settledOps.length - 1]!.durationNs - settledOps[0]!.startNs;
+  // Layers run fresh until the controller settles, then at the settled layer time.
+  const shareFresh = freshNs / total;
+  return {
+    timeNs: freshNs + (1 - shareFresh) * (repeat - 1) * settledLayerNs,
+    opNs: (name, ns) => shareFresh * ns + (1 - shareFresh) * (settledNs.get(name) ?? ns),
+  };
 }
 
 /** What the report calls the simulated device: "GPU", or "NPU" for the systolic family. */

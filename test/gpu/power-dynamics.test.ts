@@ -5,6 +5,8 @@ import { lowerToKernels } from '../../devices/gpu/lower.ts';
 import { resolveDevice } from '../../devices/presets.ts';
 import { Simulation, TraceRecorder } from '../../sim/index.ts';
 import { GemmOpSchema } from '../../workloads/ops.ts';
+import { simulateStep } from '../../cli/commands/llm.ts';
+import { loadModel } from '../../workloads/transformer/config.ts';
 
 const GEMM = { type: 'gemm', m: 8192, n: 8192, k: 8192 };
 
@@ -62,6 +64,20 @@ describe('power state over time (efficiency.settleAfterNs, settleResetIdleNs)', 
     const settledNs = afterIdle(10e6);
     expect(settledNs / fresh).toBeGreaterThan(1.12);
     expect(afterIdle(40e6) / fresh).toBeCloseTo(1, 9);
+  });
+
+  it('tilewave llm --layers one counts the repeated layers past the settling point as settled, as --layers all simulates them', () => {
+    const model = loadModel('llama2-7b');
+    const step = (layers: 'all' | 'one', sets: [string, unknown][] = []) => simulateStep(model, { phase: 'prefill', batch: 8, seq: 2048, layers }, { device: 'h100-80gb', sets, traceDetail: 'none' });
+    const all = step('all');
+    const one = step('one');
+    expect(all.stepTimeNs).toBeGreaterThan(100e6);
+    expect(Math.abs(one.stepTimeNs / all.stepTimeNs - 1)).toBeLessThan(0.005);
+    // Without the settling, one layer counted for all is the old extrapolation, and faster.
+    const never = step('one', [['efficiency.settleAfterNs', 1e15]]);
+    expect(never.stepTimeNs).toBeLessThan(one.stepTimeNs * 0.95);
+    const mlp = (r: typeof one) => r.breakdown.find((b) => b.role === 'mlp_up')!.timeNs;
+    expect(Math.abs(mlp(one) / mlp(all) - 1)).toBeLessThan(0.005);
   });
 
   it('the three fields come together, or the spec names what is missing', () => {
