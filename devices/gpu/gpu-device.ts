@@ -64,6 +64,15 @@ interface Cohort {
   residentsNow: number;
 }
 
+/**
+ * Share of what the power limit allows that the SM pool must run at, on average, for the power
+ * controller to count the chip as at its limit (efficiency.settleAfterNs): between a
+ * weight-streaming GEMV (~0.3 in this model, with its DRAM phases) and a dense GEMM (~0.85).
+ */
+const HOT_POOL_SHARE = 0.6;
+/** Time constant of the utilization average the controller sees, ns: long against a CTA's load/compute alternation. */
+const POWER_AVERAGE_NS = 1e6;
+
 /** Work units of the SM compute pool: 1 unit = 1 ns of one SM's time at full rate. */
 const SM_WORK_UNITS_PER_SECOND = 1e9;
 
@@ -118,10 +127,16 @@ export class GpuDevice {
   private powerFractionNow: number;
   private poolUnitsPerSecond: number;
   private dramLeft = 1;
-  /** Kernels launched and not yet finished; the busy stretch they belong to; when the device last went idle. */
-  private busyKernels = 0;
+  /**
+   * Whether the SMs run at the power limit now (averaged), the stretch at it, when they last dropped
+   * below it; the pool's utilization now, since when, and its running average.
+   */
+  private hot = false;
+  private utilNow = 0;
+  private utilSinceNs = 0;
+  private avgUtil = 0;
   private stretchStartNs = 0;
-  private idleSinceNs = -Infinity;
+  private coolSinceNs = -Infinity;
   private settled = false;
   private settleTimer: ScheduledEvent | null = null;
   /** Trace lanes of the link (concurrent transfers each get one) and when each is free again. */
@@ -171,7 +186,11 @@ export class GpuDevice {
     // The chip sustains only part of its SMs' full rate at once (power limit: clocks drop when
     // every SM computes); a lone CTA still runs at a full SM's rate.
     // With efficiency.dramPicojoulesPerByte, DRAM traffic takes its part of that budget while it flows.
-    this.compute = new FluidChannel(sim, { name: `${deviceName}.sm`, bandwidthBytesPerSecond: this.poolUnitsPerSecond });
+    this.compute = new FluidChannel(sim, {
+      name: `${deviceName}.sm`,
+      bandwidthBytesPerSecond: this.poolUnitsPerSecond,
+      ...(spec.efficiency.settleAfterNs === undefined ? {} : { onThroughputChange: (rate: number) => this.poolRateChanged(rate) }),
+    });
     this.sms = Array.from({ length: spec.sm.count }, (_, index) => ({
       index,
       blocks: 0,
@@ -219,7 +238,6 @@ export class GpuDevice {
     }
     const done = new SimEvent<KernelResult>(this.sim);
     const startNs = this.sim.now;
-    this.beginBusy();
     const result: KernelResult = {
       name: kernel.name, category: kernel.category, startNs, firstCtaNs: startNs, endNs: startNs,
       dramBytes: 0, l2Bytes: 0, ctaCount: kernel.ctaCount, ctasPerSm: occupancy,
@@ -648,37 +666,74 @@ export class GpuDevice {
   private finishKernel(active: ActiveKernel): void {
     active.result.endNs = this.sim.now;
     if (active.trigger !== null || active.gate !== null) active.result.details = { ...active.gate?.details(), ...active.trigger?.details() };
-    this.endBusy();
     active.done.succeed(active.result);
   }
 
   /**
-   * A kernel is launched. When the device was idle: after an idle spell of settleResetIdleNs or
-   * more (or the first time) a new busy stretch begins, unsettled; the controller settles
-   * settleAfterNs into the stretch, if the device is still busy then.
+   * The SM pool's rate changed. The power controller answers power, not residency: the SMs are at
+   * the limit ("hot") while the pool's utilization, averaged over POWER_AVERAGE_NS, is at least
+   * HOT_POOL_SHARE of what the limit allows. A memory-bound or collective phase, whose CTAs compute
+   * in short bursts between loads, is below it, as idle is (data/measured/power-recovery-h200.csv:
+   * 80 ms of device-to-device copies give the clock back as 100 ms of idle does).
    */
-  private beginBusy(): void {
-    if (this.busyKernels++ > 0) return;
-    const e = this.spec.efficiency;
-    if (e.settleAfterNs === undefined || e.settleResetIdleNs === undefined) return;
+  private poolRateChanged(rate: number): void {
+    this.advancePower();
+    // A cool spell of settleResetIdleNs has given the clock back by the time work arrives.
+    if (!this.hot && this.settled && this.sim.now - this.coolSinceNs >= this.spec.efficiency.settleResetIdleNs!) this.setPowerState(false);
+    this.utilNow = rate / this.compute.bandwidthBytesPerSecond;
+    this.armSettle();
+  }
+
+  /**
+   * Bring the averaged utilization up to now (the rate held since the last change); where it
+   * crossed HOT_POOL_SHARE in between, the chip turned hot or cool at the crossing.
+   */
+  private advancePower(): void {
     const now = this.sim.now;
-    if (now - this.idleSinceNs >= e.settleResetIdleNs) {
-      this.stretchStartNs = now;
-      if (this.settled) this.setPowerState(false);
+    const dt = now - this.utilSinceNs;
+    if (!(dt > 0)) return;
+    const r = this.utilNow;
+    const a0 = this.avgUtil;
+    const a1 = r + (a0 - r) * Math.exp(-dt / POWER_AVERAGE_NS);
+    if (this.hot !== a1 >= HOT_POOL_SHARE) {
+      const crossNs = this.utilSinceNs + POWER_AVERAGE_NS * Math.log((a0 - r) / (HOT_POOL_SHARE - r));
+      this.setHot(a1 >= HOT_POOL_SHARE, Math.min(now, Math.max(this.utilSinceNs, crossNs)));
     }
-    if (!this.settled) {
-      this.settleTimer = this.sim.scheduleAt(Math.max(now, this.stretchStartNs + e.settleAfterNs), () => {
-        this.settleTimer = null;
-        this.setPowerState(true);
-      });
+    this.avgUtil = a1;
+    this.utilSinceNs = now;
+  }
+
+  /**
+   * The chip turns hot or cool at `atNs`. After settleResetIdleNs or more cool (or the first time) a
+   * hot spell starts a new stretch, unsettled.
+   */
+  private setHot(hot: boolean, atNs: number): void {
+    this.hot = hot;
+    if (!hot) {
+      this.coolSinceNs = atNs;
+      return;
+    }
+    if (atNs - this.coolSinceNs >= this.spec.efficiency.settleResetIdleNs!) {
+      this.stretchStartNs = atNs;
+      if (this.settled) this.setPowerState(false);
     }
   }
 
-  /** A kernel finished: with none left the device is idle, and an idle device does not settle. */
-  private endBusy(): void {
-    if (--this.busyKernels > 0) return;
-    this.idleSinceNs = this.sim.now;
-    if (this.settleTimer !== null) {
+  /**
+   * Keep a settle event pending exactly while the chip is hot, unsettled and busy: settleAfterNs into
+   * the stretch it settles, if it is still hot then. An empty pool has none, so a finished run
+   * leaves no event behind to stretch its simulated time.
+   */
+  private armSettle(): void {
+    const want = this.hot && !this.settled && this.utilNow > 0;
+    if (want && this.settleTimer === null) {
+      this.settleTimer = this.sim.scheduleAt(Math.max(this.sim.now, this.stretchStartNs + this.spec.efficiency.settleAfterNs!), () => {
+        this.settleTimer = null;
+        this.advancePower();
+        if (this.hot) this.setPowerState(true);
+        else this.armSettle();
+      });
+    } else if (!want && this.settleTimer !== null) {
       this.sim.cancel(this.settleTimer);
       this.settleTimer = null;
     }

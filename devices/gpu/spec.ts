@@ -141,13 +141,13 @@ export const GpuSpecSchema = z.strictObject({
      */
     settledPowerFraction: fraction('fraction of the whole chip rate under the power limit, settled').optional(),
     /**
-     * Busy time after which the power controller settles, ns: a device busy this long without an
-     * idle spell of `settleResetIdleNs` drops from powerFraction to settledPowerFraction (the
-     * simulator switches then). Absent = one power state throughout (powerFraction).
+     * Time at the power limit after which the controller settles, ns: SMs at the limit this long
+     * (the pool's averaged utilization, devices/gpu/gpu-device.ts) without a spell of
+     * `settleResetIdleNs` below it drop from powerFraction to settledPowerFraction. Absent = one power state throughout (powerFraction).
      * data/measured/power-transient-h200.csv and power-recovery-h200.csv: 39-81 ms on an H200.
      */
     settleAfterNs: z.number({ error: 'expected a number > 0 (ns)' }).positive({ error: 'expected a number > 0 (ns)' }).finite().optional(),
-    /** Idle spell that gives the unsettled state back, ns (H200: more than 20.6 ms, at most 50.6). */
+    /** Spell below the power limit (idle, or memory-bound work) that gives the unsettled state back, ns (H200: more than 20.6 ms, at most 50.6; copies of 79.7 ms do). */
     settleResetIdleNs: z.number({ error: 'expected a number >= 0 (ns)' }).nonnegative({ error: 'expected a number >= 0 (ns)' }).finite().optional(),
     /**
      * Energy of moving one byte between DRAM and the SMs (DRAM access and I/O, memory controllers,

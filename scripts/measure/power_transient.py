@@ -34,6 +34,28 @@ def idle_values(text):
     return values
 
 
+def gap_work(torch, kind):
+    """What fills the spell between the settling run and the measured one: `idle` sleeps;
+    `copy` keeps the GPU busy for as long with device-to-device copies of 1 GiB (memory-bound
+    kernels that draw far less power than the GEMM): does a busy but cool GPU give the clock back?"""
+    if kind == "idle":
+        return time.sleep
+    src = torch.empty(2**30, dtype=torch.uint8, device="cuda")
+    dst = torch.empty(2**30, dtype=torch.uint8, device="cuda")
+
+    def copy(seconds):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        dst.copy_(src)
+        end.record()
+        torch.cuda.synchronize()
+        for _ in range(max(0, round(seconds * 1e3 / max(start.elapsed_time(end), 1e-3)) - 1)):
+            dst.copy_(src)
+        torch.cuda.synchronize()
+
+    return copy
+
+
 def runs_of(args):
     return [(m, n, k, data, idle) for m in parse_values(args.m, "m") for n in parse_values(args.n, "n")
             for k in parse_values(args.k, "k") for data in args.data.split(",") for idle in idle_values(args.idle)]
@@ -48,8 +70,8 @@ def measure(args, runs):
     kernels_out = open(args.out, "w", newline="")
     nvml_out = open(os.path.splitext(args.out)[0] + ".nvml.csv", "w", newline="")
     kw, nw = csv.writer(kernels_out), csv.writer(nvml_out)
-    kw.writerow(["device", "m", "n", "k", "data", "settle_s", "idle_s", "gap_us", "phase", "index", "start_us", "kernel_us", "kernel"])
-    nw.writerow(["device", "m", "n", "k", "data", "settle_s", "idle_s", "t_ms", "sm_clock_mhz", "power_w"])
+    kw.writerow(["device", "m", "n", "k", "data", "settle_s", "idle_s", "gap_work", "gap_us", "phase", "index", "start_us", "kernel_us", "kernel"])
+    nw.writerow(["device", "m", "n", "k", "data", "settle_s", "idle_s", "gap_work", "t_ms", "sm_clock_mhz", "power_w"])
     for m, n, k, data, idle in runs:
         x = (torch.zeros if data == "zero-a" else torch.randn)(m, k, dtype=torch.float16, device="cuda")
         w = torch.randn(n, k, dtype=torch.float16, device="cuda")
@@ -69,13 +91,14 @@ def measure(args, runs):
         # before everything recorded.
         settle_calls = max(1, round(calls * args.settle / args.seconds)) if args.settle > 0 else 0
         marks = {}
+        fill_gap = gap_work(torch, args.gap_work)
 
         def body():
             with NvmlReadings(sampler) as nvml:
                 for _ in range(settle_calls):
                     F.linear(x, w)
                 torch.cuda.synchronize()
-                time.sleep(idle)
+                fill_gap(idle)
                 marks["run"] = time.monotonic()  # t_ms 0: the run's first launch
                 for _ in range(calls):
                     F.linear(x, w)
@@ -95,11 +118,11 @@ def measure(args, runs):
             last = kernels[split - 1]
             gap = f"{first - (last['ts'] + float(last.get('dur', 0))):.1f}"
         for i, e in enumerate(kernels):
-            kw.writerow([dev, m, n, k, data, f"{args.settle:g}", f"{idle:g}", gap, "settle" if i < split else "run", i - split,
+            kw.writerow([dev, m, n, k, data, f"{args.settle:g}", f"{idle:g}", args.gap_work, gap, "settle" if i < split else "run", i - split,
                          f"{e['ts'] - first:.1f}", f"{float(e.get('dur', 0)):.2f}", e.get("name", "")])
         for r in readings:
-            nw.writerow([dev, m, n, k, data, f"{args.settle:g}", f"{idle:g}", f"{(r[0] - t_run) * 1e3:.1f}", r[1], f"{r[2]:.0f}"])
-        print(f"m={m} n={n} k={k} {data} idle {idle:g} s (GPU idle {gap or '?'} us): {len(kernels)} kernels, {len(readings)} NVML readings", file=sys.stderr)
+            nw.writerow([dev, m, n, k, data, f"{args.settle:g}", f"{idle:g}", args.gap_work, f"{(r[0] - t_run) * 1e3:.1f}", r[1], f"{r[2]:.0f}"])
+        print(f"m={m} n={n} k={k} {data} {args.gap_work} {idle:g} s (gap {gap or '?'} us between the kernels): {len(kernels)} kernels, {len(readings)} NVML readings", file=sys.stderr)
         del x, w
     kernels_out.close()
     nvml_out.close()
@@ -115,6 +138,8 @@ def main():
     p.add_argument("--idle", default="3", help="seconds of idle before each run; several, comma-separated, make a run each")
     p.add_argument("--settle", type=float, default=0,
                    help="seconds of the same GEMM before the idle spell (0: none): how much of the boost an idle spell gives back")
+    p.add_argument("--gap-work", choices=["idle", "copy"], default="idle",
+                   help="between the settling run and the measured one: idle, or device-to-device copies for as long")
     p.add_argument("--max-calls", type=int, default=20000)
     add_run_args(p, "power-transient.csv", "runs", warmup=1)
     args = p.parse_args()
