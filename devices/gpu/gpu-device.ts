@@ -139,6 +139,8 @@ export class GpuDevice {
   private coolSinceNs = -Infinity;
   private settled = false;
   private settleTimer: ScheduledEvent | null = null;
+  /** Power-state switches so far (a switch re-plans the pool, whose rate then differs from the one reported). */
+  private powerSwitches = 0;
   /** Trace lanes of the link (concurrent transfers each get one) and when each is free again. */
   private readonly linkLanes: { track: Track; freeNs: number }[] = [];
 
@@ -677,10 +679,13 @@ export class GpuDevice {
    * 80 ms of device-to-device copies give the clock back as 100 ms of idle does).
    */
   private poolRateChanged(rate: number): void {
+    const switches = this.powerSwitches;
     this.advancePower();
     // A cool spell of settleResetIdleNs has given the clock back by the time work arrives.
     if (!this.hot && this.settled && this.sim.now - this.coolSinceNs >= this.spec.efficiency.settleResetIdleNs!) this.setPowerState(false);
-    this.utilNow = rate / this.compute.bandwidthBytesPerSecond;
+    // A switch re-planned the pool: its rate is the channel's now, not the one reported.
+    const now = this.powerSwitches === switches ? rate : this.compute.throughputBytesPerSecond;
+    this.utilNow = now / this.compute.bandwidthBytesPerSecond;
     this.armSettle();
   }
 
@@ -695,12 +700,13 @@ export class GpuDevice {
     const r = this.utilNow;
     const a0 = this.avgUtil;
     const a1 = r + (a0 - r) * Math.exp(-dt / POWER_AVERAGE_NS);
-    if (this.hot !== a1 >= HOT_POOL_SHARE) {
-      const crossNs = this.utilSinceNs + POWER_AVERAGE_NS * Math.log((a0 - r) / (HOT_POOL_SHARE - r));
-      this.setHot(a1 >= HOT_POOL_SHARE, Math.min(now, Math.max(this.utilSinceNs, crossNs)));
-    }
+    const since = this.utilSinceNs;
     this.avgUtil = a1;
     this.utilSinceNs = now;
+    if (this.hot !== a1 >= HOT_POOL_SHARE) {
+      const crossNs = since + POWER_AVERAGE_NS * Math.log((a0 - r) / (HOT_POOL_SHARE - r));
+      this.setHot(a1 >= HOT_POOL_SHARE, Math.min(now, Math.max(since, crossNs)));
+    }
   }
 
   /**
@@ -743,6 +749,7 @@ export class GpuDevice {
   private setPowerState(settled: boolean): void {
     const e = this.spec.efficiency;
     this.settled = settled;
+    this.powerSwitches++;
     this.powerFractionNow = settled ? e.settledPowerFraction! : e.powerFraction;
     this.poolUnitsPerSecond = SM_WORK_UNITS_PER_SECOND * this.spec.sm.count * this.powerFractionNow;
     this.compute.setBandwidth(this.poolUnitsPerSecond * this.dramLeft);
