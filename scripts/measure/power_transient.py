@@ -73,15 +73,20 @@ def measure(args, runs):
     kw.writerow(["device", "m", "n", "k", "data", "settle_s", "idle_s", "gap_work", "gap_us", "phase", "index", "start_us", "kernel_us", "kernel"])
     nw.writerow(["device", "m", "n", "k", "data", "settle_s", "idle_s", "gap_work", "t_ms", "sm_clock_mhz", "power_w"])
     for m, n, k, data, idle in runs:
-        x = (torch.zeros if data == "zero-a" else torch.randn)(m, k, dtype=torch.float16, device="cuda")
-        w = torch.randn(n, k, dtype=torch.float16, device="cuda")
-        w *= k ** -0.5
-        F.linear(x, w)  # library workspaces and kernel selection outside the timed run
+        if args.op == "attention":  # m: sequence length, n: heads, k: head dim; 4 sequences, causal
+            q, kk, v = (torch.randn(4, n, m, k, dtype=torch.bfloat16, device="cuda") for _ in range(3))
+            call = lambda: F.scaled_dot_product_attention(q, kk, v, is_causal=True)  # noqa: E731
+        else:
+            x = (torch.zeros if data == "zero-a" else torch.randn)(m, k, dtype=torch.float16, device="cuda")
+            w = torch.randn(n, k, dtype=torch.float16, device="cuda")
+            w *= k ** -0.5
+            call = lambda: F.linear(x, w)  # noqa: E731
+        call()  # library workspaces and kernel selection outside the timed run
         torch.cuda.synchronize()
         # A first call's time sets how many calls fill --seconds.
         start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
         start.record()
-        F.linear(x, w)
+        call()
         end.record()
         torch.cuda.synchronize()
         calls = max(10, min(args.max_calls, round(args.seconds * 1e3 / max(start.elapsed_time(end), 1e-3))))
@@ -96,12 +101,12 @@ def measure(args, runs):
         def body():
             with NvmlReadings(sampler) as nvml:
                 for _ in range(settle_calls):
-                    F.linear(x, w)
+                    call()
                 torch.cuda.synchronize()
                 fill_gap(idle)
                 marks["run"] = time.monotonic()  # t_ms 0: the run's first launch
                 for _ in range(calls):
-                    F.linear(x, w)
+                    call()
                 torch.cuda.synchronize()
             marks["readings"] = nvml.readings
 
@@ -118,12 +123,12 @@ def measure(args, runs):
             last = kernels[split - 1]
             gap = f"{first - (last['ts'] + float(last.get('dur', 0))):.1f}"
         for i, e in enumerate(kernels):
-            kw.writerow([dev, m, n, k, data, f"{args.settle:g}", f"{idle:g}", args.gap_work, gap, "settle" if i < split else "run", i - split,
+            kw.writerow([dev, m, n, k, data if args.op == "gemm" else "attention", f"{args.settle:g}", f"{idle:g}", args.gap_work, gap, "settle" if i < split else "run", i - split,
                          f"{e['ts'] - first:.1f}", f"{float(e.get('dur', 0)):.2f}", e.get("name", "")])
         for r in readings:
             nw.writerow([dev, m, n, k, data, f"{args.settle:g}", f"{idle:g}", args.gap_work, f"{(r[0] - t_run) * 1e3:.1f}", r[1], f"{r[2]:.0f}"])
         print(f"m={m} n={n} k={k} {data} {args.gap_work} {idle:g} s (gap {gap or '?'} us between the kernels): {len(kernels)} kernels, {len(readings)} NVML readings", file=sys.stderr)
-        del x, w
+        del call
     kernels_out.close()
     nvml_out.close()
 
@@ -138,6 +143,8 @@ def main():
     p.add_argument("--idle", default="3", help="seconds of idle before each run; several, comma-separated, make a run each")
     p.add_argument("--settle", type=float, default=0,
                    help="seconds of the same GEMM before the idle spell (0: none): how much of the boost an idle spell gives back")
+    p.add_argument("--op", choices=["gemm", "attention"], default="gemm",
+                   help="gemm: F.linear, x [m, k], w [n, k]; attention: causal scaled_dot_product_attention, 4 sequences of m tokens, n heads of dim k (bf16)")
     p.add_argument("--gap-work", choices=["idle", "copy"], default="idle",
                    help="between the settling run and the measured one: idle, or device-to-device copies for as long")
     p.add_argument("--max-calls", type=int, default=20000)
