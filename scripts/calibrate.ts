@@ -72,7 +72,9 @@ for (const name of onlyNames) {
 }
 if (onlyNames.length > 0 && (holdNames.length > 0 || dramFromStreaming)) throw new Error('--only fits the listed parameters and holds the rest: it does not combine with --hold or --dram-from-streaming');
 const held = new Set(onlyNames.length > 0 ? PARAMS.map((d, i) => i).filter((i) => !onlyNames.includes(PARAMS[i]!.name)) : holdNames.map((name) => PARAMS.findIndex((d) => d.name === name)));
-const toEff = (p: Params): Efficiency => Object.fromEntries(PARAMS.map((d, i) => [d.name, p[i]!])) as Efficiency;
+/** The parameters as efficiency overrides, less those in `absent` (held, and not in the preset: they stay unset). */
+const toEff = (p: Params, absent: ReadonlySet<string> = new Set()): Efficiency =>
+  Object.fromEntries(PARAMS.flatMap((d, i) => (absent.has(d.name) ? [] : [[d.name, p[i]!]]))) as Efficiency;
 const BOUNDS: [number, number][] = PARAMS.map((d) => [d.bounds[0], d.bounds[1]]);
 const clamp = (p: number[]): Params => p.map((x, i) => Math.min(BOUNDS[i]![1], Math.max(BOUNDS[i]![0], x))) as Params;
 
@@ -198,17 +200,20 @@ for (const device of devices) {
     console.log(`${device}: nothing to fit (every parameter held${onlyNames.length > 0 ? `; ${onlyNames.join(', ')} has no rows to fit it here` : ''})`);
     continue;
   }
+  // A held parameter the preset lacks (a graph overhead with no graph-timed row, a settled state
+  // with no heated row) stays unset, rather than simulated at its 0 start.
+  const absent = new Set(PARAMS.filter((d, i) => heldHere.has(i) && e[d.name] === undefined).map((d) => d.name));
   let evals = 0;
   const objective = async (p: Params) => {
     evals++;
-    return stats(sample, await predict(sample, toEff(p))).objective;
+    return stats(sample, await predict(sample, toEff(p, absent))).objective;
   };
   const t0 = performance.now();
   const { best } = await nelderMead(objective, start, Number(flag('--iterations') ?? 40), heldHere);
-  const fitS = stats(calibration, await predict(calibration, toEff(best)));
-  const holdS = stats(heldOut, await predict(heldOut, toEff(best)));
+  const fitS = stats(calibration, await predict(calibration, toEff(best, absent)));
+  const holdS = stats(heldOut, await predict(heldOut, toEff(best, absent)));
   const fmt = (s: ReturnType<typeof stats>) => `median ${s.median.toFixed(1)}% p90 ${s.p90.toFixed(1)}% mean ${s.mean.toFixed(1)}%`;
-  const fitted = PARAMS.map((d, i) => `${d.name}=${best[i]!.toFixed(d.digits)}`).join(' ');
+  const fitted = PARAMS.flatMap((d, i) => (absent.has(d.name) ? [] : [`${d.name}=${best[i]!.toFixed(d.digits)}`])).join(' ');
   console.log(`${device}: ${fitted} (${evals} evaluations, ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   console.log(`  calibration rows (${calibration.length}): ${fmt(fitS)}`);
   console.log(`  held-out shapes (${heldOut.length}): ${fmt(holdS)}`);
@@ -225,7 +230,7 @@ for (const device of devices) {
       json.efficiency = { ...values, fittedTo };
     } else {
       // A parameter the preset lacks and the fit held (no row timed that way) stays absent.
-      const written = PARAMS.map((d, i) => [d.name, i] as const).filter(([name, i]) => !(heldHere.has(i) && e[name] === undefined));
+      const written = PARAMS.map((d, i) => [d.name, i] as const).filter(([name]) => !absent.has(name));
       json.efficiency = {
         ...Object.fromEntries(written.map(([name, i]) => [name, Number(best[i]!.toFixed(PARAMS[i]!.digits))])),
         fittedTo: `${dataFile.split('/').pop()} ${device} rows, ${shapes.length - Math.floor(shapes.length / 3)} of ${shapes.length} (n,k) shapes (scripts/calibrate.ts${dramFromStreaming ? ' --dram-from-streaming' : ''}${holdNames.length > 0 ? ` --hold ${holdNames.join(',')}` : ''})`,

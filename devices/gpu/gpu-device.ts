@@ -122,10 +122,9 @@ export class GpuDevice {
   private lastPowerLeftPct = -1;
   /**
    * Power state (efficiency.settleAfterNs): the share of the SMs' full rate the power limit
-   * allows now, the SM pool's rate at it, and the share of it DRAM traffic leaves to the SMs.
+   * allows now, and the share of it DRAM traffic leaves to the SMs.
    */
   private powerFractionNow: number;
-  private poolUnitsPerSecond: number;
   private dramLeft = 1;
   /**
    * Whether the SMs run at the power limit now (averaged), the stretch at it, when they last dropped
@@ -153,7 +152,6 @@ export class GpuDevice {
   ) {
     this.deviceName = deviceName;
     this.powerFractionNow = spec.efficiency.powerFraction;
-    this.poolUnitsPerSecond = SM_WORK_UNITS_PER_SECOND * spec.sm.count * spec.efficiency.powerFraction;
     const sharePerBytePerSecond = dramPowerShare(spec);
     this.hbm = new FluidChannel(sim, {
       name: `${deviceName}.hbm`,
@@ -202,6 +200,11 @@ export class GpuDevice {
       freeLanes: [],
       laneTracks: [],
     }));
+  }
+
+  /** The SM pool's rate at the power limit of now, before DRAM takes its share. */
+  private get poolUnitsPerSecond(): number {
+    return SM_WORK_UNITS_PER_SECOND * this.spec.sm.count * this.powerFractionNow;
   }
 
   /** Per-SM tensor FLOP/s for a dtype, at the achievable fraction of peak. */
@@ -751,7 +754,6 @@ export class GpuDevice {
     this.settled = settled;
     this.powerSwitches++;
     this.powerFractionNow = settled ? e.settledPowerFraction! : e.powerFraction;
-    this.poolUnitsPerSecond = SM_WORK_UNITS_PER_SECOND * this.spec.sm.count * this.powerFractionNow;
     this.compute.setBandwidth(this.poolUnitsPerSecond * this.dramLeft);
     if (this.detail !== 'none') this.trace.counter(this.deviceName, 'power limit (% of full SM rate)', this.sim.now, { '%': Math.round(this.powerFractionNow * 10000) / 100 });
   }

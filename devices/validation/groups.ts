@@ -12,15 +12,15 @@ import { runLengthsMs } from './run-context.ts';
 
 const SIZE_ORDER = ['m<=64', '64<m<=1024', 'm>1024'];
 
-/**
- * Keys derived from a row and its prediction; any other key names a CSV column. `rank`: the sort
- * value when it is not the value itself (size classes in order of m).
- */
 /** What some keys read beyond their row: each row's profiling-run length (ms), when `run` is asked for. */
 interface GroupContext {
   runMs?: readonly (number | undefined)[];
 }
 
+/**
+ * Keys derived from a row and its prediction; any other key names a CSV column. `rank`: the sort
+ * value when it is not the value itself (size classes in order of m).
+ */
 const DERIVED: Record<string, { about: string; of: (row: MeasuredRow, p: Prediction, i: number, ctx: GroupContext) => string | number; rank?: (row: MeasuredRow, i: number, ctx: GroupContext) => number }> = {
   m: { about: 'the m column', of: (r) => r.m },
   n: { about: 'the n column', of: (r) => r.n },
